@@ -1,0 +1,226 @@
+package cachegate.config;
+
+import cachegate.config.RedisConfig.Transport;
+import cachegate.engine.CachePolicy;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds a {@link GatewayConfig} from environment variables. Pure: the app passes {@code
+ * System.getenv()} merged with {@code .env}, tests pass a map. Blank values count as unset. Every
+ * problem is a {@link ConfigException} naming the variable and its value.
+ */
+public final class ConfigLoader {
+
+  /**
+   * One environment variable cachegate reads.
+   *
+   * @param name the variable
+   * @param defaultValue its default as the README shows it
+   */
+  public record Variable(String name, String defaultValue) {}
+
+  /** Every variable read by {@link #from}, with its default; the README's table must match. */
+  public static final List<Variable> VARIABLES =
+      List.of(
+          new Variable("PORT", String.valueOf(ServerConfig.DEFAULT_PORT)),
+          new Variable("CACHE_TYPE", "simple"),
+          new Variable("CACHE_REDIS_HOST", RedisConfig.DEFAULT_HOST),
+          new Variable("CACHE_REDIS_PORT", String.valueOf(RedisConfig.DEFAULT_PORT)),
+          new Variable("CACHE_REDIS_DB", String.valueOf(RedisConfig.DEFAULT_DATABASE)),
+          new Variable("CACHE_REDIS_PASSWORD", "none"),
+          new Variable("CACHE_REDIS_URL", "none"),
+          new Variable("CACHE_REDIS_TIMEOUT", "100ms"),
+          new Variable("CACHE_DEFAULT_TIMEOUT", "500"),
+          new Variable("CACHE_KEY_PREFIX", GatewayConfig.DEFAULT_KEY_PREFIX),
+          new Variable(
+              "CACHE_LOCAL_MAX_BYTES", String.valueOf(GatewayConfig.DEFAULT_LOCAL_MAX_BYTES)),
+          new Variable("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL.toString()),
+          new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
+          new Variable("UPSTREAM_TIMEOUT", "10"));
+
+  private final Map<String, String> env;
+
+  private ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Reads every variable in {@link #VARIABLES} from {@code env}. */
+  public static GatewayConfig from(Map<String, String> env) {
+    return new ConfigLoader(env).load();
+  }
+
+  private GatewayConfig load() {
+    ServerConfig server = new ServerConfig(integer("PORT", ServerConfig.DEFAULT_PORT));
+    UpstreamConfig upstream =
+        new UpstreamConfig(
+            url("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL),
+            duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT));
+    RedisConfig redis = redis();
+    CachePolicy universities =
+        new CachePolicy(duration("UNIVERSITIES_CACHE_TIMEOUT", CachePolicy.DEFAULT_TTL));
+    CacheType cacheType;
+    String reason;
+    Optional<String> declared = value("CACHE_TYPE");
+    if (declared.isPresent()) {
+      cacheType = CacheType.parse(declared.get());
+      reason = "CACHE_TYPE=" + declared.get();
+    } else if (value("CACHE_REDIS_URL").isPresent() || value("CACHE_REDIS_HOST").isPresent()) {
+      cacheType = CacheType.REDIS;
+      reason = "CACHE_TYPE unset, Redis configured";
+    } else {
+      cacheType = CacheType.SIMPLE;
+      reason = "no cache configured (CACHE_TYPE and CACHE_REDIS_* unset): in-process cache only";
+    }
+    return new GatewayConfig(
+        server,
+        upstream,
+        cacheType,
+        reason,
+        redis,
+        universities,
+        duration("CACHE_DEFAULT_TIMEOUT", GatewayConfig.DEFAULT_DEFAULT_TTL),
+        value("CACHE_KEY_PREFIX").orElse(GatewayConfig.DEFAULT_KEY_PREFIX),
+        longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES));
+  }
+
+  /** {@code CACHE_REDIS_URL} wins over host, port and db; its password over the separate one. */
+  private RedisConfig redis() {
+    Duration timeout = duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT);
+    String password = value("CACHE_REDIS_PASSWORD").orElse("");
+    Optional<String> url = value("CACHE_REDIS_URL");
+    if (url.isEmpty()) {
+      return new RedisConfig(
+          value("CACHE_REDIS_HOST").orElse(RedisConfig.DEFAULT_HOST),
+          integer("CACHE_REDIS_PORT", RedisConfig.DEFAULT_PORT),
+          integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
+          "",
+          password,
+          Transport.PLAIN,
+          timeout);
+    }
+    URI uri;
+    try {
+      uri = new URI(url.get());
+    } catch (URISyntaxException e) {
+      throw new ConfigException(
+          "CACHE_REDIS_URL is not a valid URL, was '" + masked(url.get()) + "'");
+    }
+    Transport transport;
+    if ("redis".equals(uri.getScheme())) {
+      transport = Transport.PLAIN;
+    } else if ("rediss".equals(uri.getScheme())) {
+      transport = Transport.TLS;
+    } else {
+      throw new ConfigException(
+          "CACHE_REDIS_URL must start with redis:// or rediss://, was '" + masked(url.get()) + "'");
+    }
+    if (uri.getHost() == null) {
+      throw new ConfigException(
+          "CACHE_REDIS_URL must name a host, was '" + masked(url.get()) + "'");
+    }
+    String username = "";
+    String userInfo = uri.getRawUserInfo();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      username = decode(colon < 0 ? "" : userInfo.substring(0, colon));
+      password = decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
+    }
+    String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+    int database = RedisConfig.DEFAULT_DATABASE;
+    if (!path.isEmpty()) {
+      database = parseInt("CACHE_REDIS_URL database", path);
+    }
+    int port = uri.getPort() == -1 ? RedisConfig.DEFAULT_PORT : uri.getPort();
+    return new RedisConfig(uri.getHost(), port, database, username, password, transport, timeout);
+  }
+
+  private Optional<String> value(String name) {
+    String value = env.get(name);
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+  }
+
+  private int integer(String name, int defaultValue) {
+    return value(name).map(v -> parseInt(name, v)).orElse(defaultValue);
+  }
+
+  private long longInteger(String name, long defaultValue) {
+    return value(name)
+        .map(
+            v -> {
+              try {
+                return Long.parseLong(v);
+              } catch (NumberFormatException e) {
+                throw new ConfigException(name + " must be an integer, was '" + v + "'");
+              }
+            })
+        .orElse(defaultValue);
+  }
+
+  private static int parseInt(String name, String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(name + " must be an integer, was '" + value + "'");
+    }
+  }
+
+  /**
+   * Seconds as in flask-caching ({@code 30}, {@code 0.5}), or with a unit: {@code 100ms}, {@code
+   * 2s}.
+   */
+  private Duration duration(String name, Duration defaultValue) {
+    Optional<String> raw = value(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    String text = raw.get();
+    try {
+      Duration parsed;
+      if (text.endsWith("ms")) {
+        parsed = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2).strip()));
+      } else {
+        String seconds = text.endsWith("s") ? text.substring(0, text.length() - 1).strip() : text;
+        parsed = Duration.ofMillis(new BigDecimal(seconds).movePointRight(3).longValueExact());
+      }
+      if (parsed.isNegative() || parsed.isZero()) {
+        throw new ConfigException(name + " must be positive, was '" + text + "'");
+      }
+      return parsed;
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(
+          name
+              + " must be a number of seconds (e.g. 30 or 0.5) or milliseconds (e.g. 100ms), was '"
+              + text
+              + "'");
+    }
+  }
+
+  private URI url(String name, URI defaultValue) {
+    Optional<String> raw = value(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      return new URI(raw.get());
+    } catch (URISyntaxException e) {
+      throw new ConfigException(name + " is not a valid URL, was '" + raw.get() + "'");
+    }
+  }
+
+  private static String decode(String text) {
+    return URLDecoder.decode(text, StandardCharsets.UTF_8);
+  }
+
+  /** The URL with any password replaced, so that error messages never leak it. */
+  private static String masked(String url) {
+    return url.replaceFirst("//([^/@:]*):[^/@]*@", "//$1:***@");
+  }
+}

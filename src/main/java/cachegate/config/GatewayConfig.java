@@ -1,0 +1,56 @@
+package cachegate.config;
+
+import cachegate.engine.CachePolicy;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything cachegate is started with. Immutable; built by {@link ConfigLoader}.
+ *
+ * @param server the HTTP server
+ * @param upstream the universities API
+ * @param cacheType where answers are kept
+ * @param cacheTypeReason how {@code cacheType} was chosen, for the start-up log line
+ * @param redis how to reach Redis (used when {@code cacheType} is REDIS)
+ * @param universities the universities route's freshness policy
+ * @param defaultTtl TTL for routes that set none of their own
+ * @param keyPrefix first segment of every Redis key
+ * @param localMaxBytes the most body bytes the in-process cache holds
+ */
+public record GatewayConfig(
+    ServerConfig server,
+    UpstreamConfig upstream,
+    CacheType cacheType,
+    String cacheTypeReason,
+    RedisConfig redis,
+    CachePolicy universities,
+    Duration defaultTtl,
+    String keyPrefix,
+    long localMaxBytes) {
+  public static final Duration DEFAULT_DEFAULT_TTL = Duration.ofSeconds(500);
+  public static final String DEFAULT_KEY_PREFIX = "cachegate";
+  public static final long DEFAULT_LOCAL_MAX_BYTES = 64L * 1024 * 1024;
+
+  public GatewayConfig {
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(upstream, "upstream");
+    Objects.requireNonNull(cacheType, "cacheType");
+    Objects.requireNonNull(cacheTypeReason, "cacheTypeReason");
+    Objects.requireNonNull(redis, "redis");
+    Objects.requireNonNull(universities, "universities");
+    Objects.requireNonNull(defaultTtl, "defaultTtl");
+    Objects.requireNonNull(keyPrefix, "keyPrefix");
+    if (defaultTtl.isNegative() || defaultTtl.isZero()) {
+      throw new ConfigException("CACHE_DEFAULT_TIMEOUT must be positive, was " + defaultTtl);
+    }
+    if (!keyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException(
+          "CACHE_KEY_PREFIX must be 1 to 64 letters, digits, '.', '_' or '-', was '"
+              + keyPrefix
+              + "'");
+    }
+    if (localMaxBytes < 1) {
+      throw new ConfigException("CACHE_LOCAL_MAX_BYTES must be positive, was " + localMaxBytes);
+    }
+  }
+}

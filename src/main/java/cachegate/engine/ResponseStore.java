@@ -1,0 +1,26 @@
+package cachegate.engine;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Port to where answers are kept: in process, in Redis, or both. All methods are asynchronous and
+ * thread-safe. A failing store completes its future exceptionally (with {@link StoreException})
+ * rather than throwing; the engine treats that as a miss or a skipped write.
+ */
+public interface ResponseStore {
+  /**
+   * The entry stored under {@code key}, if any. Never returns an entry stored under another key.
+   */
+  CompletableFuture<Optional<CachedResponse>> get(CacheKey key);
+
+  /**
+   * Stores {@code entry} under {@code key}, replacing any entry, for at most {@code retention}.
+   * Completes with {@code true} when stored, {@code false} when this store keeps nothing.
+   */
+  CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention);
+
+  /** Removes the entry under {@code key}, if any. */
+  CompletableFuture<Void> remove(CacheKey key);
+}

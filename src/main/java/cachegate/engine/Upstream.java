@@ -1,0 +1,15 @@
+package cachegate.engine;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Port to the API behind the cache. Implementations build the upstream request only from the key's
+ * normalised parameters, so two requests with one key always send the same upstream request.
+ */
+public interface Upstream {
+  /**
+   * Fetches the answer for {@code key}. The future fails with {@link UpstreamException} when there
+   * is no usable answer; it never completes with a non-2xx or non-JSON response.
+   */
+  CompletableFuture<UpstreamResponse> fetch(CacheKey key);
+}

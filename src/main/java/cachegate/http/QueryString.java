@@ -1,0 +1,87 @@
+package cachegate.http;
+
+import cachegate.engine.InvalidRequestException;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A strict parser for raw query strings: {@code +} is a space, percent-escapes must be two hex
+ * digits, the decoded bytes must be valid UTF-8, and decoded values must not contain control
+ * characters (which would include CR and LF). Anything else is an {@link InvalidRequestException}.
+ */
+final class QueryString {
+  private QueryString() {}
+
+  /** Every parameter name with all the values it was given, in order of appearance. */
+  static Map<String, List<String>> parse(String rawQuery) {
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+    }
+    return params;
+  }
+
+  private static String decode(String raw) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= raw.length()) {
+          throw invalidEscape(raw);
+        }
+        int high = Character.digit(raw.charAt(i + 1), 16);
+        int low = Character.digit(raw.charAt(i + 2), 16);
+        if (high < 0 || low < 0) {
+          throw invalidEscape(raw);
+        }
+        bytes.write(high << 4 | low);
+        i += 2;
+      } else if (c == '+') {
+        bytes.write(' ');
+      } else if (c < 0x80) {
+        bytes.write(c);
+      } else {
+        byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        bytes.write(encoded, 0, encoded.length);
+      }
+    }
+    String decoded;
+    try {
+      decoded =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes.toByteArray()))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidRequestException("query string is not valid UTF-8 near '" + raw + "'");
+    }
+    if (decoded.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidRequestException(
+          "query string contains control characters near '" + raw + "'");
+    }
+    return decoded;
+  }
+
+  private static InvalidRequestException invalidEscape(String raw) {
+    return new InvalidRequestException(
+        "query string has an invalid percent-escape in '" + raw + "'");
+  }
+}

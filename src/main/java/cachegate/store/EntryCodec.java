@@ -1,0 +1,88 @@
+package cachegate.store;
+
+import cachegate.engine.CacheKey;
+import cachegate.engine.CachedResponse;
+import cachegate.engine.StoreException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The versioned binary envelope entries are stored in, never Java serialization. Layout (big
+ * endian): magic {@code "CG"}, format version byte, key (int length + UTF-8), status (short),
+ * stored-at epoch millis (long), TTL millis (long), content type (short length + UTF-8), body (int
+ * length + bytes). The key is stored inside the envelope and checked on decode, so an entry can
+ * never be served for a key it was not stored under.
+ */
+final class EntryCodec {
+  static final byte FORMAT_VERSION = 1;
+  private static final byte[] MAGIC = {'C', 'G'};
+
+  private EntryCodec() {}
+
+  static byte[] encode(CacheKey key, CachedResponse entry) {
+    byte[] keyBytes = key.redisKey().getBytes(StandardCharsets.UTF_8);
+    byte[] type = entry.contentType().getBytes(StandardCharsets.UTF_8);
+    byte[] body = entry.body();
+    ByteBuffer buffer =
+        ByteBuffer.allocate(
+            3 + 4 + keyBytes.length + 2 + 8 + 8 + 2 + type.length + 4 + body.length);
+    buffer.put(MAGIC).put(FORMAT_VERSION);
+    buffer.putInt(keyBytes.length).put(keyBytes);
+    buffer.putShort((short) entry.status());
+    buffer.putLong(entry.storedAt().toEpochMilli());
+    buffer.putLong(entry.ttl().toMillis());
+    buffer.putShort((short) type.length).put(type);
+    buffer.putInt(body.length).put(body);
+    return buffer.array();
+  }
+
+  /**
+   * Decodes an envelope read under {@code expected}.
+   *
+   * @throws StoreException if the bytes are not a valid envelope of this format version, or were
+   *     stored under another key
+   */
+  static CachedResponse decode(CacheKey expected, byte[] bytes) {
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1]) {
+        throw corrupt(expected, "no cachegate envelope");
+      }
+      byte version = buffer.get();
+      if (version != FORMAT_VERSION) {
+        throw corrupt(expected, "envelope format " + version + ", expected " + FORMAT_VERSION);
+      }
+      String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
+      if (!key.equals(expected.redisKey())) {
+        throw corrupt(expected, "it was stored under " + key);
+      }
+      int status = buffer.getShort();
+      Instant storedAt = Instant.ofEpochMilli(buffer.getLong());
+      Duration ttl = Duration.ofMillis(buffer.getLong());
+      String type = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
+      byte[] body = slice(buffer, buffer.getInt());
+      if (buffer.hasRemaining()) {
+        throw corrupt(expected, buffer.remaining() + " trailing bytes");
+      }
+      return new CachedResponse(status, type, body, storedAt, ttl);
+    } catch (BufferUnderflowException | IllegalArgumentException e) {
+      throw corrupt(expected, "truncated or malformed (" + e + ")");
+    }
+  }
+
+  private static byte[] slice(ByteBuffer buffer, int length) {
+    if (length < 0 || length > buffer.remaining()) {
+      throw new IllegalArgumentException("length " + length + " exceeds the envelope");
+    }
+    byte[] bytes = new byte[length];
+    buffer.get(bytes);
+    return bytes;
+  }
+
+  private static StoreException corrupt(CacheKey key, String why) {
+    return new StoreException("stored entry for " + key + " is unusable: " + why);
+  }
+}

@@ -1,0 +1,166 @@
+package cachegate.store;
+
+import cachegate.config.RedisConfig;
+import cachegate.engine.CacheKey;
+import cachegate.engine.CachedResponse;
+import cachegate.engine.ResponseStore;
+import cachegate.engine.StoreException;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * The Redis store, on one Lettuce connection shared by all threads (Lettuce pipelines concurrent
+ * commands on it). Thread-safe.
+ *
+ * <p>Failure behaviour: every command has the configured timeout. While Redis is unreachable,
+ * commands fail at once instead of queueing (Lettuce's {@code REJECT_COMMANDS}), Lettuce reconnects
+ * in the background, and if Redis was down when cachegate started, a new connection is attempted at
+ * most once per {@link #RECONNECT_INTERVAL}. Failures complete futures with {@link StoreException}.
+ */
+public final class RedisStore implements ResponseStore, AutoCloseable {
+  static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+  private static final RedisCodec<String, byte[]> CODEC =
+      RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+  private final RedisConfig config;
+  private final RedisClient client;
+  private final RedisURI uri;
+  private final AtomicReference<CompletableFuture<StatefulRedisConnection<String, byte[]>>>
+      connection = new AtomicReference<>();
+  private final AtomicLong nextAttemptNanos = new AtomicLong(System.nanoTime());
+
+  public RedisStore(RedisConfig config) {
+    this.config = config;
+    this.uri = uri(config);
+    this.client = RedisClient.create();
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
+            .socketOptions(
+                SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
+            .build());
+    connection();
+  }
+
+  @Override
+  public CompletableFuture<Optional<CachedResponse>> get(CacheKey key) {
+    return run(
+        "GET " + key,
+        c -> c.async().get(key.redisKey()),
+        bytes -> Optional.ofNullable(bytes).map(b -> EntryCodec.decode(key, b)));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
+    byte[] envelope = EntryCodec.encode(key, entry);
+    return run(
+        "SET " + key,
+        c -> c.async().set(key.redisKey(), envelope, SetArgs.Builder.px(retention.toMillis())),
+        ok -> true);
+  }
+
+  @Override
+  public CompletableFuture<Void> remove(CacheKey key) {
+    return run("DEL " + key, c -> c.async().del(key.redisKey()), deleted -> null);
+  }
+
+  /** Completes with {@code true} when Redis answers a PING within the command timeout. */
+  public CompletableFuture<Boolean> ping() {
+    return run("PING", c -> c.async().ping(), "PONG"::equals).exceptionally(failure -> false);
+  }
+
+  /** Where this store connects, password masked. */
+  public String describe() {
+    return config.describe();
+  }
+
+  @Override
+  public void close() {
+    CompletableFuture<StatefulRedisConnection<String, byte[]>> current = connection.get();
+    if (current != null) {
+      current.thenAccept(StatefulRedisConnection::close);
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  private <R, T> CompletableFuture<T> run(
+      String command,
+      Function<StatefulRedisConnection<String, byte[]>, CompletionStage<R>> call,
+      Function<R, T> convert) {
+    return connection()
+        .thenCompose(c -> call.apply(c))
+        .thenApply(convert)
+        .exceptionally(
+            failure -> {
+              Throwable cause =
+                  failure instanceof CompletionException ? failure.getCause() : failure;
+              if (cause instanceof StoreException store) {
+                throw store;
+              }
+              throw new StoreException(
+                  "Redis " + config.describe() + " failed " + command + ": " + cause, cause);
+            });
+  }
+
+  /**
+   * The shared connection, connecting if there is none yet or the last attempt failed. Once
+   * connected, Lettuce's own reconnection takes over.
+   */
+  private CompletableFuture<StatefulRedisConnection<String, byte[]>> connection() {
+    CompletableFuture<StatefulRedisConnection<String, byte[]>> current = connection.get();
+    if (current != null && !current.isCompletedExceptionally()) {
+      return current;
+    }
+    long next = nextAttemptNanos.get();
+    boolean due = System.nanoTime() - next >= 0;
+    if (!due
+        || !nextAttemptNanos.compareAndSet(
+            next, System.nanoTime() + RECONNECT_INTERVAL.toNanos())) {
+      // Another attempt is too recent: fail fast with the last attempt's failure.
+      return current != null
+          ? current
+          : CompletableFuture.failedFuture(
+              new StoreException("Redis " + config.describe() + " is not connected yet"));
+    }
+    CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt =
+        client.connectAsync(CODEC, uri).toCompletableFuture();
+    connection.set(attempt);
+    return attempt;
+  }
+
+  private static RedisURI uri(RedisConfig config) {
+    RedisURI.Builder builder =
+        RedisURI.builder()
+            .withHost(config.host())
+            .withPort(config.port())
+            .withDatabase(config.database())
+            .withSsl(config.transport() == RedisConfig.Transport.TLS)
+            .withTimeout(config.timeout());
+    if (config.hasPassword()) {
+      builder =
+          config.username().isEmpty()
+              ? builder.withPassword(config.password().toCharArray())
+              : builder.withAuthentication(config.username(), config.password());
+    }
+    return builder.build();
+  }
+}

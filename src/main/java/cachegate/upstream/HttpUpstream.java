@@ -1,0 +1,132 @@
+package cachegate.upstream;
+
+import cachegate.config.UpstreamConfig;
+import cachegate.engine.CacheKey;
+import cachegate.engine.Upstream;
+import cachegate.engine.UpstreamException;
+import cachegate.engine.UpstreamResponse;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The upstream over HTTP, on the Vert.x HTTP client. The request is {@code GET
+ * <base><path>?<normalised query>}, built from the key alone. Each request has one deadline for
+ * connecting, sending and reading the whole body; past it the request is reset and the future fails
+ * with a TIMEOUT {@link UpstreamException}. Thread-safe.
+ */
+public final class HttpUpstream implements Upstream {
+  static final String JSON = "application/json";
+  private static final JsonFactory JSON_FACTORY = new JsonFactory();
+  private static final int MAX_CONNECTIONS = 64;
+
+  private final Vertx vertx;
+  private final UpstreamConfig config;
+  private final String path;
+  private final HttpClient client;
+
+  public HttpUpstream(Vertx vertx, UpstreamConfig config, String path) {
+    this.vertx = vertx;
+    this.config = config;
+    this.path = path;
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
+                .setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+  }
+
+  @Override
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+    String url = config.base() + path + "?" + key.upstreamQuery();
+    String target = "GET " + url;
+    CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+    long timer =
+        vertx.setTimer(
+            config.timeout().toMillis(),
+            id -> {
+              if (result.completeExceptionally(
+                  UpstreamException.timeout(target, config.timeout()))) {
+                Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
+              }
+            });
+    client
+        .request(
+            new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setAbsoluteURI(url)
+                .putHeader(HttpHeaders.ACCEPT, JSON))
+        .compose(
+            request -> {
+              sent.set(request);
+              return request.send();
+            })
+        .compose(response -> response.body().map(body -> usable(target, response, body)))
+        .onComplete(
+            (answer, failure) -> {
+              vertx.cancelTimer(timer);
+              if (failure == null) {
+                result.complete(answer);
+              } else if (failure instanceof UpstreamException upstream) {
+                result.completeExceptionally(upstream);
+              } else {
+                result.completeExceptionally(UpstreamException.unreachable(target, failure));
+              }
+            });
+    return result;
+  }
+
+  /** Closes the connection pool. */
+  public void close() {
+    client.close();
+  }
+
+  private static UpstreamResponse usable(String target, HttpClientResponse response, Buffer body) {
+    int status = response.statusCode();
+    if (status < 200 || status > 299) {
+      throw UpstreamException.badStatus(target, status);
+    }
+    byte[] bytes = body.getBytes();
+    jsonProblem(bytes)
+        .ifPresent(
+            problem -> {
+              throw UpstreamException.invalidBody(target, status, problem);
+            });
+    String type = response.getHeader(HttpHeaders.CONTENT_TYPE);
+    return new UpstreamResponse(status, type != null && type.contains("json") ? type : JSON, bytes);
+  }
+
+  /** Checks that {@code body} is exactly one JSON value, by streaming over it without a tree. */
+  static Optional<String> jsonProblem(byte[] body) {
+    try (JsonParser parser = JSON_FACTORY.createParser(body)) {
+      if (parser.nextToken() == null) {
+        return Optional.of("empty body");
+      }
+      parser.skipChildren();
+      if (parser.nextToken() != null) {
+        return Optional.of("more content after the JSON value");
+      }
+      return Optional.empty();
+    } catch (JsonProcessingException e) {
+      return Optional.of(e.getOriginalMessage());
+    } catch (IOException e) {
+      return Optional.of(e.toString());
+    }
+  }
+}
