@@ -9,9 +9,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The HTTP front: one router shared by one server per event loop, all on the same port (Vert.x
@@ -57,28 +62,40 @@ public final class GatewayServer {
   }
 
   /**
-   * Starts {@code instances} servers, each on its own event loop, on {@code port} (0 picks a free
-   * port, then shared by all) and completes with the port they listen on.
+   * Starts {@code instances} servers, each on its own event loop, on {@code port} and completes
+   * with the port they listen on. They share one listening socket (Vert.x server sharing). Port 0
+   * means a free port, picked here first because Vert.x shares only explicit ports.
    */
   public Future<Integer> listen(int port, int instances) {
-    ServerVerticle first = new ServerVerticle(router, port);
+    return port != 0 ? listenOn(port, instances) : listenOn(freePort(), instances);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+
+  private Future<Integer> listenOn(int port, int instances) {
+    List<ServerVerticle> started = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx
-        .deployVerticle(first)
-        .compose(
+        .deployVerticle(
+            () -> {
+              ServerVerticle verticle = new ServerVerticle(router, port);
+              started.add(verticle);
+              return verticle;
+            },
+            new DeploymentOptions().setInstances(instances))
+        .map(
             id -> {
               deployments.add(id);
-              if (instances <= 1) {
-                return Future.succeededFuture(first.port);
+              Set<Integer> ports = started.stream().map(v -> v.port).collect(Collectors.toSet());
+              if (ports.size() != 1) {
+                throw new IllegalStateException("servers listen on different ports: " + ports);
               }
-              return vertx
-                  .deployVerticle(
-                      () -> new ServerVerticle(router, first.port),
-                      new DeploymentOptions().setInstances(instances - 1))
-                  .map(
-                      more -> {
-                        deployments.add(more);
-                        return first.port;
-                      });
+              return ports.iterator().next();
             });
   }
 

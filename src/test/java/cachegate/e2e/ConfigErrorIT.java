@@ -1,0 +1,55 @@
+package cachegate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real entry point, as a process: a bad variable stops it with one clear line. */
+class ConfigErrorIT {
+  @TempDir Path workingDir;
+
+  @Test
+  void badValueRefusesToStartWithOneLineNamingVariableAndValue() throws Exception {
+    Result result = run("PORT", "fivethousand");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr().lines())
+        .containsExactly("cachegate: cannot start: PORT must be an integer, was 'fivethousand'");
+  }
+
+  @Test
+  void badValueInDotEnvIsReportedTheSameWay() throws Exception {
+    Files.writeString(
+        workingDir.resolve(".env"), "# tutorial settings\nCACHE_TYPE=FileSystemCache\n");
+
+    Result result = run("CACHEGATE_UNUSED", "x");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr()).contains("CACHE_TYPE").contains("'FileSystemCache'");
+  }
+
+  private record Result(int exitCode, String stderr) {}
+
+  private Result run(String name, String value) throws IOException, InterruptedException {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "cachegate.CacheGateApp")
+            .directory(workingDir.toFile());
+    builder.environment().keySet().removeIf(key -> key.startsWith("CACHE_") || key.equals("PORT"));
+    builder.environment().put(name, value);
+    Process process = builder.start();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("process exits").isTrue();
+    return new Result(
+        process.exitValue(),
+        new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,210 @@
+package cachegate.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * A real HTTP server on loopback that behaves like the universities API's {@code GET /search}: the
+ * real dataset from {@code ../shared/data/universities/} when present, else the project's small
+ * fixture. It filters as the real one does ({@code name} matches at a word start, {@code
+ * name_contains} anywhere, {@code country} and {@code domain} exactly, all ignoring case; {@code
+ * offset} and {@code limit} page), counts and records requests, and can be made slow, failing or
+ * garbled.
+ */
+public final class FakeUniversitiesApi implements AutoCloseable {
+  /** The real dataset, when the shared folder sits beside the repository. */
+  public static final Path SHARED_DATASET =
+      Path.of("..", "shared", "data", "universities", "world_universities_and_domains.json");
+
+  private final List<JsonObject> universities;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final AtomicInteger requests = new AtomicInteger();
+  private final List<String> queries = new CopyOnWriteArrayList<>();
+  private volatile Duration delay = Duration.ZERO;
+  private volatile int failWithStatus;
+  private volatile String garbage;
+
+  private FakeUniversitiesApi(List<JsonObject> universities) {
+    this.universities = universities;
+    try {
+      this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    server.createContext("/search", this::search);
+    server.setExecutor(executor);
+    server.start();
+  }
+
+  /** Starts with the real dataset when present, else the fixture. */
+  public static FakeUniversitiesApi start() {
+    return new FakeUniversitiesApi(load());
+  }
+
+  /** The base URL cachegate's {@code UNIVERSITIES_API_URL} takes. */
+  public String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** Requests received since the last {@link #reset}. */
+  public int requests() {
+    return requests.get();
+  }
+
+  /** Raw query strings received, in order. */
+  public List<String> queries() {
+    return List.copyOf(queries);
+  }
+
+  /** Back to fast, correct answers with counters at zero. */
+  public void reset() {
+    requests.set(0);
+    queries.clear();
+    delay = Duration.ZERO;
+    failWithStatus = 0;
+    garbage = null;
+  }
+
+  /** Every answer waits this long before it is sent. */
+  public FakeUniversitiesApi slow(Duration delay) {
+    this.delay = delay;
+    return this;
+  }
+
+  /** Every answer has this status and a small JSON error body. */
+  public FakeUniversitiesApi failWith(int status) {
+    this.failWithStatus = status;
+    return this;
+  }
+
+  /** Every answer is 200 with this body, which is not JSON. */
+  public FakeUniversitiesApi garble(String body) {
+    this.garbage = body;
+    return this;
+  }
+
+  /** What the API answers for these (decoded) parameters, without counting a request. */
+  public byte[] answer(Map<String, String> params) {
+    return filter(params).encode().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** How many universities the API answers for {@code params}. */
+  public int count(Map<String, String> params) {
+    return filter(params).size();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void search(HttpExchange exchange) throws IOException {
+    requests.incrementAndGet();
+    String rawQuery = exchange.getRequestURI().getRawQuery();
+    queries.add(rawQuery == null ? "" : rawQuery);
+    try (exchange) {
+      if (!delay.isZero()) {
+        Thread.sleep(delay.toMillis());
+      }
+      byte[] body;
+      int status = 200;
+      if (failWithStatus != 0) {
+        status = failWithStatus;
+        body = "{\"error\":\"fake failure\"}".getBytes(StandardCharsets.UTF_8);
+      } else if (garbage != null) {
+        body = garbage.getBytes(StandardCharsets.UTF_8);
+      } else {
+        body = answer(decode(rawQuery));
+      }
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(status, body.length);
+      exchange.getResponseBody().write(body);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private JsonArray filter(Map<String, String> params) {
+    String name = lower(params.get("name"));
+    Pattern wordStart = name == null ? null : Pattern.compile("\\b" + Pattern.quote(name));
+    String contains = lower(params.get("name_contains"));
+    String country = lower(params.get("country"));
+    String domain = lower(params.get("domain"));
+    int offset = params.containsKey("offset") ? Integer.parseInt(params.get("offset")) : 0;
+    int limit =
+        params.containsKey("limit") ? Integer.parseInt(params.get("limit")) : Integer.MAX_VALUE;
+    List<JsonObject> matches =
+        universities.stream()
+            .filter(u -> wordStart == null || wordStart.matcher(lower(u.getString("name"))).find())
+            .filter(u -> contains == null || lower(u.getString("name")).contains(contains))
+            .filter(u -> country == null || country.equals(lower(u.getString("country"))))
+            .filter(
+                u ->
+                    domain == null
+                        || u.getJsonArray("domains").stream()
+                            .anyMatch(d -> domain.equals(lower(String.valueOf(d)))))
+            .skip(offset)
+            .limit(limit)
+            .toList();
+    return new JsonArray(List.copyOf(matches));
+  }
+
+  private static String lower(String text) {
+    return text == null ? null : text.toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, String> decode(String rawQuery) {
+    Map<String, String> params = new LinkedHashMap<>();
+    if (rawQuery == null) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      int equals = pair.indexOf('=');
+      if (equals > 0) {
+        params.put(
+            URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return params;
+  }
+
+  private static List<JsonObject> load() {
+    try {
+      String json;
+      if (Files.isRegularFile(SHARED_DATASET)) {
+        json = Files.readString(SHARED_DATASET);
+      } else {
+        try (InputStream in =
+            FakeUniversitiesApi.class.getResourceAsStream("/universities-fixture.json")) {
+          json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+      }
+      return new JsonArray(json).stream().map(JsonObject.class::cast).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

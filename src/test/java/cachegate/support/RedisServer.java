@@ -1,0 +1,178 @@
+package cachegate.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} that the tests start on a free loopback port and stop afterwards: the
+ * one on PATH, else the binary inside the embedded-redis jar, so a bare machine needs only a JDK.
+ * It keeps nothing on disk. Tests only ever flush a server started here.
+ */
+public final class RedisServer implements AutoCloseable {
+  private static final String JAR_BINARY_LINUX_AMD64 = "redis-server-6.2.6-v5-linux-amd64";
+  private static final String JAR_BINARY_LINUX_ARM64 = "redis-server-6.2.7-linux-arm64";
+  private static final String JAR_BINARY_DARWIN_AMD64 = "redis-server-6.2.6-v5-darwin-amd64";
+  private static final String JAR_BINARY_DARWIN_ARM64 = "redis-server-6.2.6-v5-darwin-arm64";
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private RedisServer(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /** Starts a server with {@code extraArgs} (e.g. {@code --requirepass x}) and waits for it. */
+  public static RedisServer start(String... extraArgs) {
+    Path binary = binary();
+    IOException last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      int port = freePort();
+      try {
+        Path log = Files.createTempFile("cachegate-redis-" + port + "-", ".log");
+        List<String> command =
+            Stream.concat(
+                    Stream.of(
+                        binary.toString(),
+                        "--port",
+                        String.valueOf(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        System.getProperty("java.io.tmpdir")),
+                    Stream.of(extraArgs))
+                .toList();
+        Process process =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        RedisServer server = new RedisServer(process, port, log);
+        if (server.awaitListening()) {
+          return server;
+        }
+        server.close();
+        last = new IOException("redis-server did not start: " + Files.readString(log));
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    throw new UncheckedIOException("could not start redis-server from " + binary, last);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The URL cachegate's {@code CACHE_REDIS_URL} takes. */
+  public String url() {
+    return "redis://127.0.0.1:" + port + "/0";
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      Files.deleteIfExists(log);
+    } catch (IOException ignored) {
+      // a leftover log file in the temp folder is harmless
+    }
+  }
+
+  private boolean awaitListening() {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] reply = new byte[7];
+        int read = socket.getInputStream().read(reply);
+        if (read > 0 && new String(reply, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+          return true;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** {@code redis-server} from PATH, else the matching binary extracted from embedded-redis. */
+  static Path binary() {
+    Optional<Path> onPath =
+        Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+            .map(dir -> Path.of(dir, "redis-server"))
+            .filter(Files::isExecutable)
+            .findFirst();
+    return onPath.orElseGet(RedisServer::extractFromJar);
+  }
+
+  private static Path extractFromJar() {
+    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+    boolean arm = arch.contains("aarch64") || arch.contains("arm64");
+    String name =
+        os.contains("mac")
+            ? (arm ? JAR_BINARY_DARWIN_ARM64 : JAR_BINARY_DARWIN_AMD64)
+            : (arm ? JAR_BINARY_LINUX_ARM64 : JAR_BINARY_LINUX_AMD64);
+    try (InputStream in = RedisServer.class.getResourceAsStream("/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "no redis-server on PATH and no " + name + " in the embedded-redis jar");
+      }
+      Path target = Path.of(System.getProperty("java.io.tmpdir"), "cachegate-" + name);
+      Path partial = Files.createTempFile("cachegate-redis-", ".partial");
+      Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+      partial.toFile().setExecutable(true);
+      Files.move(
+          partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract " + name, e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
