@@ -96,7 +96,12 @@ public final class CacheGateApp implements AutoCloseable {
     HttpUpstream upstream = new HttpUpstream(vertx, config.upstream(), route.upstreamPath());
     CacheEngine engine =
         new CacheEngine(
-            store, upstream, config.universities(), clock, new OutageLog("cache store"));
+            store,
+            upstream,
+            config.universities(),
+            clock,
+            new OutageLog("cache store " + config.cacheType().label()),
+            new OutageLog("upstream " + config.upstream().base()));
     GatewayServer server =
         GatewayServer.create(
             vertx,

@@ -25,18 +25,21 @@ public final class CacheEngine {
   private final CachePolicy policy;
   private final InstantSource clock;
   private final OutageLog storeLog;
+  private final OutageLog upstreamLog;
 
   public CacheEngine(
       ResponseStore store,
       Upstream upstream,
       CachePolicy policy,
       InstantSource clock,
-      OutageLog storeLog) {
+      OutageLog storeLog,
+      OutageLog upstreamLog) {
     this.store = store;
     this.upstream = upstream;
     this.policy = policy;
     this.clock = clock;
     this.storeLog = storeLog;
+    this.upstreamLog = upstreamLog;
   }
 
   /** The answer for {@code key}: from the store when fresh, else from the upstream. */
@@ -72,6 +75,14 @@ public final class CacheEngine {
   private CompletableFuture<CacheResult> fetch(CacheKey key) {
     return upstream
         .fetch(key)
+        .whenComplete(
+            (answer, failure) -> {
+              if (failure == null) {
+                upstreamLog.succeeded();
+              } else {
+                upstreamLog.failed(cause(failure), "errors (502/504) for keys it must answer");
+              }
+            })
         .thenCompose(
             answer -> {
               CachedResponse entry =

@@ -38,7 +38,15 @@ public final class RedisServer implements AutoCloseable {
 
   /** Starts a server with {@code extraArgs} (e.g. {@code --requirepass x}) and waits for it. */
   public static RedisServer start(String... extraArgs) {
-    Path binary = binary();
+    return start(binary(), extraArgs);
+  }
+
+  /** Starts the binary bundled in the embedded-redis jar, even when PATH has one. */
+  static RedisServer startFromJar() {
+    return start(extractFromJar());
+  }
+
+  private static RedisServer start(Path binary, String... extraArgs) {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = freePort();

@@ -1,0 +1,346 @@
+package cachegate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import cachegate.config.RedisConfig.Transport;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+  private static final Map<String, Function<GatewayConfig, Duration>> DURATIONS =
+      Map.of(
+          "CACHE_REDIS_TIMEOUT", config -> config.redis().timeout(),
+          "CACHE_DEFAULT_TIMEOUT", GatewayConfig::defaultTtl,
+          "UNIVERSITIES_CACHE_TIMEOUT", config -> config.universities().ttl(),
+          "UPSTREAM_TIMEOUT", config -> config.upstream().timeout());
+
+  @Test
+  void anEmptyEnvironmentGivesTheDocumentedDefaults() {
+    Map<String, String> env = Map.of();
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.server().port()).isEqualTo(5000);
+    assertThat(config.cacheType()).isEqualTo(CacheType.SIMPLE);
+    assertThat(config.cacheTypeReason()).contains("no cache configured");
+    assertThat(config.redis().host()).isEqualTo("localhost");
+    assertThat(config.redis().port()).isEqualTo(6379);
+    assertThat(config.redis().database()).isZero();
+    assertThat(config.redis().hasPassword()).isFalse();
+    assertThat(config.redis().transport()).isEqualTo(Transport.PLAIN);
+    assertThat(config.redis().timeout()).isEqualTo(Duration.ofMillis(100));
+    assertThat(config.universities().ttl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.defaultTtl()).isEqualTo(Duration.ofSeconds(500));
+    assertThat(config.keyPrefix()).isEqualTo("cachegate");
+    assertThat(config.upstream().baseUrl())
+        .isEqualTo(URI.create("http://universities.hipolabs.com"));
+    assertThat(config.upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void theTutorialsDotEnvSelectsRedis() {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_TYPE", "RedisCache",
+            "CACHE_REDIS_HOST", "redis",
+            "CACHE_REDIS_PORT", "6379",
+            "CACHE_REDIS_DB", "0",
+            "CACHE_REDIS_URL", "redis://redis:6379/0",
+            "CACHE_DEFAULT_TIMEOUT", "500");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(CacheType.REDIS);
+    assertThat(config.redis().host()).isEqualTo("redis");
+    assertThat(config.redis().port()).isEqualTo(6379);
+    assertThat(config.redis().database()).isZero();
+    assertThat(config.redis().describe()).isEqualTo("redis://redis:6379/0");
+    assertThat(config.defaultTtl()).isEqualTo(Duration.ofSeconds(500));
+  }
+
+  @ParameterizedTest(name = "CACHE_TYPE={0} -> {1}")
+  @CsvSource({
+    "redis,       REDIS",
+    "RedisCache,  REDIS",
+    "REDIS,       REDIS",
+    "rediscache,  REDIS",
+    "simple,      SIMPLE",
+    "SimpleCache, SIMPLE",
+    "SIMPLE,      SIMPLE",
+    "simplecache, SIMPLE",
+    "null,        NULL",
+    "NullCache,   NULL",
+    "NULL,        NULL",
+    "nullcache,   NULL",
+    "' Redis ',   REDIS",
+  })
+  void everyCacheTypeAliasIsRecognisedIgnoringCase(String value, CacheType expected) {
+    Map<String, String> env = Map.of("CACHE_TYPE", value);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(expected);
+  }
+
+  @Test
+  void anExplicitCacheTypeWinsOverAConfiguredRedis() {
+    Map<String, String> env = Map.of("CACHE_TYPE", "simple", "CACHE_REDIS_URL", "redis://redis");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(CacheType.SIMPLE);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"CACHE_REDIS_URL, redis://redis:6379/0", "CACHE_REDIS_HOST, redis"})
+  void anUnsetCacheTypeWithRedisConfiguredSelectsRedis(String variable, String value) {
+    Map<String, String> env = Map.of(variable, value);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(CacheType.REDIS);
+    assertThat(config.redis().host()).isEqualTo("redis");
+  }
+
+  @Test
+  void theRedisUrlWinsOverHostPortAndDb() {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_REDIS_URL", "redis://cache.internal:6380/2",
+            "CACHE_REDIS_HOST", "elsewhere",
+            "CACHE_REDIS_PORT", "1234",
+            "CACHE_REDIS_DB", "5");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.host()).isEqualTo("cache.internal");
+    assertThat(redis.port()).isEqualTo(6380);
+    assertThat(redis.database()).isEqualTo(2);
+  }
+
+  @Test
+  void aRedisUrlWithoutPortOrDbUsesTheDefaults() {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", "redis://cache.internal");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.host()).isEqualTo("cache.internal");
+    assertThat(redis.port()).isEqualTo(6379);
+    assertThat(redis.database()).isZero();
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({"redis://cache:6379/0, PLAIN", "rediss://cache:6380/0, TLS"})
+  void theUrlSchemeChoosesTheTransport(String url, Transport expected) {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", url);
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.transport()).isEqualTo(expected);
+    assertThat(redis.describe()).startsWith(url.substring(0, url.indexOf(':')) + "://");
+  }
+
+  @Test
+  void userAndPasswordAreTakenFromTheUrl() {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", "redis://alice:s3cret@cache:6379/1");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.username()).isEqualTo("alice");
+    assertThat(redis.password()).isEqualTo("s3cret");
+    assertThat(redis.hasPassword()).isTrue();
+    assertThat(redis.database()).isEqualTo(1);
+  }
+
+  @Test
+  void aPasswordWithoutUserIsTakenFromTheUrl() {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", "redis://:s3cret@cache");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.username()).isEmpty();
+    assertThat(redis.password()).isEqualTo("s3cret");
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "p%40ss%3Aw%2Frd, p@ss:w/rd",
+    "%C3%A9t%C3%A9,   été",
+    "100%25,          100%",
+  })
+  void aUrlEncodedPasswordIsDecoded(String encoded, String decoded) {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", "redis://alice:" + encoded + "@cache");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.password()).isEqualTo(decoded);
+  }
+
+  /**
+   * In a URL's user-info {@code +} is a literal plus (RFC 3986), as redis-py's {@code from_url} and
+   * Lettuce's {@code RedisURI} read it; only form encoding turns it into a space.
+   */
+  @Test
+  void aPlusInTheUrlPasswordIsALiteralPlus() {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", "redis://:a+b@cache");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.password()).isEqualTo("a+b");
+  }
+
+  @Test
+  void theSeparatePasswordIsUsedWhenTheUrlHasNone() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://cache:6379/0", "CACHE_REDIS_PASSWORD", "s3cret");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.password()).isEqualTo("s3cret");
+  }
+
+  @Test
+  void theSeparatePasswordIsUsedWithHostAndPort() {
+    Map<String, String> env = Map.of("CACHE_REDIS_HOST", "cache", "CACHE_REDIS_PASSWORD", "s3cret");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.password()).isEqualTo("s3cret");
+  }
+
+  @Test
+  void theUrlPasswordWinsOverTheSeparateOne() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://:fromurl@cache", "CACHE_REDIS_PASSWORD", "separate");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.password()).isEqualTo("fromurl");
+  }
+
+  @ParameterizedTest(name = "{0}={1} -> {2} ms")
+  @CsvSource({
+    "UPSTREAM_TIMEOUT,           30,    30000",
+    "UPSTREAM_TIMEOUT,           0.5,   500",
+    "UPSTREAM_TIMEOUT,           100ms, 100",
+    "UPSTREAM_TIMEOUT,           2s,    2000",
+    "UNIVERSITIES_CACHE_TIMEOUT, 30,    30000",
+    "UNIVERSITIES_CACHE_TIMEOUT, 0.5,   500",
+    "UNIVERSITIES_CACHE_TIMEOUT, 100ms, 100",
+    "UNIVERSITIES_CACHE_TIMEOUT, 2s,    2000",
+    "CACHE_DEFAULT_TIMEOUT,      500,   500000",
+    "CACHE_DEFAULT_TIMEOUT,      2s,    2000",
+    "CACHE_REDIS_TIMEOUT,        100ms, 100",
+    "CACHE_REDIS_TIMEOUT,        0.25,  250",
+  })
+  void durationsAreSecondsOrCarryAUnit(String variable, String value, long expectedMillis) {
+    Map<String, String> env = Map.of(variable, value);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(DURATIONS.get(variable).apply(config)).isEqualTo(Duration.ofMillis(expectedMillis));
+  }
+
+  @ParameterizedTest(name = "every variable set to ''{0}''")
+  @ValueSource(strings = {"", " ", "\t", "  \n "})
+  void blankValuesCountAsUnset(String blank) {
+    Map<String, String> env = new HashMap<>();
+    ConfigLoader.VARIABLES.forEach(variable -> env.put(variable.name(), blank));
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config).isEqualTo(ConfigLoader.from(Map.of()));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+    "PORT,                  abc",
+    "PORT,                  70000",
+    "PORT,                  -1",
+    "CACHE_TYPE,            memcached",
+    "CACHE_REDIS_PORT,      x",
+    "CACHE_REDIS_PORT,      70000",
+    "CACHE_REDIS_DB,        one",
+    "CACHE_REDIS_DB,        -1",
+    "CACHE_REDIS_URL,       http://x",
+    "CACHE_REDIS_TIMEOUT,   0",
+    "CACHE_DEFAULT_TIMEOUT, never",
+    "UPSTREAM_TIMEOUT,      -1",
+    "UPSTREAM_TIMEOUT,      soon",
+    "UPSTREAM_TIMEOUT,      0",
+    "UPSTREAM_TIMEOUT,      ms",
+    "UPSTREAM_TIMEOUT,      0.0001",
+    "UNIVERSITIES_API_URL,  ftp://x",
+    "UNIVERSITIES_API_URL,  http://x/?q=1",
+    "UNIVERSITIES_CACHE_TIMEOUT, -5",
+    "CACHE_KEY_PREFIX,      'has space'",
+    "CACHE_KEY_PREFIX,      'a:b'",
+    "CACHE_LOCAL_MAX_BYTES, lots",
+    "CACHE_LOCAL_MAX_BYTES, 0",
+  })
+  void aBadValueIsRefusedNamingTheVariableAndTheValue(String variable, String value) {
+    Map<String, String> env = Map.of(variable, value);
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(variable)
+        .hasMessageContaining(value);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "redis://:s3cret@host:notaport",
+        "redis://user:s3cret@host:99999999999",
+        "redis://:s3cret@host:0",
+        "redis://:s3cret@host/notadb",
+        "redis://:s3cret@host/-1",
+        "redis://:s3cret@ho st",
+        "redis://:s3cret@[::1",
+        "http://:s3cret@host",
+        "redis://:s3cret%zz@host",
+        "redis://:x@s3cret@host",
+        "redis://:s3cret/x@host",
+      })
+  void aPasswordInTheRedisUrlNeverAppearsInAnError(String url) {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", url);
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error).isInstanceOf(ConfigException.class);
+    assertThat(error.getMessage()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void theSeparatePasswordNeverAppearsInAnError() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_PASSWORD", "s3cret", "CACHE_REDIS_PORT", "notaport");
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error).isInstanceOf(ConfigException.class);
+    assertThat(error.getMessage()).doesNotContain("s3cret");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"redis://alice:s3cret@cache:6379/0", "rediss://:s3cret@cache"})
+  void aPasswordNeverAppearsInToStringOrDescribe(String url) {
+    Map<String, String> env = Map.of("CACHE_REDIS_URL", url);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.redis().toString()).doesNotContain("s3cret").contains(":***@");
+    assertThat(config.redis().describe()).doesNotContain("s3cret").contains(":***@");
+    assertThat(config.toString()).doesNotContain("s3cret");
+  }
+}

@@ -1,0 +1,377 @@
+package cachegate.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import cachegate.config.Routes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RouteKeyTest {
+  private static final String NAMESPACE = "cachegate";
+  private static final Route UNIVERSITIES = Routes.universities();
+  private static final List<String> FILTERS = List.of("country", "name", "name_contains", "domain");
+
+  @Test
+  void keyNamesNamespaceVersionRouteAndNormalisedCountry() {
+    Map<String, List<String>> query = Map.of("country", List.of("Germany"));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.upstreamQuery()).isEqualTo("country=germany");
+    assertThat(key.prefix()).isEqualTo("cachegate:v1:universities:");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "germany",
+        "Germany",
+        "GERMANY",
+        "gErMaNy",
+        " germany",
+        "germany\t",
+        "  GERMANY \n"
+      })
+  void countryCaseAndSurroundingWhitespaceShareOneKey(String country) {
+    Map<String, List<String>> query = Map.of("country", List.of(country));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+  }
+
+  @Test
+  void countryCaseAndParameterOrderShareOneKey() {
+    Map<String, List<String>> nameFirst = new LinkedHashMap<>();
+    nameFirst.put("name", List.of("Technical University"));
+    nameFirst.put("country", List.of("GERMANY"));
+    Map<String, List<String>> countryFirst = new LinkedHashMap<>();
+    countryFirst.put("country", List.of("germany"));
+    countryFirst.put("name", List.of("technical university"));
+
+    CacheKey first = UNIVERSITIES.key(NAMESPACE, nameFirst);
+    CacheKey second = UNIVERSITIES.key(NAMESPACE, countryFirst);
+
+    assertThat(first).isEqualTo(second);
+    assertThat(first.redisKey()).isEqualTo(second.redisKey());
+  }
+
+  @Test
+  void unknownParametersAreNeitherKeyedNorForwarded() {
+    Map<String, List<String>> query =
+        Map.of(
+            "country", List.of("Germany"),
+            "callback", List.of("evil"),
+            "utm_source", List.of("a", "b"));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.upstreamQuery()).isEqualTo("country=germany");
+    assertThat(key.parameters()).containsOnlyKeys("country");
+  }
+
+  @Test
+  void parametersAreSortedByNameAndJoinedWithAmpersand() {
+    Map<String, List<String>> query = new LinkedHashMap<>();
+    query.put("offset", List.of("20"));
+    query.put("name", List.of("Tech"));
+    query.put("limit", List.of("10"));
+    query.put("domain", List.of("EDU"));
+    query.put("country", List.of("Germany"));
+    query.put("name_contains", List.of("Uni"));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.redisKey())
+        .isEqualTo(
+            "cachegate:v1:universities:"
+                + "country=germany&domain=edu&limit=10&name=tech&name_contains=uni&offset=20");
+    assertThat(key.upstreamQuery())
+        .isEqualTo("country=germany&domain=edu&limit=10&name=tech&name_contains=uni&offset=20");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "a&name=b       | country=a%26name%3Db",
+        "a=b            | country=a%3Db",
+        "a:b            | country=a%3Ab",
+        "new york       | country=new+york",
+        "a+b            | country=a%2Bb",
+        "côte d'ivoire  | country=c%C3%B4te+d%27ivoire",
+        "日本            | country=%E6%97%A5%E6%9C%AC",
+        "100%           | country=100%25",
+      })
+  void separatorsSpacesAndNonAsciiInValuesAreEncoded(String country, String expectedParams) {
+    Map<String, List<String>> query = Map.of("country", List.of(country));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:" + expectedParams);
+    assertThat(key.upstreamQuery()).isEqualTo(expectedParams);
+  }
+
+  @Test
+  void anAmpersandInsideAValueCannotForgeASecondParameter() {
+    Map<String, List<String>> forged = Map.of("country", List.of("a&name=b"));
+    Map<String, List<String>> genuine = Map.of("country", List.of("a"), "name", List.of("b"));
+
+    CacheKey forgedKey = UNIVERSITIES.key(NAMESPACE, forged);
+    CacheKey genuineKey = UNIVERSITIES.key(NAMESPACE, genuine);
+
+    assertThat(forgedKey.redisKey()).isNotEqualTo(genuineKey.redisKey());
+    assertThat(forgedKey.upstreamQuery()).isNotEqualTo(genuineKey.upstreamQuery());
+  }
+
+  @Test
+  void aValueEncodedToSixtyFourCharactersStaysReadable() {
+    String value = "x".repeat(CacheKey.MAX_READABLE_VALUE_LENGTH);
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
+
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:name=" + value);
+  }
+
+  @Test
+  void aValueEncodedBeyondSixtyFourCharactersIsHashedInTheKeyButForwardedInFull() {
+    String value = "x".repeat(CacheKey.MAX_READABLE_VALUE_LENGTH + 1);
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
+
+    assertThat(key.redisKey()).matches("cachegate:v1:universities:name=sha256:[0-9a-f]{64}");
+    assertThat(key.upstreamQuery()).isEqualTo("name=" + value);
+  }
+
+  @Test
+  void aShortNonAsciiValueWhoseEncodingIsLongIsHashed() {
+    String value = "é".repeat(11);
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
+
+    assertThat(key.redisKey()).matches("cachegate:v1:universities:name=sha256:[0-9a-f]{64}");
+    assertThat(key.upstreamQuery()).isEqualTo("name=" + "%C3%A9".repeat(11));
+  }
+
+  @Test
+  void longValuesThatDifferOnlyInTheirLastCharacterHashDifferently() {
+    String prefix = "x".repeat(100);
+
+    CacheKey a = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(prefix + "a")));
+    CacheKey b = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(prefix + "b")));
+
+    assertThat(a.redisKey()).isNotEqualTo(b.redisKey());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"007, 7", "0, 0", "000, 0", "10, 10", "999999999, 999999999", "' 42 ', 42"})
+  void limitAndOffsetDropLeadingZeros(String raw, String normalised) {
+    Map<String, List<String>> query =
+        Map.of("country", List.of("germany"), "limit", List.of(raw), "offset", List.of(raw));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.parameters()).containsEntry("limit", normalised);
+    assertThat(key.parameters()).containsEntry("offset", normalised);
+  }
+
+  @Test
+  void aValueOfTwoHundredCharactersIsAccepted() {
+    String value = "x".repeat(200);
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
+
+    assertThat(key.parameters()).containsEntry("name", value);
+  }
+
+  static Stream<Arguments> refusedQueries() {
+    return Stream.of(
+        refused("no parameter at all", Map.of(), "country"),
+        refused("only limit", Map.of("limit", List.of("10")), "country"),
+        refused("only offset", Map.of("offset", List.of("3")), "domain"),
+        refused("only unknown parameters", Map.of("unknown", List.of("x")), "name_contains"),
+        refused("empty value", Map.of("country", List.of("")), "country"),
+        refused("spaces only", Map.of("name", List.of("   ")), "name"),
+        refused("tab and newline only", Map.of("domain", List.of("\t\n")), "domain"),
+        refused("201 characters", Map.of("country", List.of("x".repeat(201))), "country"),
+        refused("201 non-ASCII characters", Map.of("name", List.of("é".repeat(201))), "name"),
+        refused("negative limit", withCountry("limit", "-1"), "limit"),
+        refused("alphabetic limit", withCountry("limit", "abc"), "limit"),
+        refused("fractional limit", withCountry("limit", "1.5"), "limit"),
+        refused("ten-digit limit", withCountry("limit", "1234567890"), "limit"),
+        refused("blank limit", withCountry("limit", " "), "limit"),
+        refused("signed offset", withCountry("offset", "+1"), "offset"),
+        refused("exponent offset", withCountry("offset", "1e3"), "offset"),
+        refused("non-ASCII digit offset", withCountry("offset", "\u0663"), "offset"));
+  }
+
+  @ParameterizedTest(name = "{0} -> 400 naming {2}")
+  @MethodSource("refusedQueries")
+  void refusedQueriesThrowInvalidRequestNamingTheParameter(
+      String description, Map<String, List<String>> query, String parameter) {
+    Route route = UNIVERSITIES;
+
+    Throwable refusal = catchThrowable(() -> route.key(NAMESPACE, query));
+
+    assertThat(refusal)
+        .as(description)
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining(parameter);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"country", "name", "name_contains", "domain", "limit", "offset"})
+  void aParameterGivenTwiceIsRefused(String name) {
+    Map<String, List<String>> query = new LinkedHashMap<>();
+    query.put("country", List.of("germany"));
+    query.put(name, List.of("1", "1"));
+
+    assertThatThrownBy(() -> UNIVERSITIES.key(NAMESPACE, query))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("'" + name + "'");
+  }
+
+  @Property
+  void queriesDifferingOnlyInCaseOrderAndSurroundingWhitespaceShareOneKey(
+      @ForAll("filters") Map<String, String> filters, @ForAll Random random) {
+    Map<String, List<String>> original = new LinkedHashMap<>();
+    filters.forEach((name, value) -> original.put(name, List.of(value)));
+    Map<String, List<String>> variant = variantOf(filters, random);
+
+    CacheKey originalKey = UNIVERSITIES.key(NAMESPACE, original);
+    CacheKey variantKey = UNIVERSITIES.key(NAMESPACE, variant);
+
+    assertThat(variantKey.redisKey()).isEqualTo(originalKey.redisKey());
+    assertThat(variantKey.upstreamQuery()).isEqualTo(originalKey.upstreamQuery());
+  }
+
+  @Property
+  void distinctNormalisedValuesNeverShareARedisKey(
+      @ForAll("anyFilters") Map<String, String> first,
+      @ForAll("anyFilters") Map<String, String> second) {
+    CacheKey a = UNIVERSITIES.key(NAMESPACE, single(first));
+    CacheKey b = UNIVERSITIES.key(NAMESPACE, single(second));
+    Assume.that(!a.parameters().equals(b.parameters()));
+
+    String aKey = a.redisKey();
+    String bKey = b.redisKey();
+
+    assertThat(aKey).isNotEqualTo(bKey);
+  }
+
+  @Property
+  void aValueAndItsPrefixNeverShareARedisKey(@ForAll("anyValue") String value) {
+    String longer = value + "a";
+
+    CacheKey a = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
+    CacheKey b = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(longer)));
+
+    assertThat(a.redisKey()).isNotEqualTo(b.redisKey());
+  }
+
+  @Provide
+  Arbitrary<Map<String, String>> filters() {
+    Arbitrary<String> value =
+        Arbitraries.strings()
+            .withCharRange('a', 'z')
+            .withCharRange('A', 'Z')
+            .withCharRange('0', '9')
+            .withChars(" éÉøØ-.'&=:+%")
+            .ofMinLength(1)
+            .ofMaxLength(80)
+            .filter(v -> !v.isBlank());
+    return Arbitraries.maps(Arbitraries.of(FILTERS), value).ofMinSize(1).ofMaxSize(4);
+  }
+
+  @Provide
+  Arbitrary<Map<String, String>> anyFilters() {
+    return Arbitraries.maps(Arbitraries.of(FILTERS), anyValue()).ofMinSize(1).ofMaxSize(4);
+  }
+
+  /**
+   * Values a client can send: any Unicode text without lone surrogates (which a strict UTF-8 query
+   * parser never produces), biased towards separators, near-duplicates and hash-length values.
+   */
+  @Provide
+  Arbitrary<String> anyValue() {
+    Arbitrary<String> separators =
+        Arbitraries.strings().withChars("aA&=:+% é%2B").ofMinLength(1).ofMaxLength(12);
+    Arbitrary<String> unicode =
+        Arbitraries.integers()
+            .between(0x20, Character.MAX_CODE_POINT)
+            .filter(cp -> cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE)
+            .map(cp -> new String(Character.toChars(cp)))
+            .list()
+            .ofMinSize(1)
+            .ofMaxSize(80)
+            .map(parts -> String.join("", parts));
+    Arbitrary<String> nearHashLength =
+        Arbitraries.strings().withChars("xX").ofMinLength(60).ofMaxLength(70);
+    return Arbitraries.oneOf(separators, unicode, nearHashLength).filter(v -> !v.isBlank());
+  }
+
+  /** The same filters with each letter's case flipped at random, padding added, order shuffled. */
+  private static Map<String, List<String>> variantOf(Map<String, String> filters, Random random) {
+    List<String> names = new ArrayList<>(filters.keySet());
+    Collections.shuffle(names, random);
+    Map<String, List<String>> variant = new LinkedHashMap<>();
+    for (String name : names) {
+      String value =
+          filters
+              .get(name)
+              .chars()
+              .mapToObj(c -> String.valueOf((char) c))
+              .map(
+                  c ->
+                      random.nextBoolean()
+                          ? c.toUpperCase(Locale.ROOT)
+                          : c.toLowerCase(Locale.ROOT))
+              .collect(Collectors.joining());
+      variant.put(name, List.of(padding(random) + value + padding(random)));
+    }
+    return variant;
+  }
+
+  private static String padding(Random random) {
+    String[] blanks = {"", " ", "\t", "  ", "\n", " \t "};
+    return blanks[random.nextInt(blanks.length)];
+  }
+
+  private static Map<String, List<String>> single(Map<String, String> values) {
+    Map<String, List<String>> query = new LinkedHashMap<>();
+    values.forEach((name, value) -> query.put(name, List.of(value)));
+    return query;
+  }
+
+  private static Arguments refused(
+      String description, Map<String, List<String>> query, String parameter) {
+    return Arguments.of(description, query, parameter);
+  }
+
+  private static Map<String, List<String>> withCountry(String name, String value) {
+    return Map.of("country", List.of("germany"), name, List.of(value));
+  }
+}
