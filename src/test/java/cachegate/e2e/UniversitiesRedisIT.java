@@ -319,6 +319,30 @@ class UniversitiesRedisIT {
   }
 
   @Test
+  void valueInRedisThatIsNotOursIsAMissAndIsReplaced() {
+    redis.set(GERMANY_KEY, "[\"poisoned\"]");
+
+    HttpResponse<String> response = gateway.get("/universities?country=Germany");
+
+    assertThat(response.headers().firstValue("X-Cache")).hasValue("MISS");
+    assertThat(response.body()).doesNotContain("poisoned");
+    assertThat(gateway.get("/universities?country=Germany").headers().firstValue("X-Cache"))
+        .hasValue("HIT");
+  }
+
+  @Test
+  void entryCopiedUnderAnotherKeyIsNeverServedForIt() {
+    gateway.get("/universities?country=Germany");
+    redis.copy(GERMANY_KEY, "cachegate:v1:universities:country=france");
+
+    HttpResponse<String> france = gateway.get("/universities?country=France");
+
+    assertThat(france.headers().firstValue("X-Cache")).hasValue("MISS");
+    assertThat(france.body().getBytes(StandardCharsets.UTF_8))
+        .isEqualTo(upstream.answer(Map.of("country", "france")));
+  }
+
+  @Test
   void healthShowsRedisBackendAndThatItAnswers() {
     JsonObject health = new JsonObject(gateway.get("/health").body());
 

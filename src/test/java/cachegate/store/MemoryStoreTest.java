@@ -1,0 +1,171 @@
+package cachegate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cachegate.config.Routes;
+import cachegate.engine.CacheKey;
+import cachegate.engine.CachedResponse;
+import cachegate.engine.ManualClock;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class MemoryStoreTest {
+  private static final long MAX_BYTES = 10_000;
+  private static final Duration RETENTION = Duration.ofSeconds(30);
+
+  private final ManualClock clock = new ManualClock();
+  private final MemoryStore store = new MemoryStore(MAX_BYTES, clock);
+
+  @Test
+  void aStoredEntryIsReturnedForItsKey() {
+    CachedResponse entry = entry("[1]");
+
+    boolean stored = store.put(key("germany"), entry, RETENTION).join();
+
+    assertThat(stored).isTrue();
+    assertThat(store.get(key("germany")).join()).contains(entry);
+  }
+
+  @Test
+  void anEntryIsNotReturnedForAnotherKey() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+
+    Optional<CachedResponse> found = store.get(key("france")).join();
+
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aKeyNeverStoredIsAMiss() {
+    CacheKey key = key("germany");
+
+    Optional<CachedResponse> found = store.get(key).join();
+
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aSecondPutReplacesTheFirst() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+    CachedResponse replacement = entry("[2]");
+
+    store.put(key("germany"), replacement, RETENTION).join();
+
+    assertThat(store.get(key("germany")).join()).contains(replacement);
+  }
+
+  @Test
+  void aRemovedEntryIsGone() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+    store.put(key("france"), entry("[2]"), RETENTION).join();
+
+    store.remove(key("germany")).join();
+
+    assertThat(store.get(key("germany")).join()).isEmpty();
+    assertThat(store.get(key("france")).join()).isPresent();
+  }
+
+  @Test
+  void removingAnAbsentKeyIsHarmless() {
+    CacheKey key = key("nowhere");
+
+    store.remove(key).join();
+
+    assertThat(store.get(key).join()).isEmpty();
+  }
+
+  @Test
+  void anEntryOutlivesEverythingShortOfItsRetention() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+
+    clock.advance(RETENTION.minusMillis(1));
+
+    assertThat(store.get(key("germany")).join()).isPresent();
+  }
+
+  @Test
+  void anEntryExpiresOnceTheClockPassesItsRetention() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+
+    clock.advance(RETENTION.plusMillis(1));
+
+    assertThat(store.get(key("germany")).join()).isEmpty();
+  }
+
+  @Test
+  void readingAnEntryDoesNotExtendItsRetention() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+    clock.advance(RETENTION.minusSeconds(1));
+    assertThat(store.get(key("germany")).join()).isPresent();
+
+    clock.advance(Duration.ofSeconds(2));
+
+    assertThat(store.get(key("germany")).join()).isEmpty();
+  }
+
+  @Test
+  void eachEntryExpiresAfterItsOwnRetention() {
+    store.put(key("short"), entry("[1]"), Duration.ofSeconds(5)).join();
+    store.put(key("long"), entry("[2]"), Duration.ofSeconds(60)).join();
+
+    clock.advance(Duration.ofSeconds(10));
+
+    assertThat(store.get(key("short")).join()).isEmpty();
+    assertThat(store.get(key("long")).join()).isPresent();
+  }
+
+  @Test
+  void replacingAnEntryRestartsItsRetention() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+    clock.advance(Duration.ofSeconds(20));
+
+    store.put(key("germany"), entry("[2]"), RETENTION).join();
+    clock.advance(Duration.ofSeconds(20));
+
+    assertThat(store.get(key("germany")).join()).isPresent();
+  }
+
+  @Test
+  void manyKilobyteBodiesStayWithinTheByteBound() {
+    int bodyBytes = 1024;
+    int entries = 50;
+
+    IntStream.range(0, entries)
+        .forEach(i -> store.put(key("country" + i), entry(new byte[bodyBytes]), RETENTION).join());
+
+    long held =
+        IntStream.range(0, entries)
+            .filter(i -> store.get(key("country" + i)).join().isPresent())
+            .count();
+    long weightEach =
+        bodyBytes + key("country" + 0).redisKey().length() + MemoryStore.ENTRY_OVERHEAD_BYTES;
+    assertThat(held).isPositive();
+    assertThat(held * weightEach).isLessThanOrEqualTo(MAX_BYTES);
+  }
+
+  @Test
+  void anEntryLargerThanTheBoundIsNotKept() {
+    CacheKey key = key("huge");
+
+    store.put(key, entry(new byte[(int) MAX_BYTES + 1]), RETENTION).join();
+
+    assertThat(store.get(key).join()).isEmpty();
+  }
+
+  private CachedResponse entry(String body) {
+    return entry(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private CachedResponse entry(byte[] body) {
+    return new CachedResponse(200, "application/json", body, clock.instant(), RETENTION);
+  }
+
+  private static CacheKey key(String country) {
+    return Routes.universities().key("cachegate", Map.of("country", List.of(country)));
+  }
+}
