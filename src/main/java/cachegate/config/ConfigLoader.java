@@ -215,12 +215,13 @@ public final class ConfigLoader {
     }
   }
 
+  /** Percent-decoding as in URLs, where {@code +} is a literal plus (not a form-encoded space). */
   private static String decode(String text) {
-    return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /** The URL with any password replaced, so that error messages never leak it. */
   private static String masked(String url) {
-    return url.replaceFirst("//([^/@:]*):[^/@]*@", "//$1:***@");
+    return url.replaceFirst("//.*@", "//***@");
   }
 }

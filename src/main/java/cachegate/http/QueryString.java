@@ -39,26 +39,23 @@ final class QueryString {
 
   private static String decode(String raw) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
+    for (int i = 0; i < raw.length(); ) {
+      int c = raw.codePointAt(i);
       if (c == '%') {
         if (i + 2 >= raw.length()) {
           throw invalidEscape(raw);
         }
-        int high = Character.digit(raw.charAt(i + 1), 16);
-        int low = Character.digit(raw.charAt(i + 2), 16);
+        int high = hexDigit(raw.charAt(i + 1));
+        int low = hexDigit(raw.charAt(i + 2));
         if (high < 0 || low < 0) {
           throw invalidEscape(raw);
         }
         bytes.write(high << 4 | low);
-        i += 2;
-      } else if (c == '+') {
-        bytes.write(' ');
-      } else if (c < 0x80) {
-        bytes.write(c);
+        i += 3;
       } else {
-        byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        byte[] encoded = (c == '+' ? " " : Character.toString(c)).getBytes(StandardCharsets.UTF_8);
         bytes.write(encoded, 0, encoded.length);
+        i += Character.charCount(c);
       }
     }
     String decoded;
@@ -78,6 +75,20 @@ final class QueryString {
           "query string contains control characters near '" + raw + "'");
     }
     return decoded;
+  }
+
+  /** The value of an ASCII hex digit, or -1: {@link Character#digit} would accept other scripts. */
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 
   private static InvalidRequestException invalidEscape(String raw) {

@@ -32,9 +32,7 @@ class QueryStringTest {
         "name                      | ``",
       })
   void aValueIsDecoded(String rawQuery, String expected) {
-    String query = rawQuery;
-
-    Map<String, List<String>> params = QueryString.parse(query);
+    Map<String, List<String>> params = QueryString.parse(rawQuery);
 
     assertThat(params).containsExactly(Map.entry("name", List.of(expected)));
   }
@@ -73,9 +71,7 @@ class QueryStringTest {
 
   @ParameterizedTest(name = "[{0}]")
   @ValueSource(strings = {"", "&", "&&&"})
-  void anEmptyQueryHasNoParameters(String query) {
-    String rawQuery = query;
-
+  void anEmptyQueryHasNoParameters(String rawQuery) {
     Map<String, List<String>> params = QueryString.parse(rawQuery);
 
     assertThat(params).isEmpty();
@@ -102,9 +98,7 @@ class QueryStringTest {
         "%zz=x",
         "name=%%41",
       })
-  void aMalformedPercentEscapeIsRefused(String query) {
-    String rawQuery = query;
-
+  void aMalformedPercentEscapeIsRefused(String rawQuery) {
     Throwable error = catchThrowable(() -> QueryString.parse(rawQuery));
 
     assertThat(error).isInstanceOf(InvalidRequestException.class).hasMessageContaining("escape");
@@ -113,9 +107,7 @@ class QueryStringTest {
   /** Percent-escapes are two ASCII hex digits (RFC 3986 §2.1), not any Unicode digit. */
   @ParameterizedTest(name = "[{0}]")
   @ValueSource(strings = {"name=%\u0664\u0661", "name=%\uFF14\uFF11", "name=%\uFF14\uFF21"})
-  void aPercentEscapeWithNonAsciiDigitsIsRefused(String query) {
-    String rawQuery = query;
-
+  void aPercentEscapeWithNonAsciiDigitsIsRefused(String rawQuery) {
     Throwable error = catchThrowable(() -> QueryString.parse(rawQuery));
 
     assertThat(error).isInstanceOf(InvalidRequestException.class);
@@ -131,9 +123,7 @@ class QueryStringTest {
         "name=%ED%A0%80",
         "name=%F4%90%80%80",
       })
-  void invalidUtf8IsRefused(String query) {
-    String rawQuery = query;
-
+  void invalidUtf8IsRefused(String rawQuery) {
     Throwable error = catchThrowable(() -> QueryString.parse(rawQuery));
 
     assertThat(error).isInstanceOf(InvalidRequestException.class).hasMessageContaining("UTF-8");
@@ -142,9 +132,7 @@ class QueryStringTest {
   @ParameterizedTest(name = "[{0}]")
   @ValueSource(
       strings = {"name=%0D%0A", "name=a%0Db", "name=a%0Ab", "name=%00", "name=%7F", "x%00=1"})
-  void controlCharactersAreRefused(String query) {
-    String rawQuery = query;
-
+  void controlCharactersAreRefused(String rawQuery) {
     Throwable error = catchThrowable(() -> QueryString.parse(rawQuery));
 
     assertThat(error).isInstanceOf(InvalidRequestException.class).hasMessageContaining("control");
