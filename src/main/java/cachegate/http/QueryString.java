@@ -15,6 +15,10 @@ import java.util.Map;
  * A strict parser for raw query strings: {@code +} is a space, percent-escapes must be two hex
  * digits, the decoded bytes must be valid UTF-8, and decoded values must not contain control
  * characters (which would include CR and LF). Anything else is an {@link InvalidRequestException}.
+ *
+ * <p>The HTTP server reads the request line as ISO-8859-1, one char per byte, so a client that
+ * sends raw (unescaped) UTF-8 arrives here as one char per byte: chars up to U+00FF are taken as
+ * the bytes they stand for, and the bytes are then decoded as UTF-8 together.
  */
 final class QueryString {
   private QueryString() {}
@@ -53,8 +57,14 @@ final class QueryString {
         bytes.write(high << 4 | low);
         i += 3;
       } else {
-        byte[] encoded = (c == '+' ? " " : Character.toString(c)).getBytes(StandardCharsets.UTF_8);
-        bytes.write(encoded, 0, encoded.length);
+        if (c == '+') {
+          bytes.write(' ');
+        } else if (c <= 0xFF) {
+          bytes.write(c);
+        } else {
+          byte[] encoded = Character.toString(c).getBytes(StandardCharsets.UTF_8);
+          bytes.write(encoded, 0, encoded.length);
+        }
         i += Character.charCount(c);
       }
     }

@@ -231,6 +231,14 @@ class UniversitiesRedisIT {
   }
 
   @Test
+  void rawUtf8InTheRequestLineIsReadAsUtf8() {
+    GatewayUnderTest.RawResponse response = gateway.rawGet("/universities?name=Universität");
+
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(upstream.queries()).containsExactly("name=universit%C3%A4t");
+  }
+
+  @Test
   void valueOver200CharactersIs400NamingTheParameter() {
     HttpResponse<String> response = gateway.get("/universities?name=" + "a".repeat(201));
 

@@ -26,7 +26,7 @@ class QueryStringTest {
         "name=%c3%a9               | é",
         "name=%E6%97%A5%E6%9C%AC   | 日本",
         "name=%F0%9F%98%80         | 😀",
-        "name=é                    | é",
+        "name=\u00c3\u00a9            | é",
         "name=a=b                  | a=b",
         "name=                     | ``",
         "name                      | ``",

@@ -175,9 +175,7 @@ class EntryCodecTest {
 
   @Property
   void arbitraryBytesAreRefusedAsAStoreException(@ForAll byte[] bytes) {
-    byte[] candidate = bytes;
-
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, candidate));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, bytes));
 
     assertThat(error).isExactlyInstanceOf(StoreException.class);
   }

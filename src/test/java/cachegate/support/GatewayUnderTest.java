@@ -61,9 +61,7 @@ public final class GatewayUnderTest implements AutoCloseable {
       socket.setSoTimeout(15_000);
       String request =
           "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-      socket
-          .getOutputStream()
-          .write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       String response =
           new String(
               socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
