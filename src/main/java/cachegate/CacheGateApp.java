@@ -7,6 +7,7 @@ import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
 import cachegate.config.Routes;
 import cachegate.engine.CacheEngine;
+import cachegate.engine.FetchLease;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
@@ -14,7 +15,9 @@ import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
 import cachegate.store.MemoryStore;
 import cachegate.store.NullStore;
+import cachegate.store.RedisLease;
 import cachegate.store.RedisStore;
+import cachegate.store.TieredStore;
 import cachegate.upstream.HttpUpstream;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -25,6 +28,7 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,19 +93,29 @@ public final class CacheGateApp implements AutoCloseable {
             : Optional.empty();
     ResponseStore store =
         switch (config.cacheType()) {
-          case REDIS -> redis.orElseThrow();
+          case REDIS ->
+              config.localMaxBytes() == 0
+                  ? redis.orElseThrow()
+                  : new TieredStore(
+                      new MemoryStore(config.localMaxBytes(), clock),
+                      redis.orElseThrow(),
+                      clock,
+                      new OutageLog("Redis " + config.redis().describe()),
+                      config.keyPrefix());
           case SIMPLE -> new MemoryStore(config.localMaxBytes(), clock);
           case NULL -> new NullStore();
         };
+    FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
     HttpUpstream upstream = new HttpUpstream(vertx, config.upstream(), route.upstreamPath());
     CacheEngine engine =
         new CacheEngine(
             store,
             upstream,
+            lease,
             config.universities(),
             clock,
-            new OutageLog("cache store " + config.cacheType().label()),
-            new OutageLog("upstream " + config.upstream().base()));
+            ThreadLocalRandom.current(),
+            config.upstream().timeout());
     GatewayServer server =
         GatewayServer.create(
             vertx,

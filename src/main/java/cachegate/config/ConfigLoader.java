@@ -65,7 +65,12 @@ public final class ConfigLoader {
             duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT));
     RedisConfig redis = redis();
     CachePolicy universities =
-        new CachePolicy(duration("UNIVERSITIES_CACHE_TIMEOUT", CachePolicy.DEFAULT_TTL));
+        new CachePolicy(
+            duration("UNIVERSITIES_CACHE_TIMEOUT", CachePolicy.DEFAULT_TTL),
+            window("CACHE_STALE_WHILE_REVALIDATE", CachePolicy.DEFAULT_STALE_WHILE_REVALIDATE),
+            window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
+            fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
+            positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES));
     CacheType cacheType;
     String reason;
     Optional<String> declared = value("CACHE_TYPE");
@@ -170,6 +175,39 @@ public final class ConfigLoader {
     } catch (NumberFormatException e) {
       throw new ConfigException(name + " must be an integer, was '" + value + "'");
     }
+  }
+
+  private long positiveLong(String name, long defaultValue) {
+    long value = longInteger(name, defaultValue);
+    if (value < 1) {
+      throw new ConfigException(name + " must be positive, was " + value);
+    }
+    return value;
+  }
+
+  private double fraction(String name, double defaultValue) {
+    Optional<String> raw = value(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      double parsed = Double.parseDouble(raw.get());
+      if (parsed >= 0 && parsed < 1) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ConfigException(
+        name + " must be a fraction from 0 up to (not including) 1, was '" + raw.get() + "'");
+  }
+
+  /** A stale window: like {@link #duration}, but 0 (no window) is allowed. */
+  private Duration window(String name, Duration defaultValue) {
+    if (value(name).filter(v -> v.matches("0+(\\.0*)?s?|0+ms")).isPresent()) {
+      return Duration.ZERO;
+    }
+    return duration(name, defaultValue);
   }
 
   /**

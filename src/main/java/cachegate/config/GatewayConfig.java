@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param universities the universities route's freshness policy
  * @param defaultTtl TTL for routes that set none of their own
  * @param keyPrefix first segment of every Redis key
- * @param localMaxBytes the most body bytes the in-process cache holds
+ * @param localMaxBytes the most bytes the in-process tier holds; 0 turns it off in front of Redis
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -49,8 +49,11 @@ public record GatewayConfig(
               + keyPrefix
               + "'");
     }
-    if (localMaxBytes < 1) {
-      throw new ConfigException("CACHE_LOCAL_MAX_BYTES must be positive, was " + localMaxBytes);
+    if (localMaxBytes < 0 || localMaxBytes == 0 && cacheType == CacheType.SIMPLE) {
+      throw new ConfigException(
+          "CACHE_LOCAL_MAX_BYTES must be positive (0 turns off the local tier in front of Redis only),"
+              + " was "
+              + localMaxBytes);
     }
   }
 }

@@ -1,78 +1,228 @@
 package cachegate.engine;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 
 /**
  * Serves one route's answers from a {@link ResponseStore}, going to the {@link Upstream} only when
- * nothing fresh is stored.
+ * nothing usable is stored, and then at most once per key at a time.
  *
  * <p>Threading: every method is thread-safe and non-blocking. Futures complete on whichever thread
- * completed the store or upstream call; callers that care (the HTTP layer) hop back to their own
- * thread.
+ * completed the store, lease or upstream call; callers that care (the HTTP layer) hop back to their
+ * own thread. Concurrent fetches for one key are joined by a {@link Coalescer} in this process, and
+ * across processes by a {@link FetchLease}: the instance holding the lease fetches, the others poll
+ * the store every {@link #PEER_POLL} until its answer appears, and fetch themselves only when the
+ * lease is gone without an answer, or after the lease time.
  *
- * <p>Failures: a failing store is a miss on read and a skipped write on write, logged once per
- * outage; it never fails a request the upstream can answer. A failing upstream fails the returned
- * future with {@link UpstreamException}, and nothing is stored.
+ * <p>Failures: a failing store or lease is a miss on read, a skipped write on write and "fetch it
+ * yourself" for the lease, logged once per outage; it never fails a request the upstream can
+ * answer. A failing upstream falls back to a stored entry within stale-if-error; otherwise the
+ * returned future fails with {@link UpstreamException}. A failed or invalid upstream answer is
+ * never stored, so it never replaces a good entry.
  */
 public final class CacheEngine {
+  /** How often an instance waiting for another's fetch looks for the answer in the store. */
+  static final Duration PEER_POLL = Duration.ofMillis(20);
+
+  /** Added to the upstream timeout for the lease time: time to store the answer. */
+  static final Duration LEASE_MARGIN = Duration.ofSeconds(2);
+
+  private static final Logger LOG = System.getLogger(CacheEngine.class.getName());
+
   private final ResponseStore store;
   private final Upstream upstream;
+  private final FetchLease lease;
   private final CachePolicy policy;
   private final InstantSource clock;
-  private final OutageLog storeLog;
-  private final OutageLog upstreamLog;
+  private final RandomGenerator random;
+  private final Duration leaseTime;
+  private final OutageLog storeLog = new OutageLog("cache store");
+  private final OutageLog leaseLog = new OutageLog("fetch lease in the cache store");
+  private final OutageLog upstreamLog = new OutageLog("upstream");
+  private final Coalescer<CacheKey, Fetched> fetches = new Coalescer<>();
+  private final Executor pollDelay =
+      CompletableFuture.delayedExecutor(PEER_POLL.toMillis(), TimeUnit.MILLISECONDS);
 
+  /** An answer fetched for a key: by this instance from the upstream, or by a peer. */
+  private record Fetched(CachedResponse entry, boolean stored, boolean byPeer) {}
+
+  /**
+   * @param fetchTimeout the longest an upstream fetch takes; the lease lasts a little longer
+   * @param random the source of XFetch's and the TTL jitter's random numbers
+   */
   public CacheEngine(
       ResponseStore store,
       Upstream upstream,
+      FetchLease lease,
       CachePolicy policy,
       InstantSource clock,
-      OutageLog storeLog,
-      OutageLog upstreamLog) {
+      RandomGenerator random,
+      Duration fetchTimeout) {
     this.store = store;
     this.upstream = upstream;
+    this.lease = lease;
     this.policy = policy;
     this.clock = clock;
-    this.storeLog = storeLog;
-    this.upstreamLog = upstreamLog;
+    this.random = random;
+    this.leaseTime = fetchTimeout.plus(LEASE_MARGIN);
   }
 
-  /** The answer for {@code key}: from the store when fresh, else from the upstream. */
+  /** The answer for {@code key}, as described in the class comment. */
   public CompletableFuture<CacheResult> get(CacheKey key) {
     return lookup(key)
         .thenCompose(
             found -> {
-              // Nothing stored (or the store failed): ask the upstream.
+              // Nothing stored (or the store failed): fetch, sharing one fetch per key.
               if (found.isEmpty()) {
-                return fetch(key);
+                return fetch(key, found, CacheOutcome.MISS);
               }
               CachedResponse entry = found.get();
               Instant now = clock.instant();
               return switch (Freshness.assess(entry, now, policy)) {
-                // Fresh: serve the stored answer without touching the upstream.
-                case FRESH -> CompletableFuture.completedFuture(hit(key, entry, now));
-                // Too old: ask the upstream as if nothing were stored.
-                case EXPIRED -> fetch(key);
+                // Fresh: serve it; a key near expiry may start its refresh early (XFetch).
+                case FRESH -> {
+                  if (Freshness.refreshEarly(entry, now, policy, uniform())) {
+                    refreshInBackground(key, entry);
+                  }
+                  yield CompletableFuture.completedFuture(
+                      served(key, entry, CacheOutcome.HIT, OptionalInt.empty()));
+                }
+                // Within stale-while-revalidate: serve it at once, refresh once in the background.
+                case STALE_REVALIDATE -> {
+                  refreshInBackground(key, entry);
+                  yield CompletableFuture.completedFuture(
+                      served(key, entry, CacheOutcome.STALE, OptionalInt.empty()));
+                }
+                // Within stale-if-error: fetch, and serve the entry if the upstream fails.
+                case STALE_IF_ERROR ->
+                    fetch(key, found, CacheOutcome.REVALIDATED)
+                        .handle(
+                            (result, failure) ->
+                                result != null ? result : staleIfError(key, entry, failure));
+                // Too old for anything: fetch as if nothing were stored.
+                case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED);
               };
             });
   }
 
-  private CacheResult hit(CacheKey key, CachedResponse entry, Instant now) {
+  private CacheResult served(
+      CacheKey key, CachedResponse entry, CacheOutcome outcome, OptionalInt forwardStatus) {
+    Instant now = clock.instant();
     return new CacheResult(
         entry,
-        CacheOutcome.HIT,
+        outcome,
         key,
         entry.age(now),
         Freshness.remaining(entry, now, policy),
-        false);
+        false,
+        false,
+        forwardStatus);
   }
 
-  private CompletableFuture<CacheResult> fetch(CacheKey key) {
+  private CacheResult staleIfError(CacheKey key, CachedResponse entry, Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (!(cause instanceof UpstreamException upstreamFailure)) {
+      throw new CompletionException(cause);
+    }
+    return served(key, entry, CacheOutcome.STALE_IF_ERROR, upstreamFailure.upstreamStatus());
+  }
+
+  private void refreshInBackground(CacheKey key, CachedResponse entry) {
+    Coalescer.Flight<Fetched> flight = fetches.join(key, () -> fetchOnce(key, Optional.of(entry)));
+    if (flight.leader()) {
+      flight
+          .result()
+          .exceptionally(
+              failure -> {
+                // Upstream failures are logged by the outage log; anything else is a bug.
+                if (!(unwrap(failure) instanceof UpstreamException)) {
+                  LOG.log(Level.ERROR, "background refresh of " + key + " failed", unwrap(failure));
+                }
+                return null;
+              });
+    }
+  }
+
+  private CompletableFuture<CacheResult> fetch(
+      CacheKey key, Optional<CachedResponse> previous, CacheOutcome outcome) {
+    Coalescer.Flight<Fetched> flight = fetches.join(key, () -> fetchOnce(key, previous));
+    return flight
+        .result()
+        .thenApply(
+            fetched -> {
+              Instant now = clock.instant();
+              CachedResponse entry = fetched.entry();
+              return new CacheResult(
+                  entry,
+                  outcome,
+                  key,
+                  entry.age(now),
+                  Freshness.remaining(entry, now, policy),
+                  flight.leader() && fetched.stored(),
+                  !flight.leader() || fetched.byPeer(),
+                  OptionalInt.of(entry.status()));
+            });
+  }
+
+  /**
+   * One fetch for all instances: take the lease and fetch, or wait for the lease holder's answer to
+   * appear in the store. An answer counts when it is newer than {@code previous}.
+   */
+  private CompletableFuture<Fetched> fetchOnce(CacheKey key, Optional<CachedResponse> previous) {
+    return fetchOnce(key, previous, System.nanoTime() + leaseTime.toNanos());
+  }
+
+  private CompletableFuture<Fetched> fetchOnce(
+      CacheKey key, Optional<CachedResponse> previous, long deadlineNanos) {
+    return acquire(key)
+        .thenCompose(
+            acquired -> {
+              if (!acquired && System.nanoTime() - deadlineNanos < 0) {
+                return CompletableFuture.supplyAsync(() -> null, pollDelay)
+                    .thenCompose(ignored -> answeredByPeer(key, previous, deadlineNanos));
+              }
+              // Holding the lease (or waited long enough): the answer may have landed meanwhile.
+              return lookup(key)
+                  .thenCompose(
+                      found -> {
+                        if (isNewer(found, previous)) {
+                          release(key);
+                          return CompletableFuture.completedFuture(
+                              new Fetched(found.get(), false, true));
+                        }
+                        return fromUpstream(key).whenComplete((fetched, failure) -> release(key));
+                      });
+            });
+  }
+
+  private CompletableFuture<Fetched> answeredByPeer(
+      CacheKey key, Optional<CachedResponse> previous, long deadlineNanos) {
+    return lookup(key)
+        .thenCompose(
+            found ->
+                isNewer(found, previous)
+                    ? CompletableFuture.completedFuture(new Fetched(found.get(), false, true))
+                    : fetchOnce(key, previous, deadlineNanos));
+  }
+
+  private static boolean isNewer(
+      Optional<CachedResponse> found, Optional<CachedResponse> previous) {
+    return found.isPresent()
+        && (previous.isEmpty() || found.get().storedAt().isAfter(previous.get().storedAt()));
+  }
+
+  private CompletableFuture<Fetched> fromUpstream(CacheKey key) {
+    long started = System.nanoTime();
     return upstream
         .fetch(key)
         .whenComplete(
@@ -80,7 +230,7 @@ public final class CacheEngine {
               if (failure == null) {
                 upstreamLog.succeeded();
               } else {
-                upstreamLog.failed(cause(failure), "errors (502/504) for keys it must answer");
+                upstreamLog.failed(message(failure), "stale entries or errors (502/504)");
               }
             })
         .thenCompose(
@@ -89,15 +239,46 @@ public final class CacheEngine {
                   new CachedResponse(
                       answer.status(),
                       answer.contentType(),
-                      answer.body(),
+                      ResponseBody.of(answer.body()),
                       clock.instant(),
-                      policy.ttl());
-              return save(key, entry)
-                  .thenApply(
-                      stored ->
-                          new CacheResult(
-                              entry, CacheOutcome.MISS, key, Duration.ZERO, policy.ttl(), stored));
+                      jittered(policy.ttl()),
+                      Duration.ofNanos(System.nanoTime() - started));
+              if (answer.body().length > policy.maxEntryBytes()) {
+                return CompletableFuture.completedFuture(new Fetched(entry, false, false));
+              }
+              return save(key, entry).thenApply(stored -> new Fetched(entry, stored, false));
             });
+  }
+
+  /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */
+  private Duration jittered(Duration ttl) {
+    long cut = (long) (ttl.toMillis() * policy.ttlJitter() * random.nextDouble());
+    return ttl.minusMillis(cut);
+  }
+
+  /** A random number in (0, 1], as XFetch's logarithm needs. */
+  private double uniform() {
+    return 1.0 - random.nextDouble();
+  }
+
+  private CompletableFuture<Boolean> acquire(CacheKey key) {
+    return lease
+        .tryAcquire(key, leaseTime)
+        .handle(
+            (acquired, failure) -> {
+              if (failure != null) {
+                leaseLog.failed(
+                    "taking the fetch lease on " + key + ": " + message(failure),
+                    "fetches shared within this instance only");
+                return true;
+              }
+              leaseLog.succeeded();
+              return acquired;
+            });
+  }
+
+  private void release(CacheKey key) {
+    lease.release(key).exceptionally(failure -> null);
   }
 
   private CompletableFuture<Optional<CachedResponse>> lookup(CacheKey key) {
@@ -106,7 +287,7 @@ public final class CacheEngine {
         .handle(
             (found, failure) -> {
               if (failure != null) {
-                storeLog.failed("reading " + key + ": " + cause(failure), "from the upstream");
+                storeLog.failed("reading " + key + ": " + message(failure), "from the upstream");
                 return Optional.empty();
               }
               storeLog.succeeded();
@@ -121,7 +302,7 @@ public final class CacheEngine {
             (stored, failure) -> {
               if (failure != null) {
                 storeLog.failed(
-                    "writing " + key + ": " + cause(failure), "upstream answers uncached");
+                    "writing " + key + ": " + message(failure), "upstream answers uncached");
                 return false;
               }
               storeLog.succeeded();
@@ -129,11 +310,14 @@ public final class CacheEngine {
             });
   }
 
-  private static String cause(Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
+  }
+
+  private static String message(Throwable failure) {
+    Throwable cause = unwrap(failure);
     return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 }

@@ -15,23 +15,48 @@ import java.util.stream.Collectors;
 /**
  * Identifies one cached answer: a route and its normalised, allow-listed parameters. Two requests
  * have the same key exactly when they send the same upstream request; build keys with {@link
- * Route#key}, which normalises.
- *
- * @param namespace the key prefix shared by everything one deployment stores
- * @param route the route's name
- * @param params normalised parameter values by name, sorted by name
+ * Route#key}, which normalises. Immutable; equal keys have equal {@link #redisKey()}s, which is
+ * computed once.
  */
-public record CacheKey(String namespace, String route, SortedMap<String, String> params) {
+public final class CacheKey {
   /** Bumped whenever the key layout or the stored entry format changes. */
   public static final String FORMAT_VERSION = "v1";
 
   /** Encoded values longer than this are replaced by their SHA-256 to keep keys short. */
   static final int MAX_READABLE_VALUE_LENGTH = 64;
 
-  public CacheKey {
-    Objects.requireNonNull(namespace, "namespace");
-    Objects.requireNonNull(route, "route");
-    params = Collections.unmodifiableSortedMap(new TreeMap<>(params));
+  private final String namespace;
+  private final String route;
+  private final SortedMap<String, String> params;
+  private final String redisKey;
+
+  /**
+   * @param namespace the key prefix shared by everything one deployment stores
+   * @param route the route's name
+   * @param params normalised parameter values by name
+   */
+  public CacheKey(String namespace, String route, Map<String, String> params) {
+    this.namespace = Objects.requireNonNull(namespace, "namespace");
+    this.route = Objects.requireNonNull(route, "route");
+    this.params = Collections.unmodifiableSortedMap(new TreeMap<>(params));
+    this.redisKey =
+        prefix(namespace, route)
+            + this.params.entrySet().stream()
+                .map(e -> e.getKey() + "=" + readable(encode(e.getValue())))
+                .collect(Collectors.joining("&"));
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  public String route() {
+    return route;
+  }
+
+  /** The normalised parameters, sorted by name. */
+  public SortedMap<String, String> params() {
+    return params;
   }
 
   /**
@@ -41,15 +66,22 @@ public record CacheKey(String namespace, String route, SortedMap<String, String>
    * like because form encoding escapes {@code :}.
    */
   public String redisKey() {
-    return prefix()
-        + params.entrySet().stream()
-            .map(e -> e.getKey() + "=" + readable(encode(e.getValue())))
-            .collect(Collectors.joining("&"));
+    return redisKey;
   }
 
   /** The prefix every key of this route starts with, for scans and purges of a whole route. */
   public String prefix() {
-    return namespace + ":" + FORMAT_VERSION + ":" + route + ":";
+    return prefix(namespace, route);
+  }
+
+  /**
+   * The key of the short lease an instance holds while it fetches this key, so that other instances
+   * wait for its answer instead of calling the upstream too. Lease keys live apart from entries
+   * ({@code <namespace>:v1:lease:...}), so scans of a route see only entries.
+   */
+  public String leaseKey() {
+    String routeAndParams = redisKey.substring(namespace.length() + FORMAT_VERSION.length() + 2);
+    return namespace + ":" + FORMAT_VERSION + ":lease:" + routeAndParams;
   }
 
   /** The upstream query string, built only from the normalised parameters, never hashed. */
@@ -59,14 +91,23 @@ public record CacheKey(String namespace, String route, SortedMap<String, String>
         .collect(Collectors.joining("&"));
   }
 
-  /** The normalised parameters, as a map sorted by name. */
-  public Map<String, String> parameters() {
-    return params;
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof CacheKey that && redisKey.equals(that.redisKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return redisKey.hashCode();
   }
 
   @Override
   public String toString() {
-    return redisKey();
+    return redisKey;
+  }
+
+  private static String prefix(String namespace, String route) {
+    return namespace + ":" + FORMAT_VERSION + ":" + route + ":";
   }
 
   private static String encode(String value) {

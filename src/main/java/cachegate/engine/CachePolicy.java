@@ -4,24 +4,67 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How long a route's answers stay fresh. It lives in the engine, beside {@link Freshness} which
- * reads it, so that the engine depends on nothing but the JDK.
+ * How long a route's answers are served, fresh and stale. It lives in the engine, beside {@link
+ * Freshness} which reads it, so that the engine depends on nothing but the JDK.
  *
- * @param ttl how long an answer is served from the cache without asking the upstream
+ * @param ttl how long an answer is served without asking the upstream (RFC 9111 freshness lifetime)
+ * @param staleWhileRevalidate how long past {@code ttl} an answer is still served at once while one
+ *     background refresh replaces it (RFC 5861 §3)
+ * @param staleIfError how long past {@code ttl} an answer is served when the upstream fails (RFC
+ *     5861 §4)
+ * @param ttlJitter the largest fraction taken off {@code ttl} at random per entry, so that entries
+ *     written together do not expire together (0 disables)
+ * @param maxEntryBytes answers with a larger body are served but not stored
  */
-public record CachePolicy(Duration ttl) {
+public record CachePolicy(
+    Duration ttl,
+    Duration staleWhileRevalidate,
+    Duration staleIfError,
+    double ttlJitter,
+    long maxEntryBytes) {
   /** The tutorial's {@code @cache.cached(timeout=30)}. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
 
+  public static final Duration DEFAULT_STALE_WHILE_REVALIDATE = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_STALE_IF_ERROR = Duration.ofDays(1);
+  public static final double DEFAULT_TTL_JITTER = 0.05;
+  public static final long DEFAULT_MAX_ENTRY_BYTES = 5L * 1024 * 1024;
+
   public CachePolicy {
     Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(staleWhileRevalidate, "staleWhileRevalidate");
+    Objects.requireNonNull(staleIfError, "staleIfError");
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("cache ttl must be positive, was " + ttl);
     }
+    if (staleWhileRevalidate.isNegative() || staleIfError.isNegative()) {
+      throw new IllegalArgumentException(
+          "stale windows must not be negative, were "
+              + staleWhileRevalidate
+              + " and "
+              + staleIfError);
+    }
+    if (!(ttlJitter >= 0 && ttlJitter < 1)) {
+      throw new IllegalArgumentException("ttl jitter must be in [0, 1), was " + ttlJitter);
+    }
+    if (maxEntryBytes < 1) {
+      throw new IllegalArgumentException("max entry bytes must be positive, was " + maxEntryBytes);
+    }
   }
 
-  /** How long a store keeps an entry: past this nothing could ever serve it. */
+  /** A policy with this TTL and the default stale windows, jitter and size limit. */
+  public static CachePolicy ofTtl(Duration ttl) {
+    return new CachePolicy(
+        ttl,
+        DEFAULT_STALE_WHILE_REVALIDATE,
+        DEFAULT_STALE_IF_ERROR,
+        DEFAULT_TTL_JITTER,
+        DEFAULT_MAX_ENTRY_BYTES);
+  }
+
+  /** How long a shared store keeps an entry: past this nothing could ever serve it. */
   public Duration retention() {
-    return ttl;
+    return ttl.plus(
+        staleWhileRevalidate.compareTo(staleIfError) >= 0 ? staleWhileRevalidate : staleIfError);
   }
 }

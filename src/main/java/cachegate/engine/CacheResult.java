@@ -2,6 +2,7 @@ package cachegate.engine;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * One answer of the engine: the entry to serve and everything the response headers say about it,
@@ -11,8 +12,12 @@ import java.util.Objects;
  * @param outcome what the cache did
  * @param key the cache key the entry belongs to
  * @param age RFC 9111 §5.1 {@code Age}
- * @param ttl freshness lifetime left, for RFC 9211 {@code Cache-Status: ttl}
- * @param stored whether this answer was written to the store
+ * @param ttl freshness lifetime left, negative when stale (RFC 9211 {@code ttl})
+ * @param stored whether an upstream answer was written to the store for this request
+ * @param collapsed whether the answer came from a fetch made for another request (RFC 9211 {@code
+ *     collapsed})
+ * @param forwardStatus the upstream's status when the request went forward (RFC 9211 {@code
+ *     fwd-status})
  */
 public record CacheResult(
     CachedResponse entry,
@@ -20,12 +25,15 @@ public record CacheResult(
     CacheKey key,
     Duration age,
     Duration ttl,
-    boolean stored) {
+    boolean stored,
+    boolean collapsed,
+    OptionalInt forwardStatus) {
   public CacheResult {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(age, "age");
     Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(forwardStatus, "forwardStatus");
   }
 }

@@ -2,57 +2,46 @@ package cachegate.engine;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An upstream answer as the cache keeps it. Compares by content: two entries with equal bytes are
- * equal. The body array is shared, not copied, to keep the hit path free of copies; nobody may
- * modify it.
+ * An upstream answer as the cache keeps it. Immutable; compares by content.
  *
  * @param status the upstream's HTTP status (always 2xx: nothing else is cached)
  * @param contentType the media type served with the body
- * @param body the body bytes as the upstream sent them
+ * @param body the body, identity and gzip, with its entity tag
  * @param storedAt when the upstream answer was received
- * @param ttl the freshness lifetime it was stored with
+ * @param ttl the freshness lifetime it was stored with (the policy's TTL less any jitter)
+ * @param fetchTime how long the upstream took to answer, for early refresh (XFetch)
  */
 public record CachedResponse(
-    int status, String contentType, byte[] body, Instant storedAt, Duration ttl) {
+    int status,
+    String contentType,
+    ResponseBody body,
+    Instant storedAt,
+    Duration ttl,
+    Duration fetchTime) {
 
   public CachedResponse {
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(storedAt, "storedAt");
     Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(fetchTime, "fetchTime");
     if (status < 100 || status > 599) {
       throw new IllegalArgumentException("status must be an HTTP status, was " + status);
     }
+  }
+
+  /** An entry for {@code body} that took no measurable time to fetch. */
+  public CachedResponse(
+      int status, String contentType, byte[] body, Instant storedAt, Duration ttl) {
+    this(status, contentType, ResponseBody.of(body), storedAt, ttl, Duration.ZERO);
   }
 
   /** RFC 9111 §4.2.3 age: time since the answer was received, never negative. */
   public Duration age(Instant now) {
     Duration age = Duration.between(storedAt, now);
     return age.isNegative() ? Duration.ZERO : age;
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof CachedResponse that
-        && status == that.status
-        && contentType.equals(that.contentType)
-        && Arrays.equals(body, that.body)
-        && storedAt.equals(that.storedAt)
-        && ttl.equals(that.ttl);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(status, contentType, Arrays.hashCode(body), storedAt, ttl);
-  }
-
-  @Override
-  public String toString() {
-    return "CachedResponse[status=%d, contentType=%s, body=%d bytes, storedAt=%s, ttl=%s]"
-        .formatted(status, contentType, body.length, storedAt, ttl);
   }
 }

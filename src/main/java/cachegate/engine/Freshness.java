@@ -10,26 +10,64 @@ import java.time.Instant;
 public enum Freshness {
   /** Younger than its freshness lifetime: serve it as it is. */
   FRESH,
-  /** Too old to serve: fetch from the upstream. */
+  /**
+   * Past its lifetime but within stale-while-revalidate: serve it and refresh in the background.
+   */
+  STALE_REVALIDATE,
+  /** Past stale-while-revalidate but within stale-if-error: fetch, and serve it if that fails. */
+  STALE_IF_ERROR,
+  /** Too old for anything: fetch as if nothing were stored. */
   EXPIRED;
 
   /**
-   * RFC 9111 §4.2: an entry is fresh while its age is below its freshness lifetime. The lifetime is
-   * the smaller of the TTL stored with the entry and the policy's current TTL, so that lowering the
-   * configured TTL takes effect for entries already stored.
+   * XFetch's β (Vattani, Chierichetti, Lowenstein, VLDB 2015): 1 is the paper's optimum for
+   * avoiding stampedes without refreshing much earlier than needed.
+   */
+  static final double EARLY_REFRESH_BETA = 1.0;
+
+  /**
+   * RFC 9111 §4.2: an entry is fresh while its age is below its freshness lifetime, the smaller of
+   * the TTL stored with it and the policy's current TTL (so that lowering the configured TTL takes
+   * effect for entries already stored). RFC 5861 §3 and §4 then give the stale windows, counted
+   * from the end of the lifetime.
    */
   public static Freshness assess(CachedResponse entry, Instant now, CachePolicy policy) {
-    Duration lifetime = min(entry.ttl(), policy.ttl());
-    return entry.age(now).compareTo(lifetime) < 0 ? FRESH : EXPIRED;
+    Duration stale = entry.age(now).minus(lifetime(entry, policy));
+    if (stale.isNegative()) {
+      return FRESH;
+    }
+    if (stale.compareTo(policy.staleWhileRevalidate()) < 0) {
+      return STALE_REVALIDATE;
+    }
+    if (stale.compareTo(policy.staleIfError()) < 0) {
+      return STALE_IF_ERROR;
+    }
+    return EXPIRED;
   }
 
-  /** RFC 9111 §4.2.1: the freshness lifetime left at {@code now}, never negative. */
+  /**
+   * RFC 9111 §4.2.1 freshness lifetime left at {@code now}: negative once the entry is stale, as
+   * RFC 9211's {@code ttl} parameter reports it.
+   */
   public static Duration remaining(CachedResponse entry, Instant now, CachePolicy policy) {
-    Duration left = min(entry.ttl(), policy.ttl()).minus(entry.age(now));
-    return left.isNegative() ? Duration.ZERO : left;
+    return lifetime(entry, policy).minus(entry.age(now));
   }
 
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
+  /**
+   * XFetch: whether a fresh entry should be refreshed now, ahead of its expiry. The chance grows as
+   * expiry nears and with the time the last fetch took: {@code age - fetchTime * β * ln(u) >=
+   * lifetime}.
+   *
+   * @param uniform a random number in (0, 1], supplied by the caller to keep this function pure
+   */
+  public static boolean refreshEarly(
+      CachedResponse entry, Instant now, CachePolicy policy, double uniform) {
+    double ageMillis = entry.age(now).toMillis();
+    double gap = -entry.fetchTime().toMillis() * EARLY_REFRESH_BETA * Math.log(uniform);
+    return ageMillis + gap >= lifetime(entry, policy).toMillis();
+  }
+
+  private static Duration lifetime(CachedResponse entry, CachePolicy policy) {
+    return entry.ttl().compareTo(policy.ttl()) <= 0 ? entry.ttl() : policy.ttl();
   }
 }

@@ -2,28 +2,29 @@ package cachegate.http;
 
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheKey;
-import cachegate.engine.CacheOutcome;
 import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.ResponseBody;
 import cachegate.engine.Route;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Serves one cached route: parses and validates the query into a key (400 before anything else is
- * touched), asks the engine, and writes the answer with headers derived from the engine's result.
+ * Serves one cached route for GET and HEAD: parses and validates the query into a key (400 before
+ * anything else is touched), asks the engine, and writes the answer with headers derived from the
+ * engine's result. Bodies are sent as stored: gzip to clients that accept it, identity to others,
+ * never re-encoded per request.
  */
 final class CachedRouteHandler implements Handler<RoutingContext> {
   static final String X_CACHE = "X-Cache";
   static final String CACHE_STATUS = "Cache-Status";
-
-  /** RFC 9211 §2: the cache's identifier in {@code Cache-Status}. */
-  static final String CACHE_NAME = "cachegate";
 
   private final Route route;
   private final CacheEngine engine;
@@ -51,48 +52,40 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
               if (failure != null) {
                 ErrorResponses.send(response, failure);
               } else {
-                send(response, result);
+                send(context.request(), response, result);
               }
             });
   }
 
-  private static void send(HttpServerResponse response, CacheResult result) {
+  private static void send(
+      HttpServerRequest request, HttpServerResponse response, CacheResult result) {
     if (response.closed()) {
       return;
     }
     CachedResponse entry = result.entry();
+    ResponseBody body = entry.body();
+    boolean gzip = Negotiation.acceptsGzip(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
+    byte[] bytes = gzip ? body.gzip() : body.identity();
     response
-        .setStatusCode(entry.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, entry.contentType())
-        .putHeader(X_CACHE, result.outcome().name())
-        .putHeader(CACHE_STATUS, cacheStatus(result))
-        .putHeader(HttpHeaders.AGE, String.valueOf(result.age().toSeconds()))
-        .end(Buffer.buffer(entry.body()));
-  }
-
-  /** RFC 9211 {@code Cache-Status}, from the same result as {@code X-Cache} and {@code Age}. */
-  static String cacheStatus(CacheResult result) {
-    StringBuilder value = new StringBuilder(CACHE_NAME);
-    if (result.outcome() == CacheOutcome.HIT) {
-      value.append("; hit");
+        .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
+        .putHeader(HttpHeaders.ETAG, gzip ? body.gzipEtag() : body.etag())
+        .putHeader(X_CACHE, result.outcome().header())
+        .putHeader(CACHE_STATUS, CacheStatus.of(result))
+        .putHeader(HttpHeaders.AGE, String.valueOf(result.age().toSeconds()));
+    if (gzip) {
+      response.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
+    }
+    // RFC 9110 §13.1.2: a matching If-None-Match on GET or HEAD answers 304 without a body.
+    if (Negotiation.matchesAny(request.getHeader(HttpHeaders.IF_NONE_MATCH), body)) {
+      response.setStatusCode(304).end();
+      return;
+    }
+    response.setStatusCode(entry.status());
+    if (request.method() == HttpMethod.HEAD) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length)).end();
     } else {
-      value.append("; fwd=uri-miss; fwd-status=").append(result.entry().status());
-      if (result.stored()) {
-        value.append("; stored");
-      }
+      response.end(Buffer.buffer(bytes));
     }
-    if (result.outcome() == CacheOutcome.HIT || result.stored()) {
-      value.append("; ttl=").append(result.ttl().toSeconds());
-    }
-    return value
-        .append("; key=\"")
-        .append(sfString(result.key().redisKey()))
-        .append('"')
-        .toString();
-  }
-
-  /** RFC 8941 §3.3.3 sf-string escaping. */
-  private static String sfString(String text) {
-    return text.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 }

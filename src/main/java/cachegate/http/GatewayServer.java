@@ -46,7 +46,9 @@ public final class GatewayServer {
       Optional<RedisProbe> redis) {
     Router router = Router.router(vertx);
     router
-        .route(HttpMethod.GET, route.path())
+        .route(route.path())
+        .method(HttpMethod.GET)
+        .method(HttpMethod.HEAD)
         .handler(new CachedRouteHandler(route, engine, namespace));
     router.route(HttpMethod.GET, "/health").handler(new HealthHandler(cacheType, redis));
     router.errorHandler(

@@ -2,6 +2,7 @@ package cachegate.store;
 
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -12,9 +13,10 @@ import java.time.Instant;
 /**
  * The versioned binary envelope entries are stored in, never Java serialization. Layout (big
  * endian): magic {@code "CG"}, format version byte, key (int length + UTF-8), status (short),
- * stored-at epoch millis (long), TTL millis (long), content type (short length + UTF-8), body (int
- * length + bytes). The key is stored inside the envelope and checked on decode, so an entry can
- * never be served for a key it was not stored under.
+ * stored-at epoch millis (long), TTL millis (long), fetch time millis (long), content type (short
+ * length + UTF-8), entity tag (short length + UTF-8), gzip-compressed body (int length + bytes).
+ * The key is stored inside the envelope and checked on decode, so an entry can never be served for
+ * a key it was not stored under.
  */
 final class EntryCodec {
   static final byte FORMAT_VERSION = 1;
@@ -25,16 +27,31 @@ final class EntryCodec {
   static byte[] encode(CacheKey key, CachedResponse entry) {
     byte[] keyBytes = key.redisKey().getBytes(StandardCharsets.UTF_8);
     byte[] type = entry.contentType().getBytes(StandardCharsets.UTF_8);
-    byte[] body = entry.body();
+    byte[] etag = entry.body().etag().getBytes(StandardCharsets.UTF_8);
+    byte[] body = entry.body().gzip();
     ByteBuffer buffer =
         ByteBuffer.allocate(
-            3 + 4 + keyBytes.length + 2 + 8 + 8 + 2 + type.length + 4 + body.length);
+            3
+                + 4
+                + keyBytes.length
+                + 2
+                + 8
+                + 8
+                + 8
+                + 2
+                + type.length
+                + 2
+                + etag.length
+                + 4
+                + body.length);
     buffer.put(MAGIC).put(FORMAT_VERSION);
     buffer.putInt(keyBytes.length).put(keyBytes);
     buffer.putShort((short) entry.status());
     buffer.putLong(entry.storedAt().toEpochMilli());
     buffer.putLong(entry.ttl().toMillis());
+    buffer.putLong(entry.fetchTime().toMillis());
     buffer.putShort((short) type.length).put(type);
+    buffer.putShort((short) etag.length).put(etag);
     buffer.putInt(body.length).put(body);
     return buffer.array();
   }
@@ -62,12 +79,15 @@ final class EntryCodec {
       int status = buffer.getShort();
       Instant storedAt = Instant.ofEpochMilli(buffer.getLong());
       Duration ttl = Duration.ofMillis(buffer.getLong());
+      Duration fetchTime = Duration.ofMillis(buffer.getLong());
       String type = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
-      byte[] body = slice(buffer, buffer.getInt());
+      String etag = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
+      byte[] gzip = slice(buffer, buffer.getInt());
       if (buffer.hasRemaining()) {
         throw corrupt(expected, buffer.remaining() + " trailing bytes");
       }
-      return new CachedResponse(status, type, body, storedAt, ttl);
+      return new CachedResponse(
+          status, type, ResponseBody.fromGzip(gzip, etag), storedAt, ttl, fetchTime);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw corrupt(expected, "truncated or malformed (" + e + ")");
     }

@@ -14,9 +14,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The in-process store (flask-caching's {@code SimpleCache}), on Caffeine: bounded by the bytes it
- * holds, each entry expiring after its own retention as told by the injected clock. Thread-safe;
- * every method completes immediately.
+ * The in-process store (flask-caching's {@code SimpleCache}, and the first tier in front of Redis),
+ * on Caffeine: bounded by the bytes it holds (both encodings of each body), each entry expiring
+ * after its own retention as told by the injected clock. Thread-safe; every method completes
+ * immediately.
  */
 public final class MemoryStore implements ResponseStore {
   /** Bytes counted per entry on top of its body and key: the objects around them. */
@@ -24,13 +25,13 @@ public final class MemoryStore implements ResponseStore {
 
   private record Held(CachedResponse entry, long retentionNanos, int weight) {}
 
-  private final Cache<CacheKey, Held> cache;
+  private final Cache<String, Held> cache;
 
   public MemoryStore(long maxBytes, InstantSource clock) {
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(maxBytes)
-            .weigher((CacheKey key, Held held) -> held.weight())
+            .weigher((String key, Held held) -> held.weight())
             .expireAfter(new RetentionExpiry())
             .ticker(ticker(clock))
             .executor(Runnable::run)
@@ -39,21 +40,32 @@ public final class MemoryStore implements ResponseStore {
 
   @Override
   public CompletableFuture<Optional<CachedResponse>> get(CacheKey key) {
-    Held held = cache.getIfPresent(key);
+    Held held = cache.getIfPresent(key.redisKey());
     return CompletableFuture.completedFuture(Optional.ofNullable(held).map(Held::entry));
   }
 
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
-    long weight = (long) entry.body().length + key.redisKey().length() + ENTRY_OVERHEAD_BYTES;
-    cache.put(key, new Held(entry, retention.toNanos(), (int) Math.min(Integer.MAX_VALUE, weight)));
+    long weight =
+        (long) entry.body().identity().length
+            + entry.body().gzip().length
+            + key.redisKey().length()
+            + ENTRY_OVERHEAD_BYTES;
+    cache.put(
+        key.redisKey(),
+        new Held(entry, retention.toNanos(), (int) Math.min(Integer.MAX_VALUE, weight)));
     return CompletableFuture.completedFuture(true);
   }
 
   @Override
   public CompletableFuture<Void> remove(CacheKey key) {
-    cache.invalidate(key);
+    evict(key.redisKey());
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** Drops the entry stored under {@code redisKey}, as told by another instance. */
+  void evict(String redisKey) {
+    cache.invalidate(redisKey);
   }
 
   private static Ticker ticker(InstantSource clock) {
@@ -64,19 +76,19 @@ public final class MemoryStore implements ResponseStore {
   }
 
   /** Each entry lives for the retention it was put with; reading does not extend it. */
-  private static final class RetentionExpiry implements Expiry<CacheKey, Held> {
+  private static final class RetentionExpiry implements Expiry<String, Held> {
     @Override
-    public long expireAfterCreate(CacheKey key, Held held, long currentTime) {
+    public long expireAfterCreate(String key, Held held, long currentTime) {
       return held.retentionNanos();
     }
 
     @Override
-    public long expireAfterUpdate(CacheKey key, Held held, long currentTime, long currentDuration) {
+    public long expireAfterUpdate(String key, Held held, long currentTime, long currentDuration) {
       return held.retentionNanos();
     }
 
     @Override
-    public long expireAfterRead(CacheKey key, Held held, long currentTime, long currentDuration) {
+    public long expireAfterRead(String key, Held held, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

@@ -15,13 +15,20 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -45,6 +52,8 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
   private final AtomicReference<CompletableFuture<StatefulRedisConnection<String, byte[]>>>
       connection = new AtomicReference<>();
   private final AtomicLong nextAttemptNanos = new AtomicLong(System.nanoTime());
+  private final List<StatefulRedisPubSubConnection<String, String>> subscriptions =
+      new CopyOnWriteArrayList<>();
 
   public RedisStore(RedisConfig config) {
     this.config = config;
@@ -88,6 +97,47 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
     return run("PING", c -> c.async().ping(), "PONG"::equals).exceptionally(failure -> false);
   }
 
+  /** Publishes {@code message} on {@code channel}; completes with the number of receivers. */
+  CompletableFuture<Long> publish(String channel, String message) {
+    return run(
+        "PUBLISH " + channel,
+        c -> c.async().publish(channel, message.getBytes(StandardCharsets.UTF_8)),
+        receivers -> receivers);
+  }
+
+  /**
+   * Calls {@code listener} with every message on {@code channel}, on a Lettuce thread. Connects in
+   * the background, retrying every {@link #RECONNECT_INTERVAL} until Redis answers; once
+   * subscribed, Lettuce reconnects and resubscribes by itself. Messages published while the
+   * subscription is down are lost.
+   */
+  void subscribe(String channel, Consumer<String> listener) {
+    client
+        .connectPubSubAsync(StringCodec.UTF8, uri)
+        .whenComplete(
+            (pubSub, failure) -> {
+              if (failure != null) {
+                client
+                    .getResources()
+                    .eventExecutorGroup()
+                    .schedule(
+                        () -> subscribe(channel, listener),
+                        RECONNECT_INTERVAL.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                return;
+              }
+              subscriptions.add(pubSub);
+              pubSub.addListener(
+                  new RedisPubSubAdapter<>() {
+                    @Override
+                    public void message(String from, String message) {
+                      listener.accept(message);
+                    }
+                  });
+              pubSub.async().subscribe(channel);
+            });
+  }
+
   /** Where this store connects, password masked. */
   public String describe() {
     return config.describe();
@@ -95,6 +145,7 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
 
   @Override
   public void close() {
+    subscriptions.forEach(StatefulRedisPubSubConnection::close);
     CompletableFuture<StatefulRedisConnection<String, byte[]>> current = connection.get();
     if (current != null) {
       current.thenAccept(StatefulRedisConnection::close);
@@ -102,7 +153,11 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 
-  private <R, T> CompletableFuture<T> run(
+  /**
+   * Runs one command on the shared connection, converting its reply; every failure becomes a {@link
+   * StoreException} naming the command.
+   */
+  <R, T> CompletableFuture<T> run(
       String command,
       Function<StatefulRedisConnection<String, byte[]>, CompletionStage<R>> call,
       Function<R, T> convert) {

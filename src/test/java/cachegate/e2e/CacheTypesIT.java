@@ -53,17 +53,21 @@ class CacheTypesIT {
   }
 
   @Test
-  void simpleCacheExpiresEntriesAfterTheTtl() {
+  void simpleCacheServesStaleAfterTheTtlAndRefreshes() {
     try (GatewayUnderTest gateway =
         GatewayUnderTest.start(
             Map.of("CACHE_TYPE", "SimpleCache", "UNIVERSITIES_API_URL", upstream.url()), clock)) {
       gateway.get("/universities?country=France");
 
       clock.advance(Duration.ofSeconds(31));
-      HttpResponse<String> later = gateway.get("/universities?country=France");
+      HttpResponse<String> stale = gateway.get("/universities?country=France");
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> upstream.requests() == 2);
+      HttpResponse<String> refreshed = gateway.get("/universities?country=France");
 
-      assertThat(later.headers().firstValue("X-Cache")).hasValue("MISS");
-      assertThat(upstream.requests()).isEqualTo(2);
+      assertThat(stale.headers().firstValue("X-Cache")).hasValue("STALE");
+      assertThat(refreshed.headers().firstValue("X-Cache")).hasValue("HIT");
     }
   }
 
@@ -88,7 +92,8 @@ class CacheTypesIT {
   }
 
   @Test
-  void redisThatIsNotRunningStillServesFromTheUpstreamAndHealthSaysDegraded() throws Exception {
+  void redisThatIsNotRunningStillServesFromUpstreamAndLocalTierAndHealthSaysDegraded()
+      throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
@@ -109,8 +114,9 @@ class CacheTypesIT {
       HttpResponse<String> health = gateway.get("/health");
 
       assertThat(first.statusCode()).isEqualTo(200);
-      assertThat(second.statusCode()).isEqualTo(200);
-      assertThat(second.headers().firstValue("X-Cache")).hasValue("MISS");
+      assertThat(first.headers().firstValue("X-Cache")).hasValue("MISS");
+      assertThat(second.headers().firstValue("X-Cache")).as("from the local tier").hasValue("HIT");
+      assertThat(upstream.requests()).isEqualTo(1);
       assertThat(health.statusCode()).isEqualTo(200);
       JsonObject body = new JsonObject(health.body());
       assertThat(body.getString("status")).isEqualTo("DEGRADED");

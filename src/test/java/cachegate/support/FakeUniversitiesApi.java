@@ -44,6 +44,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
   private volatile Duration delay = Duration.ZERO;
   private volatile int failWithStatus;
   private volatile String garbage;
+  private volatile JsonObject extra;
 
   private FakeUniversitiesApi(List<JsonObject> universities) {
     this.universities = universities;
@@ -84,6 +85,13 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     delay = Duration.ZERO;
     failWithStatus = 0;
     garbage = null;
+    extra = null;
+  }
+
+  /** From now on every answer ends with {@code university}, as if the dataset had changed. */
+  public FakeUniversitiesApi appendToEveryAnswer(JsonObject university) {
+    this.extra = university;
+    return this;
   }
 
   /** Every answer waits this long before it is sent. */
@@ -168,7 +176,8 @@ public final class FakeUniversitiesApi implements AutoCloseable {
             .skip(offset)
             .limit(limit)
             .toList();
-    return new JsonArray(List.copyOf(matches));
+    JsonArray answer = new JsonArray(new java.util.ArrayList<>(matches));
+    return extra == null ? answer : answer.add(extra);
   }
 
   private static String lower(String text) {

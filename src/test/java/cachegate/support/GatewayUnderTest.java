@@ -11,12 +11,18 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 
 /** cachegate started on a free port with the given variables, and a client to call it. */
 public final class GatewayUnderTest implements AutoCloseable {
   private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   private final CacheGateApp app;
 
@@ -38,6 +44,20 @@ public final class GatewayUnderTest implements AutoCloseable {
   /** {@code GET pathAndQuery}, failing the test if no answer comes within 15 seconds. */
   public HttpResponse<String> get(String pathAndQuery) {
     return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET());
+  }
+
+  /** Sends {@code count} GET requests at once and waits for every answer. */
+  public List<HttpResponse<String>> getConcurrently(String pathAndQuery, int count) {
+    List<CompletableFuture<HttpResponse<String>>> answers =
+        IntStream.range(0, count).mapToObj(i -> getAsync(pathAndQuery)).toList();
+    return answers.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** {@code GET pathAndQuery} without waiting; the answer must come within 30 seconds. */
+  public CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
+    return CLIENT.sendAsync(
+        HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) {
