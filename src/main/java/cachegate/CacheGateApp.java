@@ -28,6 +28,7 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,12 +86,16 @@ public final class CacheGateApp implements AutoCloseable {
   /** Starts cachegate and blocks until it listens. */
   public static CacheGateApp start(GatewayConfig config, InstantSource clock) {
     long started = System.nanoTime();
+    // The Redis client and Vert.x each take a few hundred milliseconds to load: overlap them.
+    CompletableFuture<Optional<RedisStore>> redisClient =
+        CompletableFuture.supplyAsync(
+            () ->
+                config.cacheType() == CacheType.REDIS
+                    ? Optional.of(new RedisStore(config.redis()))
+                    : Optional.empty());
     Vertx vertx = Vertx.vertx();
     Route route = Routes.universities();
-    Optional<RedisStore> redis =
-        config.cacheType() == CacheType.REDIS
-            ? Optional.of(new RedisStore(config.redis()))
-            : Optional.empty();
+    Optional<RedisStore> redis = redisClient.join();
     ResponseStore store =
         switch (config.cacheType()) {
           case REDIS ->
