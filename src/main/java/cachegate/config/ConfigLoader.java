@@ -42,6 +42,11 @@ public final class ConfigLoader {
           new Variable("CACHE_KEY_PREFIX", GatewayConfig.DEFAULT_KEY_PREFIX),
           new Variable(
               "CACHE_LOCAL_MAX_BYTES", String.valueOf(GatewayConfig.DEFAULT_LOCAL_MAX_BYTES)),
+          new Variable(
+              "CACHE_MAX_ENTRY_BYTES", String.valueOf(CachePolicy.DEFAULT_MAX_ENTRY_BYTES)),
+          new Variable("CACHE_STALE_WHILE_REVALIDATE", "60"),
+          new Variable("CACHE_STALE_IF_ERROR", "86400"),
+          new Variable("CACHE_TTL_JITTER", String.valueOf(CachePolicy.DEFAULT_TTL_JITTER)),
           new Variable("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL.toString()),
           new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
           new Variable("UPSTREAM_TIMEOUT", "10"));
@@ -204,10 +209,7 @@ public final class ConfigLoader {
 
   /** A stale window: like {@link #duration}, but 0 (no window) is allowed. */
   private Duration window(String name, Duration defaultValue) {
-    if (value(name).filter(v -> v.matches("0+(\\.0*)?s?|0+ms")).isPresent()) {
-      return Duration.ZERO;
-    }
-    return duration(name, defaultValue);
+    return duration(name, defaultValue, true);
   }
 
   /**
@@ -215,6 +217,10 @@ public final class ConfigLoader {
    * 2s}.
    */
   private Duration duration(String name, Duration defaultValue) {
+    return duration(name, defaultValue, false);
+  }
+
+  private Duration duration(String name, Duration defaultValue, boolean zeroAllowed) {
     Optional<String> raw = value(name);
     if (raw.isEmpty()) {
       return defaultValue;
@@ -228,8 +234,13 @@ public final class ConfigLoader {
         String seconds = text.endsWith("s") ? text.substring(0, text.length() - 1).strip() : text;
         parsed = Duration.ofMillis(new BigDecimal(seconds).movePointRight(3).longValueExact());
       }
-      if (parsed.isNegative() || parsed.isZero()) {
-        throw new ConfigException(name + " must be positive, was '" + text + "'");
+      if (parsed.isNegative() || parsed.isZero() && !zeroAllowed) {
+        throw new ConfigException(
+            name
+                + (zeroAllowed ? " must not be negative" : " must be positive")
+                + ", was '"
+                + text
+                + "'");
       }
       return parsed;
     } catch (NumberFormatException | ArithmeticException e) {

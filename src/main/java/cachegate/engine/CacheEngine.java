@@ -95,13 +95,13 @@ public final class CacheEngine {
                     refreshInBackground(key, entry);
                   }
                   yield CompletableFuture.completedFuture(
-                      served(key, entry, CacheOutcome.HIT, OptionalInt.empty()));
+                      served(key, entry, now, CacheOutcome.HIT, OptionalInt.empty()));
                 }
                 // Within stale-while-revalidate: serve it at once, refresh once in the background.
                 case STALE_REVALIDATE -> {
                   refreshInBackground(key, entry);
                   yield CompletableFuture.completedFuture(
-                      served(key, entry, CacheOutcome.STALE, OptionalInt.empty()));
+                      served(key, entry, now, CacheOutcome.STALE, OptionalInt.empty()));
                 }
                 // Within stale-if-error: fetch, and serve the entry if the upstream fails.
                 case STALE_IF_ERROR ->
@@ -116,8 +116,11 @@ public final class CacheEngine {
   }
 
   private CacheResult served(
-      CacheKey key, CachedResponse entry, CacheOutcome outcome, OptionalInt forwardStatus) {
-    Instant now = clock.instant();
+      CacheKey key,
+      CachedResponse entry,
+      Instant now,
+      CacheOutcome outcome,
+      OptionalInt forwardStatus) {
     return new CacheResult(
         entry,
         outcome,
@@ -134,7 +137,8 @@ public final class CacheEngine {
     if (!(cause instanceof UpstreamException upstreamFailure)) {
       throw new CompletionException(cause);
     }
-    return served(key, entry, CacheOutcome.STALE_IF_ERROR, upstreamFailure.upstreamStatus());
+    return served(
+        key, entry, clock.instant(), CacheOutcome.STALE_IF_ERROR, upstreamFailure.upstreamStatus());
   }
 
   private void refreshInBackground(CacheKey key, CachedResponse entry) {
@@ -242,7 +246,7 @@ public final class CacheEngine {
                       ResponseBody.of(answer.body()),
                       clock.instant(),
                       jittered(policy.ttl()),
-                      Duration.ofNanos(System.nanoTime() - started));
+                      Duration.ofMillis((System.nanoTime() - started) / 1_000_000));
               if (answer.body().length > policy.maxEntryBytes()) {
                 return CompletableFuture.completedFuture(new Fetched(entry, false, false));
               }

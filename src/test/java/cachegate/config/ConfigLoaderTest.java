@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cachegate.config.RedisConfig.Transport;
+import cachegate.engine.CachePolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,11 @@ class ConfigLoaderTest {
           "CACHE_DEFAULT_TIMEOUT", GatewayConfig::defaultTtl,
           "UNIVERSITIES_CACHE_TIMEOUT", config -> config.universities().ttl(),
           "UPSTREAM_TIMEOUT", config -> config.upstream().timeout());
+
+  private static final Map<String, Function<GatewayConfig, Duration>> WINDOWS =
+      Map.of(
+          "CACHE_STALE_WHILE_REVALIDATE", config -> config.universities().staleWhileRevalidate(),
+          "CACHE_STALE_IF_ERROR", config -> config.universities().staleIfError());
 
   @Test
   void anEmptyEnvironmentGivesTheDocumentedDefaults() {
@@ -43,6 +50,139 @@ class ConfigLoaderTest {
     assertThat(config.upstream().baseUrl())
         .isEqualTo(URI.create("http://universities.hipolabs.com"));
     assertThat(config.upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.localMaxBytes()).isEqualTo(64L * 1024 * 1024);
+  }
+
+  @Test
+  void anEmptyEnvironmentGivesTheDocumentedStaleWindowsJitterAndSizeLimit() {
+    Map<String, String> env = Map.of();
+
+    CachePolicy policy = ConfigLoader.from(env).universities();
+
+    assertThat(policy.staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(policy.staleIfError()).isEqualTo(Duration.ofSeconds(86_400));
+    assertThat(policy.ttlJitter()).isEqualTo(0.05);
+    assertThat(policy.maxEntryBytes()).isEqualTo(5_242_880);
+    assertThat(policy).isEqualTo(CachePolicy.ofTtl(Duration.ofSeconds(30)));
+  }
+
+  @ParameterizedTest(name = "{0} listed with default {1}")
+  @CsvSource({
+    "CACHE_STALE_WHILE_REVALIDATE, 60",
+    "CACHE_STALE_IF_ERROR,         86400",
+    "CACHE_TTL_JITTER,             0.05",
+    "CACHE_MAX_ENTRY_BYTES,        5242880",
+  })
+  void everyNewVariableIsListedWithItsDefault(String name, String defaultValue) {
+    List<ConfigLoader.Variable> variables = ConfigLoader.VARIABLES;
+
+    assertThat(variables).contains(new ConfigLoader.Variable(name, defaultValue));
+  }
+
+  @ParameterizedTest(name = "{0}={1} -> {2} ms")
+  @CsvSource({
+    "CACHE_STALE_WHILE_REVALIDATE, 120,   120000",
+    "CACHE_STALE_WHILE_REVALIDATE, 0.5,   500",
+    "CACHE_STALE_WHILE_REVALIDATE, 250ms, 250",
+    "CACHE_STALE_WHILE_REVALIDATE, 2s,    2000",
+    "CACHE_STALE_IF_ERROR,         3600,  3600000",
+    "CACHE_STALE_IF_ERROR,         1.5,   1500",
+    "CACHE_STALE_IF_ERROR,         10ms,  10",
+    "CACHE_STALE_IF_ERROR,         '2 s', 2000",
+  })
+  void staleWindowsAreSecondsOrCarryAUnit(String variable, String value, long expectedMillis) {
+    Map<String, String> env = Map.of(variable, value);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(WINDOWS.get(variable).apply(config)).isEqualTo(Duration.ofMillis(expectedMillis));
+  }
+
+  @ParameterizedTest(name = "{0}={1} -> no window")
+  @CsvSource({
+    "CACHE_STALE_WHILE_REVALIDATE, 0",
+    "CACHE_STALE_WHILE_REVALIDATE, 0s",
+    "CACHE_STALE_WHILE_REVALIDATE, 0ms",
+    "CACHE_STALE_WHILE_REVALIDATE, 0.0",
+    "CACHE_STALE_IF_ERROR,         0",
+    "CACHE_STALE_IF_ERROR,         0s",
+    "CACHE_STALE_IF_ERROR,         0ms",
+    "CACHE_STALE_IF_ERROR,         0.0",
+    "CACHE_STALE_IF_ERROR,         '0 s'",
+    "CACHE_STALE_IF_ERROR,         '0 ms'",
+  })
+  void aStaleWindowOfZeroTurnsItOff(String variable, String value) {
+    Map<String, String> env = Map.of(variable, value);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(WINDOWS.get(variable).apply(config)).isZero();
+  }
+
+  @Test
+  void bothStaleWindowsMayBeZeroTogether() {
+    Map<String, String> env =
+        Map.of("CACHE_STALE_WHILE_REVALIDATE", "0", "CACHE_STALE_IF_ERROR", "0");
+
+    CachePolicy policy = ConfigLoader.from(env).universities();
+
+    assertThat(policy.staleWhileRevalidate()).isZero();
+    assertThat(policy.staleIfError()).isZero();
+    assertThat(policy.retention()).isEqualTo(policy.ttl());
+  }
+
+  @ParameterizedTest(name = "CACHE_TTL_JITTER={0} -> {1}")
+  @CsvSource({"0, 0.0", "0.0, 0.0", "0.1, 0.1", "0.5, 0.5", "0.999, 0.999"})
+  void theTtlJitterIsAFractionFromZeroUpToOne(String value, double expected) {
+    Map<String, String> env = Map.of("CACHE_TTL_JITTER", value);
+
+    CachePolicy policy = ConfigLoader.from(env).universities();
+
+    assertThat(policy.ttlJitter()).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "CACHE_MAX_ENTRY_BYTES={0}")
+  @ValueSource(longs = {1, 1024, 104_857_600})
+  void theMaxEntryBytesIsAPositiveNumberOfBytes(long bytes) {
+    Map<String, String> env = Map.of("CACHE_MAX_ENTRY_BYTES", String.valueOf(bytes));
+
+    CachePolicy policy = ConfigLoader.from(env).universities();
+
+    assertThat(policy.maxEntryBytes()).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest(name = "CACHE_TYPE={0}")
+  @ValueSource(strings = {"redis", "RedisCache"})
+  void noLocalTierInFrontOfRedisIsAllowed(String cacheType) {
+    Map<String, String> env = Map.of("CACHE_TYPE", cacheType, "CACHE_LOCAL_MAX_BYTES", "0");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(CacheType.REDIS);
+    assertThat(config.localMaxBytes()).isZero();
+  }
+
+  @Test
+  void noLocalTierIsAllowedWhenRedisIsSelectedImplicitly() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://cache:6379/0", "CACHE_LOCAL_MAX_BYTES", "0");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.localMaxBytes()).isZero();
+  }
+
+  @ParameterizedTest(name = "CACHE_TYPE={0}")
+  @ValueSource(strings = {"simple", "SimpleCache"})
+  void anInProcessCacheOfZeroBytesIsRefused(String cacheType) {
+    Map<String, String> env = Map.of("CACHE_TYPE", cacheType, "CACHE_LOCAL_MAX_BYTES", "0");
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CACHE_LOCAL_MAX_BYTES")
+        .hasMessageContaining("0");
   }
 
   @Test
@@ -285,6 +425,29 @@ class ConfigLoaderTest {
     "CACHE_KEY_PREFIX,      'a:b'",
     "CACHE_LOCAL_MAX_BYTES, lots",
     "CACHE_LOCAL_MAX_BYTES, 0",
+    "CACHE_LOCAL_MAX_BYTES, -1",
+    "CACHE_STALE_WHILE_REVALIDATE, -1",
+    "CACHE_STALE_WHILE_REVALIDATE, -0.5",
+    "CACHE_STALE_WHILE_REVALIDATE, soon",
+    "CACHE_STALE_WHILE_REVALIDATE, 1m",
+    "CACHE_STALE_WHILE_REVALIDATE, 0.0001",
+    "CACHE_STALE_IF_ERROR,  -1",
+    "CACHE_STALE_IF_ERROR,  -5ms",
+    "CACHE_STALE_IF_ERROR,  forever",
+    "CACHE_STALE_IF_ERROR,  1d",
+    "CACHE_TTL_JITTER,      1.0",
+    "CACHE_TTL_JITTER,      1",
+    "CACHE_TTL_JITTER,      1.5",
+    "CACHE_TTL_JITTER,      -0.1",
+    "CACHE_TTL_JITTER,      NaN",
+    "CACHE_TTL_JITTER,      Infinity",
+    "CACHE_TTL_JITTER,      some",
+    "CACHE_TTL_JITTER,      5%",
+    "CACHE_MAX_ENTRY_BYTES, 0",
+    "CACHE_MAX_ENTRY_BYTES, -1",
+    "CACHE_MAX_ENTRY_BYTES, big",
+    "CACHE_MAX_ENTRY_BYTES, 1.5",
+    "CACHE_MAX_ENTRY_BYTES, 5MiB",
   })
   void aBadValueIsRefusedNamingTheVariableAndTheValue(String variable, String value) {
     Map<String, String> env = Map.of(variable, value);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
@@ -40,6 +41,75 @@ class RouteKeyTest {
     assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
     assertThat(key.upstreamQuery()).isEqualTo("country=germany");
     assertThat(key.prefix()).isEqualTo("cachegate:v1:universities:");
+  }
+
+  @Test
+  void keyExposesItsNamespaceRouteAndSortedParameters() {
+    Map<String, List<String>> query = Map.of("name", List.of("Tech"), "country", List.of("DE"));
+
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
+
+    assertThat(key.namespace()).isEqualTo(NAMESPACE);
+    assertThat(key.route()).isEqualTo("universities");
+    assertThat(key.params()).containsExactly(Map.entry("country", "de"), Map.entry("name", "tech"));
+  }
+
+  @Test
+  void theParametersOfAKeyCannotBeModified() {
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("country", List.of("germany")));
+
+    Throwable error = catchThrowable(() -> key.params().put("country", "france"));
+
+    assertThat(error).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+  }
+
+  @Test
+  void changingTheMapAKeyWasBuiltFromDoesNotChangeTheKey() {
+    Map<String, String> params = new TreeMap<>(Map.of("country", "germany"));
+    CacheKey key = new CacheKey(NAMESPACE, "universities", params);
+
+    params.put("country", "france");
+
+    assertThat(key.params()).containsExactly(Map.entry("country", "germany"));
+    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+  }
+
+  @Test
+  void theLeaseKeyLivesApartFromEntriesUnderTheSameNamespaceAndVersion() {
+    CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("country", List.of("Germany")));
+
+    String leaseKey = key.leaseKey();
+
+    assertThat(leaseKey).isEqualTo("cachegate:v1:lease:universities:country=germany");
+    assertThat(leaseKey).doesNotStartWith(key.prefix());
+  }
+
+  @Test
+  void keysWithTheSameRedisKeyAreEqualAndHashAlike() {
+    CacheKey fromRoute = UNIVERSITIES.key(NAMESPACE, Map.of("country", List.of("Germany")));
+    CacheKey built = new CacheKey(NAMESPACE, "universities", Map.of("country", "germany"));
+
+    boolean equal = fromRoute.equals(built);
+
+    assertThat(equal).isTrue();
+    assertThat(fromRoute).hasSameHashCodeAs(built);
+    assertThat(fromRoute).hasToString("cachegate:v1:universities:country=germany");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "another namespace, other,     universities, germany",
+    "another route,     cachegate, colleges,     germany",
+    "another value,     cachegate, universities, france",
+  })
+  void keysDifferingInNamespaceRouteOrValueAreNotEqual(
+      String description, String namespace, String route, String country) {
+    CacheKey germany = new CacheKey(NAMESPACE, "universities", Map.of("country", "germany"));
+
+    CacheKey other = new CacheKey(namespace, route, Map.of("country", country));
+
+    assertThat(other).as(description).isNotEqualTo(germany);
   }
 
   @ParameterizedTest
@@ -89,7 +159,7 @@ class RouteKeyTest {
 
     assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
     assertThat(key.upstreamQuery()).isEqualTo("country=germany");
-    assertThat(key.parameters()).containsOnlyKeys("country");
+    assertThat(key.params()).containsOnlyKeys("country");
   }
 
   @Test
@@ -193,8 +263,8 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
 
-    assertThat(key.parameters()).containsEntry("limit", normalised);
-    assertThat(key.parameters()).containsEntry("offset", normalised);
+    assertThat(key.params()).containsEntry("limit", normalised);
+    assertThat(key.params()).containsEntry("offset", normalised);
   }
 
   @Test
@@ -203,7 +273,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
 
-    assertThat(key.parameters()).containsEntry("name", value);
+    assertThat(key.params()).containsEntry("name", value);
   }
 
   static Stream<Arguments> refusedQueries() {
@@ -273,7 +343,7 @@ class RouteKeyTest {
       @ForAll("anyFilters") Map<String, String> second) {
     CacheKey a = UNIVERSITIES.key(NAMESPACE, single(first));
     CacheKey b = UNIVERSITIES.key(NAMESPACE, single(second));
-    Assume.that(!a.parameters().equals(b.parameters()));
+    Assume.that(!a.params().equals(b.params()));
 
     String aKey = a.redisKey();
     String bKey = b.redisKey();

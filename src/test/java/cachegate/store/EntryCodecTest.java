@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import cachegate.config.Routes;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,11 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class EntryCodecTest {
@@ -30,10 +33,12 @@ class EntryCodecTest {
       new CachedResponse(
           200,
           "application/json",
-          "[{\"name\":\"TU Berlin\"}]".getBytes(StandardCharsets.UTF_8),
+          ResponseBody.of("[{\"name\":\"TU Berlin\"}]".getBytes(StandardCharsets.UTF_8)),
           STORED_AT,
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30),
+          Duration.ofMillis(1234));
   private static final byte[] SMALL_ENVELOPE = EntryCodec.encode(GERMANY, SMALL);
+  private static final int GZIP_START = SMALL_ENVELOPE.length - SMALL.body().gzip().length;
 
   @Test
   void aDecodedEntryEqualsTheEncodedOne() {
@@ -45,13 +50,56 @@ class EntryCodecTest {
   }
 
   @Test
+  void decodingKeepsEveryFieldIncludingFetchTimeEntityTagAndBothEncodings() {
+    byte[] envelope = EntryCodec.encode(GERMANY, SMALL);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY, envelope);
+
+    assertThat(decoded.status()).isEqualTo(200);
+    assertThat(decoded.contentType()).isEqualTo("application/json");
+    assertThat(decoded.storedAt()).isEqualTo(STORED_AT);
+    assertThat(decoded.ttl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(decoded.fetchTime()).isEqualTo(Duration.ofMillis(1234));
+    assertThat(decoded.body().etag()).isEqualTo(SMALL.body().etag());
+    assertThat(decoded.body().identity()).isEqualTo(SMALL.body().identity());
+    assertThat(decoded.body().gzip()).isEqualTo(SMALL.body().gzip());
+  }
+
+  @Test
+  void theBodyIsStoredGzipped() {
+    byte[] json =
+        ("[" + "{\"name\":\"TU Berlin\",\"country\":\"Germany\"},".repeat(500) + "{}]")
+            .getBytes(StandardCharsets.UTF_8);
+
+    byte[] envelope = EntryCodec.encode(GERMANY, withBody(json));
+
+    assertThat(envelope.length).isLessThan(json.length / 10);
+  }
+
+  @Test
+  void fetchTimesAreKeptToTheMillisecond() {
+    CachedResponse entry =
+        new CachedResponse(
+            200,
+            "application/json",
+            ResponseBody.of(new byte[] {1}),
+            STORED_AT,
+            Duration.ofSeconds(30),
+            Duration.ofNanos(1_999_999));
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY, EntryCodec.encode(GERMANY, entry));
+
+    assertThat(decoded.fetchTime()).isEqualTo(Duration.ofMillis(1));
+  }
+
+  @Test
   void anEmptyBodyRoundTrips() {
     CachedResponse entry = withBody(new byte[0]);
 
     CachedResponse decoded = EntryCodec.decode(GERMANY, EntryCodec.encode(GERMANY, entry));
 
     assertThat(decoded).isEqualTo(entry);
-    assertThat(decoded.body()).isEmpty();
+    assertThat(decoded.body().identity()).isEmpty();
   }
 
   @Test
@@ -158,6 +206,44 @@ class EntryCodecTest {
     Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, envelope));
 
     assertThat(error).isInstanceOf(StoreException.class).hasMessageContaining("trailing");
+  }
+
+  static Stream<Arguments> corruptedGzip() {
+    int gzipLength = SMALL.body().gzip().length;
+    return Stream.of(
+        Arguments.of("first gzip magic byte", 0),
+        Arguments.of("second gzip magic byte", 1),
+        Arguments.of("compression method", 2),
+        Arguments.of("first byte of the checksum", gzipLength - 8),
+        Arguments.of("last byte of the length", gzipLength - 1));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("corruptedGzip")
+  void aCorruptedGzipSectionIsRefusedAsAStoreException(String description, int offset) {
+    byte[] corrupted = SMALL_ENVELOPE.clone();
+    corrupted[GZIP_START + offset] ^= 0x5A;
+
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+
+    assertThat(error).as(description).isExactlyInstanceOf(StoreException.class);
+    assertThat(error).hasMessageContaining("country=germany");
+  }
+
+  @Property
+  void anyCorruptedByteOfTheGzipSectionEitherDecodesToTheSameBodyOrIsAStoreException(
+      @ForAll @IntRange(min = 0, max = 10_000) int position, @ForAll byte replacement) {
+    byte[] corrupted = SMALL_ENVELOPE.clone();
+    int index = GZIP_START + position % (SMALL_ENVELOPE.length - GZIP_START);
+    corrupted[index] = replacement;
+
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+
+    if (error == null) {
+      assertThat(EntryCodec.decode(GERMANY, corrupted).body()).isEqualTo(SMALL.body());
+    } else {
+      assertThat(error).isExactlyInstanceOf(StoreException.class);
+    }
   }
 
   @Property

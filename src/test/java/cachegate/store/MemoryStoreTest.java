@@ -11,11 +11,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class MemoryStoreTest {
   private static final long MAX_BYTES = 10_000;
+
+  /** A body of this size fits the bound alone, but not together with its gzip form. */
+  private static final int MAX_BYTES_HALF = (int) MAX_BYTES / 2 + 100;
+
   private static final Duration RETENTION = Duration.ofSeconds(30);
 
   private final ManualClock clock = new ManualClock();
@@ -138,11 +143,15 @@ class MemoryStoreTest {
     keys.forEach(key -> store.put(key, entry(new byte[bodyBytes]), RETENTION).join());
 
     List<CacheKey> held = keys.stream().filter(key -> store.get(key).join().isPresent()).toList();
+    long gzipBytes = entry(new byte[bodyBytes]).body().gzip().length;
     long heldBytes =
         held.stream()
             .mapToLong(
                 key ->
-                    bodyBytes + key.redisKey().length() + (long) MemoryStore.ENTRY_OVERHEAD_BYTES)
+                    bodyBytes
+                        + gzipBytes
+                        + key.redisKey().length()
+                        + (long) MemoryStore.ENTRY_OVERHEAD_BYTES)
             .sum();
     assertThat(held).isNotEmpty();
     assertThat(heldBytes).isLessThanOrEqualTo(MAX_BYTES);
@@ -155,6 +164,48 @@ class MemoryStoreTest {
     store.put(key, entry(new byte[(int) MAX_BYTES + 1]), RETENTION).join();
 
     assertThat(store.get(key).join()).isEmpty();
+  }
+
+  @Test
+  void bothEncodingsOfABodyCountAgainstTheBound() {
+    byte[] incompressible = new byte[MAX_BYTES_HALF];
+    new Random(1).nextBytes(incompressible);
+    CacheKey key = key("random");
+
+    store.put(key, entry(incompressible), RETENTION).join();
+
+    assertThat(store.get(key).join()).isEmpty();
+  }
+
+  @Test
+  void keysWithTheSameRedisKeyShareOneEntry() {
+    CacheKey fromRoute = key("germany");
+    CacheKey built = new CacheKey("cachegate", "universities", Map.of("country", "germany"));
+    CachedResponse entry = entry("[1]");
+
+    store.put(fromRoute, entry, RETENTION).join();
+
+    assertThat(store.get(built).join()).contains(entry);
+  }
+
+  @Test
+  void anEntryEvictedByItsRedisKeyIsGone() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+    store.put(key("france"), entry("[2]"), RETENTION).join();
+
+    store.evict("cachegate:v1:universities:country=germany");
+
+    assertThat(store.get(key("germany")).join()).isEmpty();
+    assertThat(store.get(key("france")).join()).isPresent();
+  }
+
+  @Test
+  void evictingAnUnknownRedisKeyIsHarmless() {
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+
+    store.evict("cachegate:v1:universities:country=nowhere");
+
+    assertThat(store.get(key("germany")).join()).isPresent();
   }
 
   private CachedResponse entry(String body) {

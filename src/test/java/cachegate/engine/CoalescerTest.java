@@ -1,0 +1,189 @@
+package cachegate.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class CoalescerTest {
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  private final Coalescer<String, String> coalescer = new Coalescer<>();
+  private final AtomicInteger started = new AtomicInteger();
+
+  @Test
+  void callersArrivingWhileAnOperationRunsJoinItInsteadOfStartingAnother() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
+
+    Coalescer.Flight<String> second = coalescer.join("germany", counted(() -> running));
+    Coalescer.Flight<String> third = coalescer.join("germany", counted(CompletableFuture::new));
+
+    assertThat(started).hasValue(1);
+    assertThat(first.leader()).isTrue();
+    assertThat(second.leader()).isFalse();
+    assertThat(third.leader()).isFalse();
+    assertThat(second.result()).isSameAs(first.result());
+    assertThat(third.result()).isSameAs(first.result());
+    assertThat(coalescer.inFlight()).isEqualTo(1);
+  }
+
+  @Test
+  void everyCallerGetsTheOperationsResult() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
+    Coalescer.Flight<String> second = coalescer.join("germany", counted(() -> running));
+
+    running.complete("answer");
+
+    assertThat(first.result()).isCompletedWithValue("answer");
+    assertThat(second.result()).isCompletedWithValue("answer");
+  }
+
+  @Test
+  void aCallerArrivingAfterCompletionStartsANewOperation() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    coalescer.join("germany", counted(() -> running));
+    running.complete("first");
+
+    Coalescer.Flight<String> later =
+        coalescer.join("germany", counted(() -> CompletableFuture.completedFuture("second")));
+
+    assertThat(started).hasValue(2);
+    assertThat(later.leader()).isTrue();
+    assertThat(later.result()).isCompletedWithValue("second");
+    assertThat(coalescer.inFlight()).isZero();
+  }
+
+  @Test
+  void theKeyIsFreeBeforeCallersSeeTheResult() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
+    AtomicReference<Coalescer.Flight<String>> fromCallback = new AtomicReference<>();
+    first
+        .result()
+        .thenRun(
+            () -> fromCallback.set(coalescer.join("germany", counted(CompletableFuture::new))));
+
+    running.complete("answer");
+
+    assertThat(fromCallback.get().leader()).isTrue();
+    assertThat(started).hasValue(2);
+  }
+
+  @Test
+  void aFailureReachesEveryCallerAndFreesTheKey() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
+    Coalescer.Flight<String> second = coalescer.join("germany", counted(() -> running));
+    IllegalStateException failure = new IllegalStateException("upstream down");
+
+    running.completeExceptionally(failure);
+
+    assertThat(List.of(first.result(), second.result()))
+        .allSatisfy(
+            result ->
+                assertThat(result)
+                    .failsWithin(WAIT)
+                    .withThrowableOfType(ExecutionException.class)
+                    .havingRootCause()
+                    .isSameAs(failure));
+    assertThat(coalescer.inFlight()).isZero();
+    Coalescer.Flight<String> retry = coalescer.join("germany", counted(CompletableFuture::new));
+    assertThat(retry.leader()).isTrue();
+    assertThat(started).hasValue(2);
+  }
+
+  @Test
+  void differentKeysRunIndependently() {
+    CompletableFuture<String> germany = new CompletableFuture<>();
+    CompletableFuture<String> france = new CompletableFuture<>();
+    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> germany));
+
+    Coalescer.Flight<String> other = coalescer.join("france", counted(() -> france));
+    france.complete("fr");
+
+    assertThat(other.leader()).isTrue();
+    assertThat(other.result()).isCompletedWithValue("fr");
+    assertThat(first.result()).isNotDone();
+    assertThat(coalescer.inFlight()).isEqualTo(1);
+    assertThat(started).hasValue(2);
+  }
+
+  @Test
+  void anOperationThatThrowsFailsItsFlightAndFreesTheKey() {
+    IllegalStateException thrown = new IllegalStateException("cannot start");
+
+    Coalescer.Flight<String> flight =
+        coalescer.join(
+            "germany",
+            counted(
+                () -> {
+                  throw thrown;
+                }));
+
+    assertThat(flight.leader()).isTrue();
+    assertThat(flight.result())
+        .failsWithin(WAIT)
+        .withThrowableOfType(ExecutionException.class)
+        .havingRootCause()
+        .isSameAs(thrown);
+    assertThat(coalescer.inFlight()).isZero();
+  }
+
+  @Test
+  void anOperationThatCompletesAtOnceLeavesNothingInFlight() {
+    Coalescer.Flight<String> flight =
+        coalescer.join("germany", counted(() -> CompletableFuture.completedFuture("now")));
+
+    CompletableFuture<String> result = flight.result();
+
+    assertThat(result).isCompletedWithValue("now");
+    assertThat(coalescer.inFlight()).isZero();
+  }
+
+  @Test
+  void manyThreadsJoiningOneKeyAtOnceStartOneOperation() throws Exception {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    List<Callable<Coalescer.Flight<String>>> callers =
+        IntStream.range(0, 100)
+            .mapToObj(
+                i ->
+                    (Callable<Coalescer.Flight<String>>)
+                        () -> coalescer.join("germany", counted(() -> running)))
+            .toList();
+
+    List<Coalescer.Flight<String>> flights = new ArrayList<>();
+    try {
+      for (Future<Coalescer.Flight<String>> flight : threads.invokeAll(callers)) {
+        flights.add(flight.get());
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    assertThat(started).hasValue(1);
+    assertThat(flights).filteredOn(Coalescer.Flight::leader).hasSize(1);
+    assertThat(flights).extracting(Coalescer.Flight::result).containsOnly(flights.get(0).result());
+  }
+
+  private Supplier<CompletableFuture<String>> counted(Supplier<CompletableFuture<String>> op) {
+    return () -> {
+      started.incrementAndGet();
+      return op.get();
+    };
+  }
+}

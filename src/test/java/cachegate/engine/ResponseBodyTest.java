@@ -1,0 +1,158 @@
+package cachegate.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ResponseBodyTest {
+  private static final byte[] JSON =
+      ("["
+              + "{\"name\":\"Technische Universität Berlin\",\"country\":\"Germany\"},".repeat(200)
+              + "{}]")
+          .getBytes(StandardCharsets.UTF_8);
+
+  @Test
+  void theGzipFormRestoresTheSameBodyAndTag() {
+    ResponseBody body = ResponseBody.of(JSON);
+
+    ResponseBody restored = ResponseBody.fromGzip(body.gzip(), body.etag());
+
+    assertThat(restored.identity()).isEqualTo(JSON);
+    assertThat(restored.gzip()).isEqualTo(body.gzip());
+    assertThat(restored.etag()).isEqualTo(body.etag());
+    assertThat(restored).isEqualTo(body).hasSameHashCodeAs(body);
+  }
+
+  @Test
+  void theGzipFormIsAStandardGzipStream() throws IOException {
+    ResponseBody body = ResponseBody.of(JSON);
+
+    byte[] decompressed;
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body.gzip()))) {
+      decompressed = in.readAllBytes();
+    }
+
+    assertThat(decompressed).isEqualTo(JSON);
+  }
+
+  @Test
+  void anEmptyBodyRoundTrips() {
+    ResponseBody empty = ResponseBody.of(new byte[0]);
+
+    ResponseBody restored = ResponseBody.fromGzip(empty.gzip(), empty.etag());
+
+    assertThat(restored.identity()).isEmpty();
+    assertThat(restored).isEqualTo(empty);
+  }
+
+  @Property
+  void anyBodyRoundTripsThroughItsGzipForm(@ForAll byte[] bytes) {
+    ResponseBody body = ResponseBody.of(bytes);
+
+    ResponseBody restored = ResponseBody.fromGzip(body.gzip(), body.etag());
+
+    assertThat(restored.identity()).isEqualTo(bytes);
+  }
+
+  @Test
+  void gzipIsMuchSmallerForRepetitiveJson() {
+    ResponseBody body = ResponseBody.of(JSON);
+
+    int gzipped = body.gzip().length;
+
+    assertThat(gzipped).isLessThan(JSON.length / 10);
+  }
+
+  @Test
+  void equalContentHasTheSameTag() {
+    ResponseBody first = ResponseBody.of(JSON.clone());
+    ResponseBody second = ResponseBody.of(JSON.clone());
+
+    String firstTag = first.etag();
+    String secondTag = second.etag();
+
+    assertThat(firstTag).isEqualTo(secondTag);
+    assertThat(first.gzipEtag()).isEqualTo(second.gzipEtag());
+  }
+
+  @Test
+  void differentContentHasDifferentTags() {
+    byte[] changed = JSON.clone();
+    changed[changed.length - 2] = ' ';
+
+    String original = ResponseBody.of(JSON).etag();
+    String other = ResponseBody.of(changed).etag();
+
+    assertThat(other).isNotEqualTo(original);
+  }
+
+  @Test
+  void aTagIsAQuotedStrongEntityTag() {
+    ResponseBody body = ResponseBody.of(JSON);
+
+    String etag = body.etag();
+    String gzipEtag = body.gzipEtag();
+
+    assertThat(etag).matches("\"[A-Za-z0-9_-]{27}\"");
+    assertThat(gzipEtag).matches("\"[A-Za-z0-9_-]{27}-gz\"");
+    assertThat(gzipEtag).startsWith(etag.substring(0, etag.length() - 1));
+  }
+
+  @Test
+  void theGzipRepresentationHasItsOwnTag() {
+    ResponseBody body = ResponseBody.of(JSON);
+
+    String gzipEtag = body.gzipEtag();
+
+    assertThat(gzipEtag).isNotEqualTo(body.etag());
+  }
+
+  @Test
+  void bodiesCompareByContent() {
+    ResponseBody first = ResponseBody.of(new byte[] {1, 2, 3});
+    ResponseBody same = ResponseBody.of(new byte[] {1, 2, 3});
+    ResponseBody other = ResponseBody.of(new byte[] {1, 2, 4});
+
+    boolean equal = first.equals(same);
+
+    assertThat(equal).isTrue();
+    assertThat(first).hasSameHashCodeAs(same);
+    assertThat(first).isNotEqualTo(other);
+  }
+
+  static Stream<Arguments> notGzip() {
+    byte[] valid = ResponseBody.of(JSON).gzip();
+    byte[] badCrc = valid.clone();
+    badCrc[badCrc.length - 8] ^= 0x01;
+    byte[] random = new byte[100];
+    new Random(7).nextBytes(random);
+    return Stream.of(
+        Arguments.of("plain JSON", "[1,2,3]".getBytes(StandardCharsets.UTF_8)),
+        Arguments.of("no bytes at all", new byte[0]),
+        Arguments.of("random bytes", random),
+        Arguments.of("a truncated stream", Arrays.copyOf(valid, valid.length / 2)),
+        Arguments.of("a wrong checksum", badCrc));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("notGzip")
+  void restoringFromBytesThatAreNotGzipIsRefused(String description, byte[] bytes) {
+    Throwable error = catchThrowable(() -> ResponseBody.fromGzip(bytes, "\"tag\""));
+
+    assertThat(error).as(description).isInstanceOf(IllegalArgumentException.class);
+  }
+}
