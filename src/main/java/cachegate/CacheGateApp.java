@@ -91,7 +91,7 @@ public final class CacheGateApp implements AutoCloseable {
         CompletableFuture.supplyAsync(
             () ->
                 config.cacheType() == CacheType.REDIS
-                    ? Optional.of(new RedisStore(config.redis()))
+                    ? Optional.of(new RedisStore(config.redis(), clock))
                     : Optional.empty());
     Vertx vertx = Vertx.vertx();
     Route route = Routes.universities();
@@ -128,7 +128,7 @@ public final class CacheGateApp implements AutoCloseable {
             engine,
             config.keyPrefix(),
             config.cacheType().label(),
-            redis.map(r -> new RedisProbe(r.describe(), r::ping)));
+            redis.map(r -> new RedisProbe(r.describe(), r::ping, () -> r.breakerState().name())));
     int port =
         server
             .listen(config.server().port(), Runtime.getRuntime().availableProcessors())

@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -45,6 +46,7 @@ public final class GatewayServer {
       String cacheType,
       Optional<RedisProbe> redis) {
     Router router = Router.router(vertx);
+    router.route().handler(RequestLimits::check);
     router
         .route(route.path())
         .method(HttpMethod.GET)
@@ -56,9 +58,13 @@ public final class GatewayServer {
         c -> ErrorResponses.send(c.response(), 404, "no such endpoint: " + c.request().path()));
     router.errorHandler(
         405,
-        c ->
-            ErrorResponses.send(
-                c.response(), 405, "method " + c.request().method() + " is not allowed"));
+        c -> {
+          c.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
+          ErrorResponses.send(
+              c.response(),
+              405,
+              "method " + c.request().method() + " is not allowed; use GET or HEAD");
+        });
     router.errorHandler(500, c -> ErrorResponses.send(c.response(), c.failure()));
     return new GatewayServer(vertx, router);
   }
@@ -119,7 +125,11 @@ public final class GatewayServer {
     @Override
     public Future<?> start() {
       return vertx
-          .createHttpServer(new HttpServerOptions().setPort(port))
+          .createHttpServer(
+              new HttpServerOptions()
+                  .setPort(port)
+                  .setMaxInitialLineLength(RequestLimits.MAX_REQUEST_LINE_BYTES))
+          .invalidRequestHandler(RequestLimits::refuseMalformed)
           .requestHandler(router)
           .listen()
           .onSuccess(server -> port = server.actualPort());

@@ -34,7 +34,12 @@ final class HealthHandler implements Handler<RoutingContext> {
         .onComplete(
             (reachable, failure) -> {
               boolean up = failure == null && reachable;
-              body.put("redis", new JsonObject().put("url", probe.location()).put("reachable", up));
+              body.put(
+                  "redis",
+                  new JsonObject()
+                      .put("url", probe.location())
+                      .put("reachable", up)
+                      .put("circuit", probe.circuit().get()));
               if (!up) {
                 body.put("status", "DEGRADED");
               }

@@ -8,5 +8,7 @@ import java.util.function.Supplier;
  *
  * @param location the connection, password masked
  * @param ping completes with whether Redis answered, never exceptionally
+ * @param circuit the state of the circuit breaker in front of Redis
  */
-public record RedisProbe(String location, Supplier<CompletableFuture<Boolean>> ping) {}
+public record RedisProbe(
+    String location, Supplier<CompletableFuture<Boolean>> ping, Supplier<String> circuit) {}

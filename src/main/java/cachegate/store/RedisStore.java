@@ -3,6 +3,7 @@ package cachegate.store;
 import cachegate.config.RedisConfig;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.CircuitBreaker;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import io.lettuce.core.ClientOptions;
@@ -17,8 +18,12 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,18 +40,34 @@ import java.util.function.Function;
  * The Redis store, on one Lettuce connection shared by all threads (Lettuce pipelines concurrent
  * commands on it). Thread-safe.
  *
- * <p>Failure behaviour: every command has the configured timeout. While Redis is unreachable,
- * commands fail at once instead of queueing (Lettuce's {@code REJECT_COMMANDS}), Lettuce reconnects
- * in the background, and if Redis was down when cachegate started, a new connection is attempted at
- * most once per {@link #RECONNECT_INTERVAL}. Failures complete futures with {@link StoreException}.
+ * <p>Failure behaviour: every command has the configured timeout. After {@link #BREAKER_THRESHOLD}
+ * failures in a row a circuit breaker fails commands at once for {@link #BREAKER_OPEN_FOR}, then
+ * lets one through to probe, so a hung Redis (SIGSTOP) costs a few timeouts, not one per request.
+ * While the connection is down, commands fail at once instead of queueing (Lettuce's {@code
+ * REJECT_COMMANDS}) and Lettuce reconnects in the background at least every {@link
+ * #RECONNECT_INTERVAL}; if Redis was down when cachegate started, a new connection is attempted at
+ * most once per {@link #RECONNECT_INTERVAL}. Failures complete futures with {@link StoreException};
+ * an entry that cannot be decoded is a {@link StoreException} too but does not count against the
+ * breaker.
  */
 public final class RedisStore implements ResponseStore, AutoCloseable {
+  /** The longest wait between reconnection attempts (Lettuce's default grows to 30 s). */
   static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+
+  /** Consecutive failed commands that open the circuit breaker. */
+  static final int BREAKER_THRESHOLD = 3;
+
+  /** How long the breaker stays open before one command probes Redis again. */
+  static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(1);
+
+  private static final int IO_THREADS = 2;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
   private static final RedisCodec<String, byte[]> CODEC =
       RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
   private final RedisConfig config;
+  private final CircuitBreaker breaker;
+  private final ClientResources resources;
   private final RedisClient client;
   private final RedisURI uri;
   private final AtomicReference<CompletableFuture<StatefulRedisConnection<String, byte[]>>>
@@ -55,10 +76,19 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
   private final List<StatefulRedisPubSubConnection<String, String>> subscriptions =
       new CopyOnWriteArrayList<>();
 
-  public RedisStore(RedisConfig config) {
+  public RedisStore(RedisConfig config, InstantSource clock) {
     this.config = config;
     this.uri = uri(config);
-    this.client = RedisClient.create();
+    this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
+    this.resources =
+        DefaultClientResources.builder()
+            .ioThreadPoolSize(IO_THREADS)
+            .computationThreadPoolSize(IO_THREADS)
+            .reconnectDelay(
+                Delay.exponential(
+                    Duration.ofMillis(10), RECONNECT_INTERVAL, 2, TimeUnit.MILLISECONDS))
+            .build();
+    this.client = RedisClient.create(resources);
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
@@ -151,6 +181,7 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
       current.thenAccept(StatefulRedisConnection::close);
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, TimeUnit.SECONDS);
   }
 
   /**
@@ -161,19 +192,30 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
       String command,
       Function<StatefulRedisConnection<String, byte[]>, CompletionStage<R>> call,
       Function<R, T> convert) {
+    if (!breaker.tryPass()) {
+      return CompletableFuture.failedFuture(
+          new StoreException(
+              "Redis " + config.describe() + " skipped " + command + ": circuit breaker open"));
+    }
     return connection()
-        .thenCompose(c -> call.apply(c))
-        .thenApply(convert)
-        .exceptionally(
-            failure -> {
-              Throwable cause =
-                  failure instanceof CompletionException ? failure.getCause() : failure;
-              if (cause instanceof StoreException store) {
-                throw store;
+        .thenCompose(call)
+        .handle(
+            (reply, failure) -> {
+              if (failure != null) {
+                breaker.failed();
+                Throwable cause =
+                    failure instanceof CompletionException ? failure.getCause() : failure;
+                throw new StoreException(
+                    "Redis " + config.describe() + " failed " + command + ": " + cause, cause);
               }
-              throw new StoreException(
-                  "Redis " + config.describe() + " failed " + command + ": " + cause, cause);
+              breaker.succeeded();
+              return convert.apply(reply);
             });
+  }
+
+  /** The circuit breaker's state, for {@code /health}. */
+  public CircuitBreaker.State breakerState() {
+    return breaker.state();
   }
 
   /**

@@ -51,7 +51,8 @@ class RedisStoreContractIT extends ResponseStoreContract {
                 "",
                 "",
                 RedisConfig.Transport.PLAIN,
-                Duration.ofSeconds(2)));
+                Duration.ofSeconds(2)),
+            new cachegate.engine.ManualClock());
   }
 
   @AfterEach
@@ -101,7 +102,8 @@ class RedisStoreContractIT extends ResponseStoreContract {
     RedisStore nowhere =
         new RedisStore(
             new RedisConfig(
-                "127.0.0.1", 1, 0, "", "", RedisConfig.Transport.PLAIN, Duration.ofMillis(100)));
+                "127.0.0.1", 1, 0, "", "", RedisConfig.Transport.PLAIN, Duration.ofMillis(100)),
+            new cachegate.engine.ManualClock());
     try {
       assertThat(nowhere.get(key("germany")))
           .failsWithin(Duration.ofSeconds(3))

@@ -67,7 +67,8 @@ class TieredStoreContractIT extends ResponseStoreContract {
                 "",
                 "",
                 RedisConfig.Transport.PLAIN,
-                Duration.ofSeconds(2)));
+                Duration.ofSeconds(2)),
+            new cachegate.engine.ManualClock());
     opened.add(redis);
     return new TieredStore(
         new MemoryStore(1 << 20, clock), redis, clock, new OutageLog("Redis"), "contract");

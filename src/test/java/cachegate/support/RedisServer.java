@@ -41,6 +41,47 @@ public final class RedisServer implements AutoCloseable {
     return start(binary(), extraArgs);
   }
 
+  /** Starts a server on {@code port}, e.g. again where a killed one listened. */
+  public static RedisServer startOn(int port, String... extraArgs) {
+    try {
+      return launch(binary(), port, extraArgs)
+          .orElseThrow(() -> new IllegalStateException("redis-server did not start on " + port));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops the process at once (SIGKILL), as a crash would. */
+  public void kill() {
+    signal("KILL");
+    try {
+      process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Freezes the process (SIGSTOP): connections stay open but nothing is answered. */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
+      kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Starts the binary bundled in the embedded-redis jar, even when PATH has one. */
   static RedisServer startFromJar() {
     return start(extractFromJar());
@@ -49,41 +90,45 @@ public final class RedisServer implements AutoCloseable {
   private static RedisServer start(Path binary, String... extraArgs) {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
-      int port = freePort();
       try {
-        Path log = Files.createTempFile("cachegate-redis-" + port + "-", ".log");
-        List<String> command =
-            Stream.concat(
-                    Stream.of(
-                        binary.toString(),
-                        "--port",
-                        String.valueOf(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        System.getProperty("java.io.tmpdir")),
-                    Stream.of(extraArgs))
-                .toList();
-        Process process =
-            new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        RedisServer server = new RedisServer(process, port, log);
-        if (server.awaitListening()) {
-          return server;
+        Optional<RedisServer> server = launch(binary, freePort(), extraArgs);
+        if (server.isPresent()) {
+          return server.get();
         }
-        server.close();
-        last = new IOException("redis-server did not start: " + Files.readString(log));
       } catch (IOException e) {
         last = e;
       }
     }
     throw new UncheckedIOException("could not start redis-server from " + binary, last);
+  }
+
+  private static Optional<RedisServer> launch(Path binary, int port, String... extraArgs)
+      throws IOException {
+    Path log = Files.createTempFile("cachegate-redis-" + port + "-", ".log");
+    List<String> command =
+        Stream.concat(
+                Stream.of(
+                    binary.toString(),
+                    "--port",
+                    String.valueOf(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    System.getProperty("java.io.tmpdir")),
+                Stream.of(extraArgs))
+            .toList();
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    RedisServer server = new RedisServer(process, port, log);
+    if (server.awaitListening()) {
+      return Optional.of(server);
+    }
+    server.close();
+    return Optional.empty();
   }
 
   public int port() {
@@ -121,10 +166,12 @@ public final class RedisServer implements AutoCloseable {
     while (System.nanoTime() < deadline && process.isAlive()) {
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        socket.setSoTimeout(1_000);
         socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
         byte[] reply = new byte[7];
         int read = socket.getInputStream().read(reply);
-        if (read > 0 && new String(reply, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+        String answer = read > 0 ? new String(reply, 0, read, StandardCharsets.US_ASCII) : "";
+        if (answer.startsWith("+PONG") || answer.startsWith("-NOAUTH")) {
           return true;
         }
       } catch (IOException notYet) {

@@ -1,0 +1,61 @@
+package cachegate.http;
+
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Limits checked before routing, each answered with the JSON error body: query strings over {@link
+ * #MAX_QUERY_BYTES} (414), and requests the HTTP decoder could not read (a request line over {@link
+ * #MAX_REQUEST_LINE_BYTES}: 414; headers too large: 431; anything else malformed: 400).
+ */
+final class RequestLimits {
+  /** The longest query string served. */
+  static final int MAX_QUERY_BYTES = 4096;
+
+  /** The longest request line read at all; longer ones never reach the router. */
+  static final int MAX_REQUEST_LINE_BYTES = 16384;
+
+  private RequestLimits() {}
+
+  static void check(RoutingContext context) {
+    String query = context.request().query();
+    if (query != null && query.length() > MAX_QUERY_BYTES) {
+      ErrorResponses.send(
+          context.response(),
+          414,
+          "query string is "
+              + query.length()
+              + " bytes, more than the "
+              + MAX_QUERY_BYTES
+              + " allowed");
+      return;
+    }
+    context.next();
+  }
+
+  /** Replaces Vert.x's plain-text answer to requests its decoder refused. */
+  static void refuseMalformed(HttpServerRequest request) {
+    DecoderResult result = request.decoderResult();
+    Throwable cause = result.cause();
+    int status;
+    String message;
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      message = "request line longer than " + MAX_REQUEST_LINE_BYTES + " bytes";
+    } else if (cause instanceof TooLongHttpHeaderException
+        || cause instanceof TooLongFrameException) {
+      status = 431;
+      message = "request headers too large";
+    } else {
+      status = 400;
+      message = "malformed HTTP request";
+    }
+    request.response().putHeader(HttpHeaders.CONNECTION, "close");
+    ErrorResponses.send(request.response(), status, message);
+  }
+}

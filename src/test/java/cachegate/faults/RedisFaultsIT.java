@@ -1,0 +1,203 @@
+package cachegate.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import cachegate.support.FakeUniversitiesApi;
+import cachegate.support.GatewayUnderTest;
+import cachegate.support.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis dies, hangs or is missing while cachegate serves: no request that the local tier or the
+ * upstream can answer fails, nothing hangs, and Redis is used again once it is back.
+ */
+class RedisFaultsIT {
+  private static final List<String> COUNTRIES =
+      List.of("Germany", "France", "Japan", "Turkey", "United+States");
+
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private final AtomicInteger attempts = new AtomicInteger();
+  private FakeUniversitiesApi upstream;
+
+  @BeforeEach
+  void startUpstream() {
+    upstream = FakeUniversitiesApi.start();
+    opened.add(upstream);
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      opened.get(i).close();
+    }
+  }
+
+  @Test
+  void redisDownAtStartServesFromUpstreamAndUsesRedisOnceItComes() throws Exception {
+    int port = freePort();
+    GatewayUnderTest gateway = gateway(port);
+
+    HttpResponse<String> before = gateway.get("/universities?country=Germany");
+    JsonObject healthBefore = new JsonObject(gateway.get("/health").body());
+    RedisServer redis = track(RedisServer.startOn(port));
+
+    assertThat(before.statusCode()).isEqualTo(200);
+    assertThat(healthBefore.getString("status")).isEqualTo("DEGRADED");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              String offset = String.valueOf(attempts.incrementAndGet());
+              gateway.get("/universities?country=France&offset=" + offset);
+              assertThat(keys(redis))
+                  .contains("cachegate:v1:universities:country=france&offset=" + offset);
+            });
+    assertThat(new JsonObject(gateway.get("/health").body()).getString("status")).isEqualTo("UP");
+  }
+
+  @Test
+  void redisKilledUnderLoadFailsNoRequestAndIsUsedAgainAfterRestart() throws Exception {
+    RedisServer redis = track(RedisServer.start());
+    GatewayUnderTest gateway = gateway(redis.port());
+    COUNTRIES.forEach(country -> gateway.get("/universities?country=" + country));
+
+    List<Integer> statuses = underLoad(gateway, Duration.ofSeconds(3), redis::kill);
+    RedisServer restarted = track(RedisServer.startOn(redis.port()));
+
+    assertThat(statuses).isNotEmpty().containsOnly(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              String offset = String.valueOf(attempts.incrementAndGet());
+              gateway.get("/universities?country=Germany&offset=" + offset);
+              assertThat(keys(restarted))
+                  .contains("cachegate:v1:universities:country=germany&offset=" + offset);
+            });
+  }
+
+  @Test
+  void redisFrozenBySigstopCostsAFewTimeoutsNotOnePerRequest() throws Exception {
+    RedisServer redis = track(RedisServer.start());
+    GatewayUnderTest gateway = gateway(redis.port());
+    gateway.get("/universities?country=Germany");
+
+    redis.pause();
+    long started = System.nanoTime();
+    List<HttpResponse<String>> answers = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      answers.add(gateway.get("/universities?country=Japan&offset=" + i));
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    JsonObject health = new JsonObject(gateway.get("/health").body());
+    redis.resume();
+
+    assertThat(answers).allSatisfy(answer -> assertThat(answer.statusCode()).isEqualTo(200));
+    assertThat(took)
+        .as("40 requests, each of which would wait 100 ms without the breaker")
+        .isLessThan(Duration.ofMillis(2_500));
+    assertThat(health.getString("status")).isEqualTo("DEGRADED");
+    assertThat(health.getJsonObject("redis").getString("circuit")).isIn("OPEN", "HALF_OPEN");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              String offset = String.valueOf(attempts.incrementAndGet());
+              gateway.get("/universities?country=Turkey&offset=" + offset);
+              assertThat(keys(redis))
+                  .contains("cachegate:v1:universities:country=turkey&offset=" + offset);
+            });
+  }
+
+  @Test
+  void redisFrozenUnderLoadFailsNoRequest() throws Exception {
+    RedisServer redis = track(RedisServer.start());
+    GatewayUnderTest gateway = gateway(redis.port());
+    COUNTRIES.forEach(country -> gateway.get("/universities?country=" + country));
+
+    List<Integer> statuses = underLoad(gateway, Duration.ofSeconds(3), redis::pause);
+    redis.resume();
+
+    assertThat(statuses).isNotEmpty().containsOnly(200);
+  }
+
+  /**
+   * Runs 16 clients in a loop over the warm countries for {@code length}, and {@code fault}
+   * halfway; returns every status seen.
+   */
+  private static List<Integer> underLoad(GatewayUnderTest gateway, Duration length, Runnable fault)
+      throws Exception {
+    List<Integer> statuses = new CopyOnWriteArrayList<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<CompletableFuture<Void>> clients = new ArrayList<>();
+    for (int client = 0; client < 16; client++) {
+      int offset = client;
+      clients.add(
+          CompletableFuture.runAsync(
+              () -> {
+                for (int i = offset; running.get(); i++) {
+                  String country = COUNTRIES.get(i % COUNTRIES.size());
+                  statuses.add(gateway.get("/universities?country=" + country).statusCode());
+                }
+              }));
+    }
+    Thread.sleep(length.toMillis() / 2);
+    fault.run();
+    Thread.sleep(length.toMillis() / 2);
+    running.set(false);
+    CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get();
+    return statuses;
+  }
+
+  private GatewayUnderTest gateway(int redisPort) {
+    GatewayUnderTest gateway =
+        GatewayUnderTest.start(
+            Map.of(
+                "CACHE_TYPE",
+                "redis",
+                "CACHE_REDIS_URL",
+                "redis://127.0.0.1:" + redisPort + "/0",
+                "UNIVERSITIES_API_URL",
+                upstream.url()),
+            InstantSource.system());
+    opened.add(gateway);
+    return gateway;
+  }
+
+  private RedisServer track(RedisServer server) {
+    opened.add(server);
+    return server;
+  }
+
+  private static List<String> keys(RedisServer server) {
+    RedisClient client = RedisClient.create(server.url());
+    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+      return connection.sync().keys("*");
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
