@@ -8,11 +8,13 @@ import cachegate.config.GatewayConfig;
 import cachegate.config.Routes;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.FetchLease;
+import cachegate.engine.GuardedUpstream;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
 import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
+import cachegate.http.UpstreamProbe;
 import cachegate.store.MemoryStore;
 import cachegate.store.NullStore;
 import cachegate.store.RedisLease;
@@ -112,10 +114,18 @@ public final class CacheGateApp implements AutoCloseable {
         };
     FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
     HttpUpstream upstream = new HttpUpstream(vertx, config.upstream(), route.upstreamPath());
+    GuardedUpstream guarded =
+        new GuardedUpstream(
+            upstream,
+            config.upstream().base(),
+            config.upstream().maxConcurrency(),
+            config.upstream().maxQueue(),
+            config.upstream().timeout(),
+            clock);
     CacheEngine engine =
         new CacheEngine(
             store,
-            upstream,
+            guarded,
             lease,
             config.universities(),
             clock,
@@ -128,6 +138,8 @@ public final class CacheGateApp implements AutoCloseable {
             engine,
             config.keyPrefix(),
             config.cacheType().label(),
+            new UpstreamProbe(
+                config.upstream().base(), () -> guarded.breakerState().name(), guarded::inFlight),
             redis.map(r -> new RedisProbe(r.describe(), r::ping, () -> r.breakerState().name())));
     int port =
         server

@@ -49,7 +49,10 @@ public final class ConfigLoader {
           new Variable("CACHE_TTL_JITTER", String.valueOf(CachePolicy.DEFAULT_TTL_JITTER)),
           new Variable("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL.toString()),
           new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
-          new Variable("UPSTREAM_TIMEOUT", "10"));
+          new Variable("UPSTREAM_TIMEOUT", "10"),
+          new Variable(
+              "UPSTREAM_MAX_CONCURRENCY", String.valueOf(UpstreamConfig.DEFAULT_MAX_CONCURRENCY)),
+          new Variable("UPSTREAM_MAX_QUEUE", String.valueOf(UpstreamConfig.DEFAULT_MAX_QUEUE)));
 
   private final Map<String, String> env;
 
@@ -67,7 +70,9 @@ public final class ConfigLoader {
     UpstreamConfig upstream =
         new UpstreamConfig(
             url("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL),
-            duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT));
+            duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT),
+            integer("UPSTREAM_MAX_CONCURRENCY", UpstreamConfig.DEFAULT_MAX_CONCURRENCY),
+            integer("UPSTREAM_MAX_QUEUE", UpstreamConfig.DEFAULT_MAX_QUEUE));
     RedisConfig redis = redis();
     CachePolicy universities =
         new CachePolicy(

@@ -10,10 +10,14 @@ import java.util.Objects;
  * @param baseUrl scheme, host, optional port and path prefix of the upstream, without a trailing
  *     slash
  * @param timeout how long one upstream request may take in all before it is abandoned (504)
+ * @param maxConcurrency the most requests in flight to the upstream at once
+ * @param maxQueue the most requests waiting for one of those places; more get 503 at once
  */
-public record UpstreamConfig(URI baseUrl, Duration timeout) {
+public record UpstreamConfig(URI baseUrl, Duration timeout, int maxConcurrency, int maxQueue) {
   public static final URI DEFAULT_UNIVERSITIES_URL = URI.create("http://universities.hipolabs.com");
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_CONCURRENCY = 32;
+  public static final int DEFAULT_MAX_QUEUE = 256;
 
   public UpstreamConfig {
     Objects.requireNonNull(baseUrl, "baseUrl");
@@ -29,6 +33,12 @@ public record UpstreamConfig(URI baseUrl, Duration timeout) {
     }
     if (timeout.isNegative() || timeout.isZero()) {
       throw new ConfigException("UPSTREAM_TIMEOUT must be positive, was " + timeout);
+    }
+    if (maxConcurrency < 1) {
+      throw new ConfigException("UPSTREAM_MAX_CONCURRENCY must be positive, was " + maxConcurrency);
+    }
+    if (maxQueue < 0) {
+      throw new ConfigException("UPSTREAM_MAX_QUEUE must not be negative, was " + maxQueue);
     }
   }
 

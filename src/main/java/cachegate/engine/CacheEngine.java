@@ -5,6 +5,9 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -53,8 +56,17 @@ public final class CacheEngine {
   private final Executor pollDelay =
       CompletableFuture.delayedExecutor(PEER_POLL.toMillis(), TimeUnit.MILLISECONDS);
 
-  /** An answer fetched for a key: by this instance from the upstream, or by a peer. */
-  private record Fetched(CachedResponse entry, boolean stored, boolean byPeer) {}
+  /**
+   * An answer fetched for a key: by this instance from the upstream, or by a peer.
+   *
+   * @param upstream the upstream's answer when this instance fetched it
+   */
+  private record Fetched(
+      CachedResponse entry, boolean stored, boolean byPeer, Optional<UpstreamResponse> upstream) {
+    static Fetched byPeer(CachedResponse entry) {
+      return new Fetched(entry, false, true, Optional.empty());
+    }
+  }
 
   /**
    * @param fetchTimeout the longest an upstream fetch takes; the lease lasts a little longer
@@ -129,7 +141,8 @@ public final class CacheEngine {
         Freshness.remaining(entry, now, policy),
         false,
         false,
-        forwardStatus);
+        forwardStatus,
+        List.of());
   }
 
   private CacheResult staleIfError(CacheKey key, CachedResponse entry, Throwable failure) {
@@ -174,7 +187,11 @@ public final class CacheEngine {
                   Freshness.remaining(entry, now, policy),
                   flight.leader() && fetched.stored(),
                   !flight.leader() || fetched.byPeer(),
-                  OptionalInt.of(entry.status()));
+                  OptionalInt.of(entry.status()),
+                  fetched
+                      .upstream()
+                      .map(answer -> passThrough(answer, flight.leader()))
+                      .orElse(List.of()));
             });
   }
 
@@ -201,8 +218,7 @@ public final class CacheEngine {
                       found -> {
                         if (isNewer(found, previous)) {
                           release(key);
-                          return CompletableFuture.completedFuture(
-                              new Fetched(found.get(), false, true));
+                          return CompletableFuture.completedFuture(Fetched.byPeer(found.get()));
                         }
                         return fromUpstream(key).whenComplete((fetched, failure) -> release(key));
                       });
@@ -215,7 +231,7 @@ public final class CacheEngine {
         .thenCompose(
             found ->
                 isNewer(found, previous)
-                    ? CompletableFuture.completedFuture(new Fetched(found.get(), false, true))
+                    ? CompletableFuture.completedFuture(Fetched.byPeer(found.get()))
                     : fetchOnce(key, previous, deadlineNanos));
   }
 
@@ -247,11 +263,33 @@ public final class CacheEngine {
                       clock.instant(),
                       jittered(policy.ttl()),
                       Duration.ofMillis((System.nanoTime() - started) / 1_000_000));
-              if (answer.body().length > policy.maxEntryBytes()) {
-                return CompletableFuture.completedFuture(new Fetched(entry, false, false));
+              if (!answer.isStorable() || answer.body().length > policy.maxEntryBytes()) {
+                return CompletableFuture.completedFuture(
+                    new Fetched(entry, false, false, Optional.of(answer)));
               }
-              return save(key, entry).thenApply(stored -> new Fetched(entry, stored, false));
+              return save(key, entry)
+                  .thenApply(stored -> new Fetched(entry, stored, false, Optional.of(answer)));
             });
+  }
+
+  /**
+   * Headers of an answer that may not be stored, to send on: its {@code Cache-Control}, so that
+   * caches after cachegate do not store it either, and its cookies to the request that fetched it,
+   * never to requests that joined the fetch.
+   */
+  private static List<Map.Entry<String, String>> passThrough(
+      UpstreamResponse answer, boolean fetchedForThisRequest) {
+    if (answer.isStorable()) {
+      return List.of();
+    }
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
+    if (!answer.cacheControl().isEmpty()) {
+      headers.add(Map.entry("Cache-Control", answer.cacheControl()));
+    }
+    if (fetchedForThisRequest) {
+      answer.setCookies().forEach(cookie -> headers.add(Map.entry("Set-Cookie", cookie)));
+    }
+    return headers;
   }
 
   /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */

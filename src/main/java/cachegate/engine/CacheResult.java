@@ -1,6 +1,8 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -18,6 +20,8 @@ import java.util.OptionalInt;
  *     collapsed})
  * @param forwardStatus the upstream's status when the request went forward (RFC 9211 {@code
  *     fwd-status})
+ * @param passThrough upstream headers to send on as they are: {@code Cache-Control} of an answer
+ *     that may not be stored, and its {@code Set-Cookie} to the request that fetched it only
  */
 public record CacheResult(
     CachedResponse entry,
@@ -27,7 +31,8 @@ public record CacheResult(
     Duration ttl,
     boolean stored,
     boolean collapsed,
-    OptionalInt forwardStatus) {
+    OptionalInt forwardStatus,
+    List<Map.Entry<String, String>> passThrough) {
   public CacheResult {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(outcome, "outcome");
@@ -35,5 +40,6 @@ public record CacheResult(
     Objects.requireNonNull(age, "age");
     Objects.requireNonNull(ttl, "ttl");
     Objects.requireNonNull(forwardStatus, "forwardStatus");
+    passThrough = List.copyOf(passThrough);
   }
 }

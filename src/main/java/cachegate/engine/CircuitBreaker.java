@@ -70,8 +70,14 @@ public final class CircuitBreaker {
     }
   }
 
-  /** Opens the breaker until {@code until} at least, as a dependency's {@code Retry-After} asks. */
-  public void openUntil(Instant until) {
+  /**
+   * Opens the breaker for {@code duration} at least, as a dependency's {@code Retry-After} asks.
+   */
+  public void openFor(Duration duration) {
+    openUntil(clock.instant().plus(duration));
+  }
+
+  private void openUntil(Instant until) {
     failures.updateAndGet(count -> Math.max(count, threshold));
     openUntil.accumulateAndGet(
         until, (current, wanted) -> wanted.isAfter(current) ? wanted : current);

@@ -1,10 +1,12 @@
 package cachegate.engine;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The upstream gave no usable answer. {@link Kind} says why, so the HTTP layer can choose 502 or
- * 504 without parsing messages.
+ * The upstream gave no usable answer. {@link Kind} says why, so the HTTP layer can choose 502, 503
+ * or 504 without parsing messages.
  */
 public final class UpstreamException extends CacheGateException {
   private static final long serialVersionUID = 1L;
@@ -18,37 +20,61 @@ public final class UpstreamException extends CacheGateException {
     /** The upstream answered with a status outside 2xx. */
     BAD_STATUS,
     /** The upstream answered 2xx with a body that is not JSON. */
-    INVALID_BODY
+    INVALID_BODY,
+    /** Not asked at all: its circuit breaker is open, or too many requests are waiting for it. */
+    UNAVAILABLE
   }
 
   private final Kind kind;
   private final int status;
+  private final transient Optional<Duration> retryAfter;
 
-  private UpstreamException(Kind kind, int status, String message, Throwable cause) {
+  private UpstreamException(
+      Kind kind, int status, Optional<Duration> retryAfter, String message, Throwable cause) {
     super(message, cause);
     this.kind = kind;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 
   public static UpstreamException unreachable(String target, Throwable cause) {
     return new UpstreamException(
-        Kind.UNREACHABLE, 0, "upstream " + target + " is unreachable: " + describe(cause), cause);
+        Kind.UNREACHABLE,
+        0,
+        Optional.empty(),
+        "upstream " + target + " is unreachable: " + describe(cause),
+        cause);
   }
 
-  public static UpstreamException timeout(String target, java.time.Duration timeout) {
+  public static UpstreamException timeout(String target, Duration timeout) {
     return new UpstreamException(
-        Kind.TIMEOUT, 0, "upstream " + target + " gave no answer within " + timeout, null);
+        Kind.TIMEOUT,
+        0,
+        Optional.empty(),
+        "upstream " + target + " gave no answer within " + timeout,
+        null);
   }
 
   public static UpstreamException badStatus(String target, int status) {
+    return badStatus(target, status, Optional.empty());
+  }
+
+  /** A non-2xx answer; {@code retryAfter} is its {@code Retry-After}, when it sent one. */
+  public static UpstreamException badStatus(
+      String target, int status, Optional<Duration> retryAfter) {
     return new UpstreamException(
-        Kind.BAD_STATUS, status, "upstream " + target + " answered with status " + status, null);
+        Kind.BAD_STATUS,
+        status,
+        retryAfter,
+        "upstream " + target + " answered with status " + status,
+        null);
   }
 
   public static UpstreamException invalidBody(String target, int status, String problem) {
     return new UpstreamException(
         Kind.INVALID_BODY,
         status,
+        Optional.empty(),
         "upstream "
             + target
             + " answered "
@@ -59,6 +85,16 @@ public final class UpstreamException extends CacheGateException {
         null);
   }
 
+  /** The upstream was not asked; it may be asked again after {@code retryAfter}. */
+  public static UpstreamException unavailable(String target, String why, Duration retryAfter) {
+    return new UpstreamException(
+        Kind.UNAVAILABLE,
+        0,
+        Optional.of(retryAfter),
+        "upstream " + target + " was not asked: " + why,
+        null);
+  }
+
   public Kind kind() {
     return kind;
   }
@@ -66,6 +102,20 @@ public final class UpstreamException extends CacheGateException {
   /** The upstream's HTTP status, when it answered at all. */
   public OptionalInt upstreamStatus() {
     return status == 0 ? OptionalInt.empty() : OptionalInt.of(status);
+  }
+
+  /** When the upstream may be asked again, if known. */
+  public Optional<Duration> retryAfter() {
+    return retryAfter == null ? Optional.empty() : retryAfter;
+  }
+
+  /** Whether this failure says the upstream is unwell (as opposed to refusing this one request). */
+  public boolean countsAgainstUpstream() {
+    return switch (kind) {
+      case UNREACHABLE, TIMEOUT, INVALID_BODY -> true;
+      case BAD_STATUS -> status >= 500 || status == 429;
+      case UNAVAILABLE -> false;
+    };
   }
 
   private static String describe(Throwable cause) {

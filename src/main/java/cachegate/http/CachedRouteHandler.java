@@ -76,6 +76,9 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     if (gzip) {
       response.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
     }
+    result
+        .passThrough()
+        .forEach(header -> response.headers().add(header.getKey(), header.getValue()));
     // RFC 9110 §13.1.2: a matching If-None-Match on GET or HEAD answers 304 without a body.
     if (Negotiation.matchesAny(request.getHeader(HttpHeaders.IF_NONE_MATCH), body)) {
       response.setStatusCode(304).end();

@@ -24,6 +24,13 @@ final class ErrorResponses {
     if (cause instanceof InvalidRequestException) {
       send(response, 400, cause.getMessage());
     } else if (cause instanceof UpstreamException upstream) {
+      if (upstream.retryAfter().isPresent()) {
+        // RFC 9110 §15.6.4: tell the client when the upstream may answer again.
+        long seconds = Math.max(1, (upstream.retryAfter().get().toMillis() + 999) / 1000);
+        response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+        send(response, 503, upstream.getMessage() + "; nothing stored to serve instead");
+        return;
+      }
       int status = upstream.kind() == UpstreamException.Kind.TIMEOUT ? 504 : 502;
       send(response, status, upstream.getMessage() + "; nothing was cached");
     } else {

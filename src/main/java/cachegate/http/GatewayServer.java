@@ -44,6 +44,7 @@ public final class GatewayServer {
       CacheEngine engine,
       String namespace,
       String cacheType,
+      UpstreamProbe upstream,
       Optional<RedisProbe> redis) {
     Router router = Router.router(vertx);
     router.route().handler(RequestLimits::check);
@@ -52,7 +53,7 @@ public final class GatewayServer {
         .method(HttpMethod.GET)
         .method(HttpMethod.HEAD)
         .handler(new CachedRouteHandler(route, engine, namespace));
-    router.route(HttpMethod.GET, "/health").handler(new HealthHandler(cacheType, redis));
+    router.route(HttpMethod.GET, "/health").handler(new HealthHandler(cacheType, upstream, redis));
     router.errorHandler(
         404,
         c -> ErrorResponses.send(c.response(), 404, "no such endpoint: " + c.request().path()));

@@ -9,22 +9,35 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 
 /**
- * {@code GET /health}: always 200 while the process serves, with the cache backend and, when Redis
- * is used, whether it answers a PING. A Redis outage degrades the answer but is not a failure:
- * cachegate keeps serving from the upstream.
+ * {@code GET /health}: always 200 while the process serves, with the cache backend, the upstream's
+ * circuit breaker and, when Redis is used, whether it answers a PING. {@code status} is {@code
+ * DEGRADED} while Redis does not answer or the upstream's breaker is not closed; that is not a
+ * failure: cachegate keeps serving from what still works.
  */
 final class HealthHandler implements Handler<RoutingContext> {
   private final String cacheType;
+  private final UpstreamProbe upstream;
   private final Optional<RedisProbe> redis;
 
-  HealthHandler(String cacheType, Optional<RedisProbe> redis) {
+  HealthHandler(String cacheType, UpstreamProbe upstream, Optional<RedisProbe> redis) {
     this.cacheType = cacheType;
+    this.upstream = upstream;
     this.redis = redis;
   }
 
   @Override
   public void handle(RoutingContext context) {
-    JsonObject body = new JsonObject().put("status", "UP").put("cache", cacheType);
+    String circuit = upstream.circuit().get();
+    JsonObject body =
+        new JsonObject()
+            .put("status", "CLOSED".equals(circuit) ? "UP" : "DEGRADED")
+            .put("cache", cacheType)
+            .put(
+                "upstream",
+                new JsonObject()
+                    .put("url", upstream.url())
+                    .put("circuit", circuit)
+                    .put("inFlight", upstream.inFlight().getAsInt()));
     if (redis.isEmpty()) {
       send(context, body);
       return;

@@ -19,6 +19,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -100,7 +105,8 @@ public final class HttpUpstream implements Upstream {
   private static UpstreamResponse usable(String target, HttpClientResponse response, Buffer body) {
     int status = response.statusCode();
     if (status < 200 || status > 299) {
-      throw UpstreamException.badStatus(target, status);
+      throw UpstreamException.badStatus(
+          target, status, retryAfter(response.getHeader(HttpHeaders.RETRY_AFTER)));
     }
     byte[] bytes = body.getBytes();
     jsonProblem(bytes)
@@ -109,7 +115,32 @@ public final class HttpUpstream implements Upstream {
               throw UpstreamException.invalidBody(target, status, problem);
             });
     String type = response.getHeader(HttpHeaders.CONTENT_TYPE);
-    return new UpstreamResponse(status, type != null && type.contains("json") ? type : JSON, bytes);
+    String cacheControl = response.getHeader(HttpHeaders.CACHE_CONTROL);
+    return new UpstreamResponse(
+        status,
+        type != null && type.contains("json") ? type : JSON,
+        bytes,
+        response.cookies(),
+        cacheControl == null ? "" : cacheControl);
+  }
+
+  /** RFC 9110 §10.2.3 {@code Retry-After}: delay-seconds or an HTTP-date. */
+  static Optional<Duration> retryAfter(String header) {
+    if (header == null || header.isBlank()) {
+      return Optional.empty();
+    }
+    String value = header.strip();
+    try {
+      if (value.chars().allMatch(Character::isDigit)) {
+        return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
+      }
+      Duration until =
+          Duration.between(
+              Instant.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));
+      return Optional.of(until.isNegative() ? Duration.ZERO : until);
+    } catch (NumberFormatException | DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   /** Checks that {@code body} is exactly one JSON value, by streaming over it without a tree. */

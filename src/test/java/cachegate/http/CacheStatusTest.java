@@ -9,6 +9,7 @@ import cachegate.engine.CachedResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
@@ -125,7 +126,8 @@ class CacheStatusTest {
             Duration.ofSeconds(30),
             false,
             false,
-            none());
+            none(),
+            List.of());
 
     String header = CacheStatus.of(hit);
 
@@ -155,7 +157,7 @@ class CacheStatusTest {
       boolean collapsed,
       OptionalInt forwardStatus) {
     return new CacheResult(
-        ENTRY, outcome, GERMANY, Duration.ZERO, ttl, stored, collapsed, forwardStatus);
+        ENTRY, outcome, GERMANY, Duration.ZERO, ttl, stored, collapsed, forwardStatus, List.of());
   }
 
   private static OptionalInt of(int status) {

@@ -45,6 +45,9 @@ public final class FakeUniversitiesApi implements AutoCloseable {
   private volatile int failWithStatus;
   private volatile String garbage;
   private volatile JsonObject extra;
+  private final Map<String, String> headers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicInteger concurrent = new AtomicInteger();
+  private final AtomicInteger maxConcurrent = new AtomicInteger();
 
   private FakeUniversitiesApi(List<JsonObject> universities) {
     this.universities = universities;
@@ -86,6 +89,19 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     failWithStatus = 0;
     garbage = null;
     extra = null;
+    headers.clear();
+    maxConcurrent.set(0);
+  }
+
+  /** Every answer from now on carries this header (e.g. Retry-After, Set-Cookie, Cache-Control). */
+  public FakeUniversitiesApi withHeader(String name, String value) {
+    headers.put(name, value);
+    return this;
+  }
+
+  /** The most requests that were being answered at the same time since the last reset. */
+  public int maxConcurrent() {
+    return maxConcurrent.get();
   }
 
   /** From now on every answer ends with {@code university}, as if the dataset had changed. */
@@ -132,6 +148,8 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     requests.incrementAndGet();
     String rawQuery = exchange.getRequestURI().getRawQuery();
     queries.add(rawQuery == null ? "" : rawQuery);
+    int now = concurrent.incrementAndGet();
+    maxConcurrent.accumulateAndGet(now, Math::max);
     try (exchange) {
       if (!delay.isZero()) {
         Thread.sleep(delay.toMillis());
@@ -147,10 +165,13 @@ public final class FakeUniversitiesApi implements AutoCloseable {
         body = answer(decode(rawQuery));
       }
       exchange.getResponseHeaders().set("Content-Type", "application/json");
+      headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       exchange.sendResponseHeaders(status, body.length);
       exchange.getResponseBody().write(body);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      concurrent.decrementAndGet();
     }
   }
 

@@ -1,0 +1,161 @@
+package cachegate.engine;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Protects an upstream, and the service from it: at most {@code maxConcurrency} requests in flight
+ * and at most {@code maxQueue} waiting (more fail at once as UNAVAILABLE); a circuit breaker that,
+ * after {@link #BREAKER_THRESHOLD} failures in a row, stops asking for {@link #BREAKER_OPEN_FOR};
+ * and an upstream {@code Retry-After} (on 429 or 503) honoured by asking nothing until then. While
+ * it refuses, the engine serves stale entries, and the HTTP layer answers 503 with {@code
+ * Retry-After} for keys without one.
+ *
+ * <p>Threading: thread-safe and lock-free; a request leaves the queue on the thread that completed
+ * the request before it. A request that waited in the queue longer than {@code maxWait} is failed
+ * with TIMEOUT instead of being sent, so no caller waits much longer than the upstream timeout.
+ */
+public final class GuardedUpstream implements Upstream {
+  static final int BREAKER_THRESHOLD = 5;
+  static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(5);
+
+  /**
+   * The longest {@code Retry-After} honoured, so that a wrong header cannot silence an upstream.
+   */
+  static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+  private final Upstream delegate;
+  private final String name;
+  private final int maxConcurrency;
+  private final int maxQueue;
+  private final Duration maxWait;
+  private final CircuitBreaker breaker;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+
+  /**
+   * @param name the upstream as error messages name it
+   * @param maxWait the longest a request waits in the queue (the upstream timeout)
+   */
+  public GuardedUpstream(
+      Upstream delegate,
+      String name,
+      int maxConcurrency,
+      int maxQueue,
+      Duration maxWait,
+      InstantSource clock) {
+    this.delegate = delegate;
+    this.name = name;
+    this.maxConcurrency = maxConcurrency;
+    this.maxQueue = maxQueue;
+    this.maxWait = maxWait;
+    this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
+  }
+
+  @Override
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+    if (!breaker.tryPass()) {
+      Duration wait = breaker.retryAfter().orElse(Duration.ofSeconds(1));
+      return CompletableFuture.failedFuture(
+          UpstreamException.unavailable(name, "it is failing or asked to be left alone", wait));
+    }
+    CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
+    long enqueued = System.nanoTime();
+    Runnable send =
+        () -> {
+          if (System.nanoTime() - enqueued > maxWait.toNanos()) {
+            finished();
+            result.completeExceptionally(UpstreamException.timeout(name + " (queued)", maxWait));
+            return;
+          }
+          delegate
+              .fetch(key)
+              .whenComplete(
+                  (answer, failure) -> {
+                    record(failure);
+                    finished();
+                    if (failure == null) {
+                      result.complete(answer);
+                    } else {
+                      result.completeExceptionally(failure);
+                    }
+                  });
+        };
+    if (inFlight.incrementAndGet() <= maxConcurrency) {
+      send.run();
+      return result;
+    }
+    inFlight.decrementAndGet();
+    if (queued.incrementAndGet() > maxQueue) {
+      queued.decrementAndGet();
+      return CompletableFuture.failedFuture(
+          UpstreamException.unavailable(
+              name,
+              maxConcurrency + " requests in flight and " + maxQueue + " waiting",
+              Duration.ofSeconds(1)));
+    }
+    waiting.add(send);
+    startWaiting();
+    return result;
+  }
+
+  /** The breaker's state, for {@code /health}. */
+  public CircuitBreaker.State breakerState() {
+    return breaker.state();
+  }
+
+  /** Requests in flight now. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  private void record(Throwable failure) {
+    if (failure == null) {
+      breaker.succeeded();
+      return;
+    }
+    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+    if (cause instanceof UpstreamException upstream) {
+      upstream
+          .retryAfter()
+          .ifPresent(
+              wait ->
+                  breaker.openFor(wait.compareTo(MAX_RETRY_AFTER) < 0 ? wait : MAX_RETRY_AFTER));
+      if (upstream.countsAgainstUpstream()) {
+        breaker.failed();
+      } else {
+        breaker.succeeded();
+      }
+    } else {
+      breaker.failed();
+    }
+  }
+
+  private void finished() {
+    inFlight.decrementAndGet();
+    startWaiting();
+  }
+
+  /** Sends queued requests while there is room. */
+  private void startWaiting() {
+    while (!waiting.isEmpty()) {
+      if (inFlight.incrementAndGet() > maxConcurrency) {
+        inFlight.decrementAndGet();
+        return;
+      }
+      Runnable next = waiting.poll();
+      if (next == null) {
+        inFlight.decrementAndGet();
+        return;
+      }
+      queued.decrementAndGet();
+      next.run();
+    }
+  }
+}

@@ -1,0 +1,447 @@
+package cachegate.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cachegate.config.Routes;
+import cachegate.engine.CacheKey;
+import cachegate.engine.InvalidRequestException;
+import cachegate.engine.ManualClock;
+import cachegate.engine.Route;
+import cachegate.support.FakeUniversitiesApi;
+import cachegate.support.GatewayUnderTest;
+import cachegate.support.RedisServer;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * Searches for cache poisoning end to end: random raw query strings, mixing the route's parameters
+ * with look-alikes, junk, real-ish and arbitrary values, valid and broken escapes, are sent over a
+ * raw socket to one cachegate on one Redis and one fake upstream. Nothing is flushed between tries,
+ * so the cache fills up and later tries are served entries stored by earlier ones. The oracle is
+ * cachegate's own parser and {@link Route#key}: a query they refuse must be refused without
+ * reaching the upstream; any other must be answered with exactly what the upstream answers for its
+ * key, whoever stored the entry.
+ */
+class CachePoisoningPropertyIT {
+  private static final String NAMESPACE = "cachegate";
+  private static final Route UNIVERSITIES = Routes.universities();
+
+  private static final List<String> ALLOWED_NAMES =
+      List.of("country", "name", "name_contains", "domain", "limit", "offset");
+
+  /** Names that are not the route's, some of them only after decoding or only by their case. */
+  private static final List<String> OTHER_NAMES =
+      List.of(
+          "Country",
+          "COUNTRY",
+          "Name",
+          "LIMIT",
+          "utm_source",
+          "callback",
+          "pad",
+          "x",
+          "country_",
+          "name contains",
+          "country[]",
+          "données",
+          "");
+
+  /** Names rendered as they are: escapes that decode to allowed names, or broken ones. */
+  private static final List<String> RAW_NAMES =
+      List.of(
+          "coun%74ry",
+          "name%5Fcontains",
+          "%63%6f%75%6e%74%72%79",
+          "country%20",
+          "+country",
+          "%zz",
+          "%00",
+          "Set-Cookie%0D%0A",
+          "country%C0%AF");
+
+  private static final List<String> REALISH_VALUES =
+      List.of(
+          "Germany",
+          "germany",
+          " GERMANY ",
+          "United States",
+          "Turkey",
+          "middle",
+          "Middle East",
+          "tech",
+          "de",
+          "edu.tr",
+          "Universität",
+          "Türkiye",
+          "İstanbul",
+          "日本",
+          "😀",
+          "5",
+          "0",
+          "007",
+          " 3 ",
+          "-1",
+          "abc",
+          "999999999",
+          "1000000000",
+          "");
+
+  /** Value fragments rendered as they are: pre-encoded values, separators and broken escapes. */
+  private static final List<String> RAW_VALUES =
+      List.of(
+          "united+states",
+          "United%20States",
+          "%20GERMANY%20",
+          "Germ%61ny",
+          "+5",
+          "%zz",
+          "%4",
+          "%",
+          "%C0%AF",
+          "%ED%A0%80",
+          "%C3%28",
+          "%E2%82",
+          "%FF",
+          "%0D%0ASet-Cookie:x",
+          "%00",
+          "%09",
+          "%7F",
+          "%C2%85",
+          "%C2%A0",
+          "&",
+          "=",
+          "+",
+          "#",
+          ";",
+          "?",
+          "&&",
+          "%26",
+          "%3D",
+          "%2B",
+          "%23",
+          "%25");
+
+  private static RedisServer redis;
+  private static FakeUniversitiesApi upstream;
+  private static GatewayUnderTest gateway;
+
+  /** The Redis keys of the valid queries sent so far, in every try of this class. */
+  private static final Set<String> validKeysSent = new HashSet<>();
+
+  @BeforeContainer
+  static void startOneGatewayForEveryTry() {
+    redis = RedisServer.start();
+    upstream = FakeUniversitiesApi.start();
+    gateway =
+        GatewayUnderTest.start(
+            Map.of(
+                "CACHE_TYPE", "redis",
+                "CACHE_REDIS_URL", redis.url(),
+                "CACHE_REDIS_TIMEOUT", "2s",
+                "CACHE_TTL_JITTER", "0",
+                "UNIVERSITIES_API_URL", upstream.url()),
+            new ManualClock());
+  }
+
+  @AfterContainer
+  static void stopEverything() {
+    gateway.close();
+    upstream.close();
+    redis.close();
+  }
+
+  @Property(tries = 400)
+  void anAnswerIsEitherARefusalThatNeverReachedTheUpstreamOrTheUpstreamsAnswerForItsOwnKey(
+      @ForAll("queries") Query query) {
+    String rawQuery = query.render();
+    String queryAsTheServerReadsIt = readAsTheServerDoes(rawQuery);
+    boolean tooLong = queryAsTheServerReadsIt.length() > RequestLimits.MAX_QUERY_BYTES;
+    Optional<CacheKey> key = expectedKey(queryAsTheServerReadsIt);
+    boolean fetches = key.isPresent() && !tooLong;
+    boolean storedBefore = fetches && !validKeysSent.add(key.get().redisKey());
+    int upstreamBefore = upstream.requests();
+
+    Answer answer = get("/universities?" + rawQuery);
+
+    Statistics.label("answer").collect(answer.status());
+    Statistics.label("answer")
+        .coverage(
+            coverage -> {
+              coverage.check(200).percentage(p -> p >= 20);
+              coverage.check(400).percentage(p -> p >= 20);
+              coverage.check(414).count(n -> n >= 1);
+            });
+    Statistics.label("served from an entry stored by an earlier try").collect(storedBefore);
+    assertThat(answer.status()).as("never a 5xx: %s", answer).isLessThan(500);
+    if (tooLong) {
+      assertRefused(answer, 414, upstreamBefore);
+    } else if (key.isEmpty()) {
+      assertRefused(answer, 400, upstreamBefore);
+    } else {
+      assertServedForItsOwnKey(answer, key.get(), storedBefore, upstreamBefore);
+    }
+    assertThat(upstream.requests())
+        .as("upstream requests never exceed the distinct valid keys sent")
+        .isLessThanOrEqualTo(validKeysSent.size());
+  }
+
+  private static void assertRefused(Answer answer, int status, int upstreamBefore) {
+    assertThat(answer.status()).as("%s", answer).isEqualTo(status);
+    assertThat(answer.header("content-type")).isEqualTo("application/json");
+    JsonObject body = new JsonObject(new String(answer.body(), StandardCharsets.UTF_8));
+    assertThat(body.getInteger("status")).isEqualTo(status);
+    assertThat(body.getString("error")).isNotBlank();
+    assertThat(upstream.requests())
+        .as("a refusal never reaches the upstream")
+        .isEqualTo(upstreamBefore);
+  }
+
+  private static void assertServedForItsOwnKey(
+      Answer answer, CacheKey key, boolean storedBefore, int upstreamBefore) {
+    assertThat(answer.status()).as("%s for key %s", answer, key).isEqualTo(200);
+    assertThat(answer.header("content-type")).isEqualTo("application/json");
+    assertThat(answer.header("cache-status")).endsWith("; key=\"" + key.redisKey() + "\"");
+    assertThat(answer.body())
+        .as("the upstream's answer for %s, byte for byte", key)
+        .isEqualTo(upstream.answer(key.params()));
+    assertThat(answer.header("x-cache")).isEqualTo(storedBefore ? "HIT" : "MISS");
+    assertThat(upstream.requests()).isEqualTo(upstreamBefore + (storedBefore ? 0 : 1));
+  }
+
+  /** The key cachegate must use for this query, or empty when it must refuse it. */
+  private static Optional<CacheKey> expectedKey(String rawQuery) {
+    try {
+      return Optional.of(UNIVERSITIES.key(NAMESPACE, QueryString.parse(rawQuery)));
+    } catch (InvalidRequestException refused) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The request line travels as UTF-8 bytes and the server reads it one char per byte (ISO-8859-1),
+   * so that is the query string its parser sees.
+   */
+  private static String readAsTheServerDoes(String rawQuery) {
+    return new String(rawQuery.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+  }
+
+  @Provide
+  Arbitrary<Query> queries() {
+    Arbitrary<Pair> pair =
+        Combinators.combine(
+                Arbitraries.of("&", "&", "&", "&", "&", "&", "&&", ";"),
+                names(),
+                Arbitraries.of(true, true, true, true, false),
+                values())
+            .as(Pair::new);
+    Arbitrary<Integer> padTo =
+        Arbitraries.frequencyOf(
+            Tuple.of(6, Arbitraries.just(0)),
+            Tuple.of(1, Arbitraries.integers().between(4086, 4106)));
+    return Combinators.combine(pair.list().ofMaxSize(6), padTo).as(Query::new);
+  }
+
+  private static Arbitrary<List<Piece>> names() {
+    Arbitrary<Piece> name =
+        Arbitraries.frequencyOf(
+            Tuple.of(14, text(Arbitraries.of(ALLOWED_NAMES))),
+            Tuple.of(3, text(Arbitraries.of(OTHER_NAMES))),
+            Tuple.of(2, Arbitraries.of(RAW_NAMES).map(Raw::new)),
+            Tuple.of(1, text(Arbitraries.strings().ofMaxLength(8))));
+    return Arbitraries.frequencyOf(Tuple.of(9, name.map(List::of)), Tuple.of(1, pieces(name, 2)));
+  }
+
+  private static Arbitrary<List<Piece>> values() {
+    Arbitrary<Piece> value =
+        Arbitraries.frequencyOf(
+            Tuple.of(10, text(Arbitraries.of(REALISH_VALUES))),
+            Tuple.of(3, Arbitraries.of(RAW_VALUES).map(Raw::new)),
+            Tuple.of(2, text(Arbitraries.strings().all().ofMaxLength(10))),
+            Tuple.of(1, text(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(10))),
+            Tuple.of(1, anyEscapedByte()),
+            Tuple.of(1, text(Arbitraries.integers().between(195, 205).map("a"::repeat))));
+    return Arbitraries.frequencyOf(Tuple.of(6, value.map(List::of)), Tuple.of(2, pieces(value, 3)));
+  }
+
+  private static Arbitrary<List<Piece>> pieces(Arbitrary<Piece> piece, int maxSize) {
+    return piece.list().ofMinSize(1).ofMaxSize(maxSize);
+  }
+
+  private static Arbitrary<Piece> text(Arbitrary<String> texts) {
+    return Combinators.combine(texts, Arbitraries.of(Escaping.class)).as(Text::new);
+  }
+
+  private static Arbitrary<Piece> anyEscapedByte() {
+    return Combinators.combine(Arbitraries.integers().between(0, 255), Arbitraries.of(true, false))
+        .as((b, upper) -> new Raw(String.format(upper ? "%%%02X" : "%%%02x", b)));
+  }
+
+  /**
+   * A raw query: pairs joined by their separators, then, when {@code padTo} is positive, an ignored
+   * {@code pad} parameter that brings the query to about {@code padTo} bytes, around the limit.
+   */
+  record Query(List<Pair> pairs, int padTo) {
+    String render() {
+      StringBuilder query = new StringBuilder();
+      for (Pair pair : pairs) {
+        if (query.length() > 0) {
+          query.append(pair.separator());
+        }
+        query.append(pair.render());
+      }
+      if (padTo > 0) {
+        int bytes = query.toString().getBytes(StandardCharsets.UTF_8).length;
+        String start = bytes == 0 ? "pad=" : "&pad=";
+        query.append(start).append("x".repeat(Math.max(1, padTo - bytes - start.length())));
+      }
+      return query.toString();
+    }
+  }
+
+  /** One {@code name=value}, or a bare name when {@code withEquals} is false. */
+  record Pair(String separator, List<Piece> name, boolean withEquals, List<Piece> value) {
+    String render() {
+      String renderedName = name.stream().map(Piece::render).collect(Collectors.joining());
+      if (!withEquals) {
+        return renderedName;
+      }
+      return renderedName + "=" + value.stream().map(Piece::render).collect(Collectors.joining());
+    }
+  }
+
+  /** Part of a name or value, rendered into the request target. */
+  interface Piece {
+    String render();
+  }
+
+  /** Literal text, escaped so that it decodes back to itself (except where it is malformed). */
+  record Text(String text, Escaping escaping) implements Piece {
+    @Override
+    public String render() {
+      return escaping.render(text);
+    }
+  }
+
+  /** Rendered as it is: separators, pre-encoded values and broken escapes. */
+  record Raw(String raw) implements Piece {
+    @Override
+    public String render() {
+      return raw;
+    }
+  }
+
+  /**
+   * How text is written into the request target. Spaces, controls and the query's own syntax
+   * ({@code % & = + #}) are always escaped, so that the target stays one valid request line.
+   */
+  enum Escaping {
+    /** Space as {@code +}, other ASCII as is, non-ASCII as raw UTF-8 bytes. */
+    MINIMAL,
+    /** Space as {@code %20}, non-ASCII as upper-case escapes of its UTF-8 bytes. */
+    PERCENT,
+    /** As {@link #PERCENT}, with lower-case hex digits. */
+    PERCENT_LOWER_CASE,
+    /** Every byte escaped, letters and digits too. */
+    EVERYTHING;
+
+    String render(String text) {
+      StringBuilder out = new StringBuilder();
+      text.codePoints()
+          .forEach(
+              c -> {
+                boolean syntax = c <= ' ' || c == 0x7F || "%&=+#".indexOf(c) >= 0;
+                if (this == MINIMAL && c == ' ') {
+                  out.append('+');
+                } else if (this == EVERYTHING || syntax || (this != MINIMAL && c > 0x7F)) {
+                  escape(out, c);
+                } else {
+                  out.appendCodePoint(c);
+                }
+              });
+      return out.toString();
+    }
+
+    private void escape(StringBuilder out, int codePoint) {
+      String format = this == PERCENT_LOWER_CASE ? "%%%02x" : "%%%02X";
+      for (byte b : Character.toString(codePoint).getBytes(StandardCharsets.UTF_8)) {
+        out.append(String.format(format, b & 0xFF));
+      }
+    }
+  }
+
+  private static Answer get(String target) {
+    String request = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    try (Socket socket = new Socket("127.0.0.1", gateway.uri("/").getPort())) {
+      socket.setSoTimeout(15_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      byte[] buffer = new byte[16 * 1024];
+      for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+        received.write(buffer, 0, read);
+      }
+      return Answer.parse(received.toByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException("no answer to GET " + target, e);
+    }
+  }
+
+  /**
+   * An answer read off a raw socket; the connection closes after it, so the body is the rest.
+   *
+   * @param headers names lower-cased; a repeated header keeps its last value
+   */
+  private record Answer(int status, Map<String, String> headers, byte[] body) {
+    static Answer parse(byte[] received) {
+      String text = new String(received, StandardCharsets.ISO_8859_1);
+      int end = text.indexOf("\r\n\r\n");
+      assertThat(end).as("a complete header block in %s", text).isPositive();
+      String[] lines = text.substring(0, end).split("\r\n");
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (int i = 1; i < lines.length; i++) {
+        int colon = lines[i].indexOf(':');
+        headers.put(
+            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            lines[i].substring(colon + 1).trim());
+      }
+      return new Answer(
+          Integer.parseInt(lines[0].split(" ")[1]),
+          headers,
+          Arrays.copyOfRange(received, end + 4, received.length));
+    }
+
+    String header(String name) {
+      return headers.getOrDefault(name, "");
+    }
+
+    @Override
+    public String toString() {
+      String body = new String(this.body, StandardCharsets.UTF_8);
+      return status + " " + headers + " " + body.substring(0, Math.min(body.length(), 300));
+    }
+  }
+}
