@@ -7,6 +7,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,7 @@ public final class ConfigLoader {
           new Variable("CACHE_REDIS_PASSWORD", "none"),
           new Variable("CACHE_REDIS_URL", "none"),
           new Variable("CACHE_REDIS_TIMEOUT", "100ms"),
+          new Variable("CACHE_REDIS_TLS_CA", "none"),
           new Variable("CACHE_DEFAULT_TIMEOUT", "500"),
           new Variable("CACHE_KEY_PREFIX", GatewayConfig.DEFAULT_KEY_PREFIX),
           new Variable(
@@ -119,7 +122,8 @@ public final class ConfigLoader {
           "",
           password,
           Transport.PLAIN,
-          timeout);
+          timeout,
+          "");
     }
     URI uri;
     try {
@@ -154,7 +158,18 @@ public final class ConfigLoader {
       database = parseInt("CACHE_REDIS_URL database", path);
     }
     int port = uri.getPort() == -1 ? RedisConfig.DEFAULT_PORT : uri.getPort();
-    return new RedisConfig(uri.getHost(), port, database, username, password, transport, timeout);
+    return new RedisConfig(
+        uri.getHost(), port, database, username, password, transport, timeout, tlsCaFile());
+  }
+
+  /** {@code CACHE_REDIS_TLS_CA}: a PEM file that must exist when given. */
+  private String tlsCaFile() {
+    Optional<String> file = value("CACHE_REDIS_TLS_CA");
+    if (file.isPresent() && !Files.isReadable(Path.of(file.get()))) {
+      throw new ConfigException(
+          "CACHE_REDIS_TLS_CA must be a readable PEM file, was '" + file.get() + "'");
+    }
+    return file.orElse("");
   }
 
   private Optional<String> value(String name) {

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param password password, empty for none
  * @param transport plain TCP or TLS ({@code rediss://})
  * @param timeout how long one Redis command may take before it counts as failed
+ * @param tlsCaFile a PEM file of the certificate authorities to trust for TLS, empty for the JVM's
  */
 public record RedisConfig(
     String host,
@@ -21,7 +22,8 @@ public record RedisConfig(
     String username,
     String password,
     Transport transport,
-    Duration timeout) {
+    Duration timeout,
+    String tlsCaFile) {
   public static final String DEFAULT_HOST = "localhost";
   public static final int DEFAULT_PORT = 6379;
   public static final int DEFAULT_DATABASE = 0;
@@ -34,6 +36,7 @@ public record RedisConfig(
   }
 
   public RedisConfig {
+    Objects.requireNonNull(tlsCaFile, "tlsCaFile");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(username, "username");
     Objects.requireNonNull(password, "password");
@@ -51,6 +54,18 @@ public record RedisConfig(
     if (timeout.isNegative() || timeout.isZero()) {
       throw new ConfigException("CACHE_REDIS_TIMEOUT must be positive, was " + timeout);
     }
+  }
+
+  /** A connection that trusts the JVM's certificate authorities when it uses TLS. */
+  public RedisConfig(
+      String host,
+      int port,
+      int database,
+      String username,
+      String password,
+      Transport transport,
+      Duration timeout) {
+    this(host, port, database, username, password, transport, timeout, "");
   }
 
   public boolean hasPassword() {

@@ -11,6 +11,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -21,6 +22,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -96,6 +98,7 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
             .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
             .socketOptions(
                 SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
+            .sslOptions(sslOptions(config))
             .build());
     connection();
   }
@@ -242,6 +245,15 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
         client.connectAsync(CODEC, uri).toCompletableFuture();
     connection.set(attempt);
     return attempt;
+  }
+
+  /** TLS trusting {@code CACHE_REDIS_TLS_CA} when given, else the JVM's certificate authorities. */
+  private static SslOptions sslOptions(RedisConfig config) {
+    SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+    if (!config.tlsCaFile().isEmpty()) {
+      ssl.trustManager(new File(config.tlsCaFile()));
+    }
+    return ssl.build();
   }
 
   private static RedisURI uri(RedisConfig config) {
