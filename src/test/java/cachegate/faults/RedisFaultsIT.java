@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.RedisServer;
+import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.vertx.core.json.JsonObject;
@@ -136,6 +137,45 @@ class RedisFaultsIT {
     redis.resume();
 
     assertThat(statuses).isNotEmpty().containsOnly(200);
+  }
+
+  @Test
+  void redisDroppingConnectionsUnderLoadFailsNoRequest() throws Exception {
+    RedisServer redis = track(RedisServer.start());
+    GatewayUnderTest gateway = gateway(redis.port());
+    COUNTRIES.forEach(country -> gateway.get("/universities?country=" + country));
+
+    List<Integer> statuses =
+        underLoad(
+            gateway,
+            Duration.ofSeconds(3),
+            () -> {
+              for (int i = 0; i < 5; i++) {
+                dropClients(redis);
+              }
+            });
+
+    assertThat(statuses).isNotEmpty().containsOnly(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              String offset = String.valueOf(attempts.incrementAndGet());
+              gateway.get("/universities?country=Japan&offset=" + offset);
+              assertThat(keys(redis))
+                  .contains("cachegate:v1:universities:country=japan&offset=" + offset);
+            });
+  }
+
+  /** {@code CLIENT KILL TYPE normal}: Redis closes every client connection but the caller's. */
+  private static void dropClients(RedisServer server) {
+    RedisClient client = RedisClient.create(server.url());
+    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+      connection.sync().clientKill(KillArgs.Builder.typeNormal().skipme());
+      connection.sync().clientKill(KillArgs.Builder.typePubsub());
+    } finally {
+      client.shutdown();
+    }
   }
 
   /**
