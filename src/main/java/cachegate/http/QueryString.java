@@ -45,6 +45,11 @@ final class QueryString {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
     for (int i = 0; i < raw.length(); ) {
       int c = raw.codePointAt(i);
+      if (c == '#') {
+        // RFC 9112 §3.2: a request target has no fragment; a raw '#' is a malformed request.
+        throw new InvalidRequestException(
+            "query string contains a raw '#' (a fragment) in '" + raw + "'");
+      }
       if (c == '%') {
         if (i + 2 >= raw.length()) {
           throw invalidEscape(raw);

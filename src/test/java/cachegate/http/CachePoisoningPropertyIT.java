@@ -398,6 +398,12 @@ class CachePoisoningPropertyIT {
       }
       return query.toString();
     }
+
+    /** The raw query first, so that a shrunk sample reads as the request that was sent. */
+    @Override
+    public String toString() {
+      return "?" + render() + " from " + pairs + (padTo > 0 ? " padded to " + padTo : "");
+    }
   }
 
   /** One {@code name=value}, or a bare name when {@code withEquals} is false. */
