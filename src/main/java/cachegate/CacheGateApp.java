@@ -7,6 +7,8 @@ import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
 import cachegate.config.Routes;
 import cachegate.engine.CacheEngine;
+import cachegate.engine.CacheMetrics;
+import cachegate.engine.EntryCatalog;
 import cachegate.engine.FetchLease;
 import cachegate.engine.GuardedUpstream;
 import cachegate.engine.OutageLog;
@@ -15,19 +17,31 @@ import cachegate.engine.Route;
 import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
 import cachegate.http.UpstreamProbe;
+import cachegate.metrics.MicrometerCacheMetrics;
 import cachegate.store.MemoryStore;
 import cachegate.store.NullStore;
 import cachegate.store.RedisLease;
 import cachegate.store.RedisStore;
 import cachegate.store.TieredStore;
 import cachegate.upstream.HttpUpstream;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +54,12 @@ public final class CacheGateApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheGateApp.class);
 
   private final Vertx vertx;
+
+  /** How long requests in flight may take to finish at shutdown. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
   private final GatewayServer server;
+  private final CacheEngine engine;
   private final HttpUpstream upstream;
   private final Optional<RedisStore> redis;
   private final int port;
@@ -48,11 +67,13 @@ public final class CacheGateApp implements AutoCloseable {
   private CacheGateApp(
       Vertx vertx,
       GatewayServer server,
+      CacheEngine engine,
       HttpUpstream upstream,
       Optional<RedisStore> redis,
       int port) {
     this.vertx = vertx;
     this.server = server;
+    this.engine = engine;
     this.upstream = upstream;
     this.redis = redis;
     this.port = port;
@@ -97,21 +118,24 @@ public final class CacheGateApp implements AutoCloseable {
                     : Optional.empty());
     Vertx vertx = Vertx.vertx();
     Route route = Routes.universities();
+    PrometheusMeterRegistry registry = registry();
+    MicrometerCacheMetrics metrics = new MicrometerCacheMetrics(registry).register(route.name());
+    Optional<MemoryStore> local =
+        config.localMaxBytes() == 0 || config.cacheType() == CacheType.NULL
+            ? Optional.empty()
+            : Optional.of(new MemoryStore(config.localMaxBytes(), clock));
+    local.ifPresent(
+        memory -> {
+          Gauge.builder("cachegate.local.entries", memory, MemoryStore::entries)
+              .description("Entries in the in-process tier")
+              .register(registry);
+          Gauge.builder("cachegate.local.bytes", memory, MemoryStore::bytes)
+              .description("Bytes the in-process tier counts against CACHE_LOCAL_MAX_BYTES")
+              .baseUnit("bytes")
+              .register(registry);
+        });
     Optional<RedisStore> redis = redisClient.join();
-    ResponseStore store =
-        switch (config.cacheType()) {
-          case REDIS ->
-              config.localMaxBytes() == 0
-                  ? redis.orElseThrow()
-                  : new TieredStore(
-                      new MemoryStore(config.localMaxBytes(), clock),
-                      redis.orElseThrow(),
-                      clock,
-                      new OutageLog("Redis " + config.redis().describe()),
-                      config.keyPrefix());
-          case SIMPLE -> new MemoryStore(config.localMaxBytes(), clock);
-          case NULL -> new NullStore();
-        };
+    Store store = store(config, clock, local, redis, metrics);
     FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
     HttpUpstream upstream = new HttpUpstream(vertx, config.upstream(), route.upstreamPath());
     GuardedUpstream guarded =
@@ -124,23 +148,35 @@ public final class CacheGateApp implements AutoCloseable {
             clock);
     CacheEngine engine =
         new CacheEngine(
-            store,
+            store.responses(),
             guarded,
             lease,
             config.universities(),
             clock,
             ThreadLocalRandom.current(),
-            config.upstream().timeout());
+            config.upstream().timeout(),
+            metrics);
     GatewayServer server =
-        GatewayServer.create(
-            vertx,
-            route,
-            engine,
-            config.keyPrefix(),
-            config.cacheType().label(),
-            new UpstreamProbe(
-                config.upstream().base(), () -> guarded.breakerState().name(), guarded::inFlight),
-            redis.map(r -> new RedisProbe(r.describe(), r::ping, () -> r.breakerState().name())));
+        GatewayServer.create(vertx)
+            .cachedRoute(route, engine, config.keyPrefix(), metrics)
+            .health(
+                config.cacheType().label(),
+                new UpstreamProbe(
+                    config.upstream().base(),
+                    () -> guarded.breakerState().name(),
+                    guarded::inFlight),
+                redis.map(
+                    r -> new RedisProbe(r.describe(), r::ping, () -> r.breakerState().name())))
+            .metrics(registry::scrape)
+            .admin(
+                config.admin(),
+                route,
+                config.universities(),
+                engine,
+                store.catalog(),
+                config.keyPrefix(),
+                clock,
+                () -> stats(metrics, local, started));
     int port =
         server
             .listen(config.server().port(), Runtime.getRuntime().availableProcessors())
@@ -148,15 +184,68 @@ public final class CacheGateApp implements AutoCloseable {
             .toCompletableFuture()
             .join();
     LOG.info(
-        "cachegate listening on port {} in {} ms; cache: {} ({}){}; upstream: {}, TTL {}",
+        "cachegate listening on port {} in {} ms; cache: {} ({}){}; upstream: {}, TTL {}; admin {}",
         port,
         (System.nanoTime() - started) / 1_000_000,
         config.cacheType().label(),
         config.cacheTypeReason(),
         redis.map(r -> " at " + r.describe()).orElse(""),
         config.upstream().base(),
-        config.universities().ttl());
-    return new CacheGateApp(vertx, server, upstream, redis, port);
+        config.universities().ttl(),
+        config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
+    return new CacheGateApp(vertx, server, engine, upstream, redis, port);
+  }
+
+  /** A store seen as what the engine reads and writes, and as what operators list and purge. */
+  private record Store(ResponseStore responses, EntryCatalog catalog) {}
+
+  private static Store store(
+      GatewayConfig config,
+      InstantSource clock,
+      Optional<MemoryStore> local,
+      Optional<RedisStore> redis,
+      CacheMetrics metrics) {
+    return switch (config.cacheType()) {
+      case REDIS -> {
+        if (local.isEmpty()) {
+          yield new Store(redis.orElseThrow(), redis.orElseThrow());
+        }
+        TieredStore tiered =
+            new TieredStore(
+                local.get(),
+                redis.orElseThrow(),
+                clock,
+                new OutageLog("Redis " + config.redis().describe()),
+                metrics,
+                config.keyPrefix());
+        yield new Store(tiered, tiered);
+      }
+      case SIMPLE -> new Store(local.orElseThrow(), local.orElseThrow());
+      case NULL -> new Store(new NullStore(), new NullStore());
+    };
+  }
+
+  private static PrometheusMeterRegistry registry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  private static Map<String, Object> stats(
+      MicrometerCacheMetrics metrics, Optional<MemoryStore> local, long startedNanos) {
+    Map<String, Object> stats = new LinkedHashMap<>(metrics.totals());
+    stats.put(
+        "localTier",
+        Map.of(
+            "entries", local.map(MemoryStore::entries).orElse(0L),
+            "bytes", local.map(MemoryStore::bytes).orElse(0L)));
+    stats.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
+    return stats;
   }
 
   /** The port the server listens on. */
@@ -164,10 +253,15 @@ public final class CacheGateApp implements AutoCloseable {
     return port;
   }
 
-  /** Stops the server, then the upstream client, Redis and Vert.x. */
+  /**
+   * Graceful shutdown: readiness turns 503, no new background refresh starts, requests in flight
+   * get up to {@link #SHUTDOWN_GRACE} to finish; then the upstream client, Redis and Vert.x stop.
+   */
   @Override
   public void close() {
-    server.close().toCompletionStage().toCompletableFuture().join();
+    LOG.info("cachegate stopping: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
+    engine.close();
+    server.close(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture().join();
     upstream.close();
     redis.ifPresent(RedisStore::close);
     vertx.close().toCompletionStage().toCompletableFuture().join();

@@ -55,7 +55,8 @@ public final class ConfigLoader {
           new Variable("UPSTREAM_TIMEOUT", "10"),
           new Variable(
               "UPSTREAM_MAX_CONCURRENCY", String.valueOf(UpstreamConfig.DEFAULT_MAX_CONCURRENCY)),
-          new Variable("UPSTREAM_MAX_QUEUE", String.valueOf(UpstreamConfig.DEFAULT_MAX_QUEUE)));
+          new Variable("UPSTREAM_MAX_QUEUE", String.valueOf(UpstreamConfig.DEFAULT_MAX_QUEUE)),
+          new Variable("CACHEGATE_ADMIN_TOKEN", "none"));
 
   private final Map<String, String> env;
 
@@ -106,7 +107,8 @@ public final class ConfigLoader {
         universities,
         duration("CACHE_DEFAULT_TIMEOUT", GatewayConfig.DEFAULT_DEFAULT_TTL),
         value("CACHE_KEY_PREFIX").orElse(GatewayConfig.DEFAULT_KEY_PREFIX),
-        longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES));
+        longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
+        value("CACHEGATE_ADMIN_TOKEN").orElse(""));
   }
 
   /** {@code CACHE_REDIS_URL} wins over host, port and db; its password over the separate one. */

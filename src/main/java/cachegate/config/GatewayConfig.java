@@ -3,6 +3,7 @@ package cachegate.config;
 import cachegate.engine.CachePolicy;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything cachegate is started with. Immutable; built by {@link ConfigLoader}.
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param universities the universities route's freshness policy
  * @param defaultTtl TTL for routes that set none of their own
  * @param keyPrefix first segment of every Redis key
+ * @param adminToken the bearer token of the admin API and dashboard; empty turns them off
  * @param localMaxBytes the most bytes the in-process tier holds; 0 turns it off in front of Redis
  */
 public record GatewayConfig(
@@ -26,7 +28,11 @@ public record GatewayConfig(
     CachePolicy universities,
     Duration defaultTtl,
     String keyPrefix,
-    long localMaxBytes) {
+    long localMaxBytes,
+    String adminToken) {
+  /** The shortest admin token accepted: guessing it must be hopeless. */
+  public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+
   public static final Duration DEFAULT_DEFAULT_TTL = Duration.ofSeconds(500);
   public static final String DEFAULT_KEY_PREFIX = "cachegate";
   public static final long DEFAULT_LOCAL_MAX_BYTES = 64L * 1024 * 1024;
@@ -40,6 +46,15 @@ public record GatewayConfig(
     Objects.requireNonNull(universities, "universities");
     Objects.requireNonNull(defaultTtl, "defaultTtl");
     Objects.requireNonNull(keyPrefix, "keyPrefix");
+    Objects.requireNonNull(adminToken, "adminToken");
+    if (!adminToken.isEmpty() && adminToken.length() < MIN_ADMIN_TOKEN_LENGTH) {
+      throw new ConfigException(
+          "CACHEGATE_ADMIN_TOKEN must be at least "
+              + MIN_ADMIN_TOKEN_LENGTH
+              + " characters, was "
+              + adminToken.length()
+              + " characters long");
+    }
     if (defaultTtl.isNegative() || defaultTtl.isZero()) {
       throw new ConfigException("CACHE_DEFAULT_TIMEOUT must be positive, was " + defaultTtl);
     }
@@ -55,5 +70,24 @@ public record GatewayConfig(
               + " was "
               + localMaxBytes);
     }
+  }
+
+  /** The admin token, if the admin API is on. */
+  public Optional<String> admin() {
+    return adminToken.isEmpty() ? Optional.empty() : Optional.of(adminToken);
+  }
+
+  @Override
+  public String toString() {
+    return "GatewayConfig[server=%s, upstream=%s, cacheType=%s, redis=%s, universities=%s, keyPrefix=%s, localMaxBytes=%d, admin=%s]"
+        .formatted(
+            server,
+            upstream,
+            cacheType,
+            redis,
+            universities,
+            keyPrefix,
+            localMaxBytes,
+            adminToken.isEmpty() ? "off" : "on");
   }
 }

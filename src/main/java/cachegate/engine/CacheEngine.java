@@ -42,6 +42,7 @@ public final class CacheEngine {
 
   private static final Logger LOG = System.getLogger(CacheEngine.class.getName());
 
+  private final CacheMetrics metrics;
   private final ResponseStore store;
   private final Upstream upstream;
   private final FetchLease lease;
@@ -53,6 +54,7 @@ public final class CacheEngine {
   private final OutageLog leaseLog = new OutageLog("fetch lease in the cache store");
   private final OutageLog upstreamLog = new OutageLog("upstream");
   private final Coalescer<CacheKey, Fetched> fetches = new Coalescer<>();
+  private volatile boolean closed;
   private final Executor pollDelay =
       CompletableFuture.delayedExecutor(PEER_POLL.toMillis(), TimeUnit.MILLISECONDS);
 
@@ -80,6 +82,22 @@ public final class CacheEngine {
       InstantSource clock,
       RandomGenerator random,
       Duration fetchTimeout) {
+    this(store, upstream, lease, policy, clock, random, fetchTimeout, CacheMetrics.none());
+  }
+
+  /**
+   * As above, recording every outcome in {@code metrics} (guarded: it can never fail a request).
+   */
+  public CacheEngine(
+      ResponseStore store,
+      Upstream upstream,
+      FetchLease lease,
+      CachePolicy policy,
+      InstantSource clock,
+      RandomGenerator random,
+      Duration fetchTimeout,
+      CacheMetrics metrics) {
+    this.metrics = CacheMetrics.guarded(metrics);
     this.store = store;
     this.upstream = upstream;
     this.lease = lease;
@@ -91,6 +109,18 @@ public final class CacheEngine {
 
   /** The answer for {@code key}, as described in the class comment. */
   public CompletableFuture<CacheResult> get(CacheKey key) {
+    return decide(key)
+        .whenComplete(
+            (result, failure) -> {
+              if (failure == null) {
+                metrics.record(result);
+              } else {
+                metrics.error(key.route());
+              }
+            });
+  }
+
+  private CompletableFuture<CacheResult> decide(CacheKey key) {
     return lookup(key)
         .thenCompose(
             found -> {
@@ -154,7 +184,15 @@ public final class CacheEngine {
         key, entry, clock.instant(), CacheOutcome.STALE_IF_ERROR, upstreamFailure.upstreamStatus());
   }
 
+  /** Stops starting background refreshes (at shutdown); requests are still answered. */
+  public void close() {
+    closed = true;
+  }
+
   private void refreshInBackground(CacheKey key, CachedResponse entry) {
+    if (closed) {
+      return;
+    }
     Coalescer.Flight<Fetched> flight = fetches.join(key, () -> fetchOnce(key, Optional.of(entry)));
     if (flight.leader()) {
       flight
@@ -247,6 +285,8 @@ public final class CacheEngine {
         .fetch(key)
         .whenComplete(
             (answer, failure) -> {
+              metrics.upstreamCall(
+                  key.route(), Duration.ofNanos(System.nanoTime() - started), failure == null);
               if (failure == null) {
                 upstreamLog.succeeded();
               } else {
@@ -309,6 +349,7 @@ public final class CacheEngine {
         .handle(
             (acquired, failure) -> {
               if (failure != null) {
+                metrics.storeFailure("lease");
                 leaseLog.failed(
                     "taking the fetch lease on " + key + ": " + message(failure),
                     "fetches shared within this instance only");
@@ -329,6 +370,7 @@ public final class CacheEngine {
         .handle(
             (found, failure) -> {
               if (failure != null) {
+                metrics.storeFailure(store.tier());
                 storeLog.failed("reading " + key + ": " + message(failure), "from the upstream");
                 return Optional.empty();
               }
@@ -343,6 +385,7 @@ public final class CacheEngine {
         .handle(
             (stored, failure) -> {
               if (failure != null) {
+                metrics.storeFailure(store.tier());
                 storeLog.failed(
                     "writing " + key + ": " + message(failure), "upstream answers uncached");
                 return false;

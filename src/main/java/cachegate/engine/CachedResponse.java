@@ -39,6 +39,11 @@ public record CachedResponse(
     this(status, contentType, ResponseBody.of(body), storedAt, ttl, Duration.ZERO);
   }
 
+  /** This entry with its freshness ending at {@code now}: a soft purge. */
+  public CachedResponse staleAt(Instant now) {
+    return new CachedResponse(status, contentType, body, storedAt, age(now), fetchTime);
+  }
+
   /** RFC 9111 §4.2.3 age: time since the answer was received, never negative. */
   public Duration age(Instant now) {
     Duration age = Duration.between(storedAt, now);

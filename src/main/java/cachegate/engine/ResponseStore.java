@@ -23,4 +23,9 @@ public interface ResponseStore {
 
   /** Removes the entry under {@code key}, if any. */
   CompletableFuture<Void> remove(CacheKey key);
+
+  /** The tier's name in metrics and logs: {@code local}, {@code redis}, ... */
+  default String tier() {
+    return getClass().getSimpleName();
+  }
 }

@@ -2,6 +2,7 @@ package cachegate.http;
 
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheKey;
+import cachegate.engine.CacheMetrics;
 import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
@@ -29,11 +30,13 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   private final Route route;
   private final CacheEngine engine;
   private final String namespace;
+  private final CacheMetrics metrics;
 
-  CachedRouteHandler(Route route, CacheEngine engine, String namespace) {
+  CachedRouteHandler(Route route, CacheEngine engine, String namespace, CacheMetrics metrics) {
     this.route = route;
     this.engine = engine;
     this.namespace = namespace;
+    this.metrics = metrics;
   }
 
   @Override
@@ -43,6 +46,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     try {
       key = route.key(namespace, QueryString.parse(context.request().query()));
     } catch (RuntimeException refused) {
+      metrics.rejected(route.name());
       ErrorResponses.send(response, refused);
       return;
     }
@@ -52,6 +56,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
               if (failure != null) {
                 ErrorResponses.send(response, failure);
               } else {
+                context.put(AccessLog.OUTCOME, result.outcome().header());
                 send(context.request(), response, result);
               }
             });

@@ -1,6 +1,9 @@
 package cachegate.http;
 
 import cachegate.engine.CacheEngine;
+import cachegate.engine.CacheMetrics;
+import cachegate.engine.CachePolicy;
+import cachegate.engine.EntryCatalog;
 import cachegate.engine.Route;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -8,15 +11,24 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -27,6 +39,9 @@ public final class GatewayServer {
   private final Vertx vertx;
   private final Router router;
   private final List<String> deployments = new ArrayList<>();
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+
+  private final AtomicBoolean draining = new AtomicBoolean();
 
   private GatewayServer(Vertx vertx, Router router) {
     this.vertx = vertx;
@@ -34,26 +49,13 @@ public final class GatewayServer {
   }
 
   /**
-   * Routes for one cached route and {@code /health}.
-   *
-   * @param redis how {@code /health} checks Redis, when Redis is used
+   * A server whose router answers, before any route: request limits, the access log; after every
+   * route: JSON 404 and 405.
    */
-  public static GatewayServer create(
-      Vertx vertx,
-      Route route,
-      CacheEngine engine,
-      String namespace,
-      String cacheType,
-      UpstreamProbe upstream,
-      Optional<RedisProbe> redis) {
+  public static GatewayServer create(Vertx vertx) {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog());
     router.route().handler(RequestLimits::check);
-    router
-        .route(route.path())
-        .method(HttpMethod.GET)
-        .method(HttpMethod.HEAD)
-        .handler(new CachedRouteHandler(route, engine, namespace));
-    router.route(HttpMethod.GET, "/health").handler(new HealthHandler(cacheType, upstream, redis));
     router.errorHandler(
         404,
         c -> ErrorResponses.send(c.response(), 404, "no such endpoint: " + c.request().path()));
@@ -68,6 +70,65 @@ public final class GatewayServer {
         });
     router.errorHandler(500, c -> ErrorResponses.send(c.response(), c.failure()));
     return new GatewayServer(vertx, router);
+  }
+
+  /** Serves {@code route} (GET and HEAD) from {@code engine}, counting refused requests. */
+  public GatewayServer cachedRoute(
+      Route route, CacheEngine engine, String namespace, CacheMetrics metrics) {
+    router
+        .route(route.path())
+        .method(HttpMethod.GET)
+        .method(HttpMethod.HEAD)
+        .handler(new CachedRouteHandler(route, engine, namespace, CacheMetrics.guarded(metrics)));
+    return this;
+  }
+
+  /**
+   * {@code GET /health} (liveness: 200 while the process serves) and {@code GET /ready} (readiness:
+   * 503 once shutdown has begun), both showing the cache, upstream and Redis state.
+   */
+  public GatewayServer health(
+      String cacheType, UpstreamProbe upstream, Optional<RedisProbe> redis) {
+    HealthHandler health = new HealthHandler(cacheType, upstream, redis);
+    router.get("/health").handler(context -> health.answer(context, false));
+    router.get("/ready").handler(context -> health.answer(context, draining.get()));
+    return this;
+  }
+
+  /** {@code GET /metrics}: Prometheus's text format from {@code scrape}. */
+  public GatewayServer metrics(Supplier<String> scrape) {
+    router
+        .get("/metrics")
+        .handler(
+            context ->
+                context
+                    .response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                    .end(scrape.get()));
+    return this;
+  }
+
+  /**
+   * The admin API under {@code /admin/api} and the dashboard page at {@code /admin}, both only when
+   * {@code token} is set; without it everything under {@code /admin} is 404.
+   */
+  public GatewayServer admin(
+      Optional<String> token,
+      Route route,
+      CachePolicy policy,
+      CacheEngine engine,
+      EntryCatalog catalog,
+      String namespace,
+      InstantSource clock,
+      Supplier<Map<String, Object>> stats) {
+    if (token.isEmpty()) {
+      return this;
+    }
+    new AdminApi(token.get(), route, policy, engine, catalog, namespace, clock, stats)
+        .mount(router, vertx);
+    router.get("/admin").handler(context -> context.redirect("/admin/"));
+    router.get("/admin/*").handler(StaticHandler.create("webroot/admin").setCachingEnabled(false));
+    return this;
   }
 
   /**
@@ -92,7 +153,7 @@ public final class GatewayServer {
     return vertx
         .deployVerticle(
             () -> {
-              ServerVerticle verticle = new ServerVerticle(router, port);
+              ServerVerticle verticle = new ServerVerticle(router, port, servers);
               started.add(verticle);
               return verticle;
             },
@@ -108,19 +169,30 @@ public final class GatewayServer {
             });
   }
 
-  /** Stops accepting connections; requests in flight finish. */
-  public Future<Void> close() {
-    return Future.all(deployments.stream().map(vertx::undeploy).toList()).mapEmpty();
+  /**
+   * Graceful stop: {@code /ready} answers 503 at once, then the servers stop accepting connections
+   * and wait up to {@code grace} for requests in flight to finish.
+   */
+  public Future<Void> close(Duration grace) {
+    draining.set(true);
+    return Future.all(
+            servers.stream()
+                .map(server -> server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS))
+                .toList())
+        .compose(done -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
+        .mapEmpty();
   }
 
   /** One server on the event loop the verticle is deployed on. */
   private static final class ServerVerticle extends VerticleBase {
     private final Router router;
+    private final List<HttpServer> servers;
     private volatile int port;
 
-    ServerVerticle(Router router, int port) {
+    ServerVerticle(Router router, int port, List<HttpServer> servers) {
       this.router = router;
       this.port = port;
+      this.servers = servers;
     }
 
     @Override
@@ -133,7 +205,11 @@ public final class GatewayServer {
           .invalidRequestHandler(RequestLimits::refuseMalformed)
           .requestHandler(router)
           .listen()
-          .onSuccess(server -> port = server.actualPort());
+          .onSuccess(
+              server -> {
+                port = server.actualPort();
+                servers.add(server);
+              });
     }
   }
 }

@@ -1,7 +1,6 @@
 package cachegate.http;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +13,7 @@ import java.util.Optional;
  * DEGRADED} while Redis does not answer or the upstream's breaker is not closed; that is not a
  * failure: cachegate keeps serving from what still works.
  */
-final class HealthHandler implements Handler<RoutingContext> {
+final class HealthHandler {
   private final String cacheType;
   private final UpstreamProbe upstream;
   private final Optional<RedisProbe> redis;
@@ -25,12 +24,13 @@ final class HealthHandler implements Handler<RoutingContext> {
     this.redis = redis;
   }
 
-  @Override
-  public void handle(RoutingContext context) {
+  /** Answers with the state; 503 with {@code ready: false} when {@code draining}. */
+  void answer(RoutingContext context, boolean draining) {
     String circuit = upstream.circuit().get();
     JsonObject body =
         new JsonObject()
             .put("status", "CLOSED".equals(circuit) ? "UP" : "DEGRADED")
+            .put("ready", !draining)
             .put("cache", cacheType)
             .put(
                 "upstream",
@@ -39,7 +39,7 @@ final class HealthHandler implements Handler<RoutingContext> {
                     .put("circuit", circuit)
                     .put("inFlight", upstream.inFlight().getAsInt()));
     if (redis.isEmpty()) {
-      send(context, body);
+      send(context, body, draining);
       return;
     }
     RedisProbe probe = redis.get();
@@ -56,13 +56,14 @@ final class HealthHandler implements Handler<RoutingContext> {
               if (!up) {
                 body.put("status", "DEGRADED");
               }
-              send(context, body);
+              send(context, body, draining);
             });
   }
 
-  private static void send(RoutingContext context, JsonObject body) {
+  private static void send(RoutingContext context, JsonObject body, boolean draining) {
     context
         .response()
+        .setStatusCode(draining ? 503 : 200)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(body.encode());

@@ -25,7 +25,11 @@ final class EntryCodec {
   private EntryCodec() {}
 
   static byte[] encode(CacheKey key, CachedResponse entry) {
-    byte[] keyBytes = key.redisKey().getBytes(StandardCharsets.UTF_8);
+    return encode(key.redisKey(), entry);
+  }
+
+  static byte[] encode(String key, CachedResponse entry) {
+    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
     byte[] type = entry.contentType().getBytes(StandardCharsets.UTF_8);
     byte[] etag = entry.body().etag().getBytes(StandardCharsets.UTF_8);
     byte[] body = entry.body().gzip();
@@ -63,6 +67,10 @@ final class EntryCodec {
    *     stored under another key
    */
   static CachedResponse decode(CacheKey expected, byte[] bytes) {
+    return decode(expected.redisKey(), bytes);
+  }
+
+  static CachedResponse decode(String expected, byte[] bytes) {
     try {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1]) {
@@ -73,7 +81,7 @@ final class EntryCodec {
         throw corrupt(expected, "envelope format " + version + ", expected " + FORMAT_VERSION);
       }
       String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
-      if (!key.equals(expected.redisKey())) {
+      if (!key.equals(expected)) {
         throw corrupt(expected, "it was stored under " + key);
       }
       int status = buffer.getShort();
@@ -93,6 +101,37 @@ final class EntryCodec {
     }
   }
 
+  /**
+   * The envelope's head, readable from its first bytes alone (Redis {@code GETRANGE}), for listings
+   * that must not transfer bodies.
+   *
+   * @param key the key it was stored under
+   * @param storedAt when its upstream answer was received
+   * @param ttl its freshness lifetime
+   */
+  record Head(String key, Instant storedAt, Duration ttl) {}
+
+  /**
+   * Reads the head of an envelope from its first bytes.
+   *
+   * @throws StoreException if they do not start a valid envelope of this format version
+   */
+  static Head head(String storedUnder, byte[] firstBytes) {
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(firstBytes);
+      if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1] || buffer.get() != FORMAT_VERSION) {
+        throw new StoreException("value under " + storedUnder + " is not a cachegate envelope");
+      }
+      String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
+      buffer.getShort();
+      Instant storedAt = Instant.ofEpochMilli(buffer.getLong());
+      Duration ttl = Duration.ofMillis(buffer.getLong());
+      return new Head(key, storedAt, ttl);
+    } catch (BufferUnderflowException | IllegalArgumentException e) {
+      throw new StoreException("value under " + storedUnder + " has a malformed head: " + e);
+    }
+  }
+
   private static byte[] slice(ByteBuffer buffer, int length) {
     if (length < 0 || length > buffer.remaining()) {
       throw new IllegalArgumentException("length " + length + " exceeds the envelope");
@@ -102,7 +141,7 @@ final class EntryCodec {
     return bytes;
   }
 
-  private static StoreException corrupt(CacheKey key, String why) {
+  private static StoreException corrupt(String key, String why) {
     return new StoreException("stored entry for " + key + " is unusable: " + why);
   }
 }

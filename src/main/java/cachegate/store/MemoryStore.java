@@ -2,7 +2,9 @@ package cachegate.store;
 
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.EntryCatalog;
 import cachegate.engine.ResponseStore;
+import cachegate.engine.StoreException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -10,6 +12,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
  * after its own retention as told by the injected clock. Thread-safe; every method completes
  * immediately.
  */
-public final class MemoryStore implements ResponseStore {
+public final class MemoryStore implements ResponseStore, EntryCatalog {
   /** Bytes counted per entry on top of its body and key: the objects around them. */
   static final int ENTRY_OVERHEAD_BYTES = 160;
 
@@ -36,6 +39,11 @@ public final class MemoryStore implements ResponseStore {
             .ticker(ticker(clock))
             .executor(Runnable::run)
             .build();
+  }
+
+  @Override
+  public String tier() {
+    return "local";
   }
 
   @Override
@@ -61,6 +69,85 @@ public final class MemoryStore implements ResponseStore {
   public CompletableFuture<Void> remove(CacheKey key) {
     evict(key.redisKey());
     return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Page> list(String prefix, String cursor, int count) {
+    int from;
+    try {
+      from = Integer.parseInt(cursor);
+    } catch (NumberFormatException e) {
+      return CompletableFuture.failedFuture(new StoreException("not a cursor: " + cursor));
+    }
+    List<String> keys = keys(prefix);
+    int to = Math.min(keys.size(), from + count);
+    List<EntryInfo> entries =
+        keys.subList(Math.min(from, to), to).stream()
+            .map(this::info)
+            .flatMap(Optional::stream)
+            .toList();
+    return CompletableFuture.completedFuture(
+        new Page(entries, to >= keys.size() ? "0" : String.valueOf(to)));
+  }
+
+  @Override
+  public CompletableFuture<Optional<EntryInfo>> describe(String key) {
+    return CompletableFuture.completedFuture(info(key));
+  }
+
+  @Override
+  public CompletableFuture<Long> removeAll(String prefix) {
+    return CompletableFuture.completedFuture(evictAll(prefix));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> remove(String key) {
+    return CompletableFuture.completedFuture(cache.asMap().remove(key) != null);
+  }
+
+  /** Replaces the entry with its freshness ended, keeping its retention. */
+  @Override
+  public CompletableFuture<Boolean> markStale(String key, Instant now) {
+    Held stale =
+        cache
+            .asMap()
+            .computeIfPresent(
+                key,
+                (k, held) ->
+                    new Held(held.entry().staleAt(now), held.retentionNanos(), held.weight()));
+    return CompletableFuture.completedFuture(stale != null);
+  }
+
+  /** Drops every entry whose key starts with {@code prefix}; returns how many. */
+  long evictAll(String prefix) {
+    List<String> keys = keys(prefix);
+    cache.invalidateAll(keys);
+    return keys.size();
+  }
+
+  /** How many entries the store holds now (estimate, as Caffeine reports it). */
+  public long entries() {
+    return cache.estimatedSize();
+  }
+
+  /** How many bytes the store counts against its bound now. */
+  public long bytes() {
+    return cache.policy().eviction().map(eviction -> eviction.weightedSize().orElse(0)).orElse(0L);
+  }
+
+  private List<String> keys(String prefix) {
+    return cache.asMap().keySet().stream().filter(k -> k.startsWith(prefix)).sorted().toList();
+  }
+
+  private Optional<EntryInfo> info(String key) {
+    Held held = cache.getIfPresent(key);
+    if (held == null) {
+      return Optional.empty();
+    }
+    Optional<Duration> expiresIn =
+        cache.policy().expireVariably().flatMap(expiry -> expiry.getExpiresAfter(key));
+    CachedResponse entry = held.entry();
+    return Optional.of(new EntryInfo(key, held.weight(), entry.storedAt(), entry.ttl(), expiresIn));
   }
 
   /** Drops the entry stored under {@code redisKey}, as told by another instance. */

@@ -4,11 +4,14 @@ import cachegate.config.RedisConfig;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.CircuitBreaker;
+import cachegate.engine.EntryCatalog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
@@ -25,6 +28,7 @@ import io.lettuce.core.resource.Delay;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -52,7 +56,7 @@ import java.util.function.Function;
  * an entry that cannot be decoded is a {@link StoreException} too but does not count against the
  * breaker.
  */
-public final class RedisStore implements ResponseStore, AutoCloseable {
+public final class RedisStore implements ResponseStore, EntryCatalog, AutoCloseable {
   /** The longest wait between reconnection attempts (Lettuce's default grows to 30 s). */
   static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
 
@@ -104,16 +108,21 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
   }
 
   @Override
+  public String tier() {
+    return "redis";
+  }
+
+  @Override
   public CompletableFuture<Optional<CachedResponse>> get(CacheKey key) {
     return run(
         "GET " + key,
         c -> c.async().get(key.redisKey()),
-        bytes -> Optional.ofNullable(bytes).map(b -> EntryCodec.decode(key, b)));
+        bytes -> Optional.ofNullable(bytes).map(b -> EntryCodec.decode(key.redisKey(), b)));
   }
 
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
-    byte[] envelope = EntryCodec.encode(key, entry);
+    byte[] envelope = EntryCodec.encode(key.redisKey(), entry);
     return run(
         "SET " + key,
         c -> c.async().set(key.redisKey(), envelope, SetArgs.Builder.px(retention.toMillis())),
@@ -123,6 +132,109 @@ public final class RedisStore implements ResponseStore, AutoCloseable {
   @Override
   public CompletableFuture<Void> remove(CacheKey key) {
     return run("DEL " + key, c -> c.async().del(key.redisKey()), deleted -> null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> remove(String key) {
+    return run("DEL " + key, c -> c.async().del(key), deleted -> deleted > 0);
+  }
+
+  /** Rewrites the entry with its freshness ended, keeping its remaining time in Redis. */
+  @Override
+  public CompletableFuture<Boolean> markStale(String key, Instant now) {
+    return run("GET " + key, c -> c.async().get(key), bytes -> Optional.ofNullable(bytes))
+        .thenCompose(
+            bytes -> {
+              if (bytes.isEmpty()) {
+                return CompletableFuture.completedFuture(false);
+              }
+              byte[] stale =
+                  EntryCodec.encode(key, EntryCodec.decode(key, bytes.get()).staleAt(now));
+              return run(
+                  "SET " + key,
+                  c -> c.async().set(key, stale, SetArgs.Builder.xx().keepttl()),
+                  ok -> "OK".equals(ok));
+            });
+  }
+
+  /** Bytes read from the start of each value to list it: the envelope's head, not the body. */
+  static final int HEAD_BYTES = 1024;
+
+  @Override
+  public CompletableFuture<Page> list(String prefix, String cursor, int count) {
+    return run(
+            "SCAN " + prefix + "*",
+            c ->
+                c.async()
+                    .scan(
+                        ScanCursor.of(cursor), ScanArgs.Builder.matches(prefix + "*").limit(count)),
+            scan -> scan)
+        .thenCompose(
+            scan -> {
+              List<CompletableFuture<Optional<EntryInfo>>> described =
+                  scan.getKeys().stream().map(this::describe).toList();
+              return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      done ->
+                          new Page(
+                              described.stream()
+                                  .map(CompletableFuture::join)
+                                  .flatMap(Optional::stream)
+                                  .toList(),
+                              scan.isFinished() ? "0" : scan.getCursor()));
+            });
+  }
+
+  @Override
+  public CompletableFuture<Optional<EntryInfo>> describe(String key) {
+    CompletableFuture<byte[]> head =
+        run("GETRANGE " + key, c -> c.async().getrange(key, 0, HEAD_BYTES - 1), b -> b);
+    CompletableFuture<Long> size = run("STRLEN " + key, c -> c.async().strlen(key), n -> n);
+    CompletableFuture<Long> ttl = run("PTTL " + key, c -> c.async().pttl(key), n -> n);
+    return CompletableFuture.allOf(head, size, ttl)
+        .thenApply(
+            done -> {
+              if (size.join() == 0) {
+                return Optional.<EntryInfo>empty();
+              }
+              EntryCodec.Head parsed = EntryCodec.head(key, head.join());
+              long millis = ttl.join();
+              return Optional.of(
+                  new EntryInfo(
+                      key,
+                      size.join(),
+                      parsed.storedAt(),
+                      parsed.ttl(),
+                      millis >= 0 ? Optional.of(Duration.ofMillis(millis)) : Optional.empty()));
+            });
+  }
+
+  @Override
+  public CompletableFuture<Long> removeAll(String prefix) {
+    return removeAll(prefix, ScanCursor.INITIAL, 0);
+  }
+
+  /** SCAN and UNLINK a batch at a time (never FLUSHDB, never KEYS), until the scan is complete. */
+  private CompletableFuture<Long> removeAll(String prefix, ScanCursor cursor, long removed) {
+    return run(
+            "SCAN " + prefix + "*",
+            c -> c.async().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(500)),
+            scan -> scan)
+        .thenCompose(
+            scan -> {
+              CompletableFuture<Long> unlinked =
+                  scan.getKeys().isEmpty()
+                      ? CompletableFuture.completedFuture(0L)
+                      : run(
+                          "UNLINK " + scan.getKeys().size() + " keys",
+                          c -> c.async().unlink(scan.getKeys().toArray(String[]::new)),
+                          n -> n);
+              return unlinked.thenCompose(
+                  n ->
+                      scan.isFinished()
+                          ? CompletableFuture.completedFuture(removed + n)
+                          : removeAll(prefix, scan, removed + n));
+            });
   }
 
   /** Completes with {@code true} when Redis answers a PING within the command timeout. */

@@ -1,10 +1,13 @@
 package cachegate.store;
 
 import cachegate.engine.CacheKey;
+import cachegate.engine.CacheMetrics;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.EntryCatalog;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,11 +26,12 @@ import java.util.concurrent.CompletableFuture;
  * <p>Failures of L2 are logged once per outage and treated as a miss or a skipped L2 write; L1
  * keeps working. Thread-safe.
  */
-public final class TieredStore implements ResponseStore {
+public final class TieredStore implements ResponseStore, EntryCatalog {
   private final MemoryStore local;
   private final RedisStore remote;
   private final InstantSource clock;
   private final OutageLog remoteLog;
+  private final CacheMetrics metrics;
   private final String channel;
   private final String instance = UUID.randomUUID().toString();
 
@@ -39,13 +43,20 @@ public final class TieredStore implements ResponseStore {
       RedisStore remote,
       InstantSource clock,
       OutageLog remoteLog,
+      CacheMetrics metrics,
       String namespace) {
     this.local = local;
     this.remote = remote;
     this.clock = clock;
     this.remoteLog = remoteLog;
+    this.metrics = metrics;
     this.channel = namespace + ":" + CacheKey.FORMAT_VERSION + ":evictions";
     remote.subscribe(channel, this::onEviction);
+  }
+
+  @Override
+  public String tier() {
+    return "tiered";
   }
 
   @Override
@@ -62,6 +73,7 @@ public final class TieredStore implements ResponseStore {
                   .handle(
                       (fromRemote, failure) -> {
                         if (failure != null) {
+                          metrics.storeFailure(remote.tier());
                           remoteLog.failed(
                               failure.getMessage(), "from the local tier and the upstream");
                           return Optional.<CachedResponse>empty();
@@ -80,6 +92,7 @@ public final class TieredStore implements ResponseStore {
         .handle(
             (stored, failure) -> {
               if (failure != null) {
+                metrics.storeFailure(remote.tier());
                 remoteLog.failed(failure.getMessage(), "from the local tier and the upstream");
               } else {
                 remoteLog.succeeded();
@@ -103,11 +116,62 @@ public final class TieredStore implements ResponseStore {
             });
   }
 
-  /** L1 keeps a copy only while it is fresh (and never past {@code retention}). */
+  /** Lists what Redis holds: the shared truth, of which the local tier is a subset. */
+  @Override
+  public CompletableFuture<Page> list(String prefix, String cursor, int count) {
+    return remote.list(prefix, cursor, count);
+  }
+
+  @Override
+  public CompletableFuture<Optional<EntryInfo>> describe(String key) {
+    return remote.describe(key);
+  }
+
+  /** Removes from Redis, then from the local tier, and tells the other instances to do the same. */
+  @Override
+  public CompletableFuture<Long> removeAll(String prefix) {
+    return remote
+        .removeAll(prefix)
+        .whenComplete(
+            (removed, failure) -> {
+              local.evictAll(prefix);
+              remote.publish(channel, instance + " " + prefix + "*").exceptionally(f -> 0L);
+            });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> remove(String key) {
+    return remote
+        .remove(key)
+        .whenComplete(
+            (removed, failure) -> {
+              local.evict(key);
+              remote.publish(channel, instance + " " + key).exceptionally(f -> 0L);
+            });
+  }
+
+  /** Marks the Redis entry stale and drops every local copy, which could only be fresh. */
+  @Override
+  public CompletableFuture<Boolean> markStale(String key, Instant now) {
+    return remote
+        .markStale(key, now)
+        .whenComplete(
+            (marked, failure) -> {
+              local.evict(key);
+              remote.publish(channel, instance + " " + key).exceptionally(f -> 0L);
+            });
+  }
+
+  /**
+   * L1 keeps a copy only while it is fresh (and never past {@code retention}); an entry that is no
+   * longer fresh (a soft purge) replaces nothing there: the old copy is dropped.
+   */
   private void copyToLocal(CacheKey key, CachedResponse entry, Duration retention) {
     Duration fresh = entry.ttl().minus(entry.age(clock.instant()));
     Duration keep = fresh.compareTo(retention) < 0 ? fresh : retention;
-    if (!keep.isNegative() && !keep.isZero()) {
+    if (keep.isNegative() || keep.isZero()) {
+      local.evict(key.redisKey());
+    } else {
       local.put(key, entry, keep);
     }
   }
@@ -116,10 +180,17 @@ public final class TieredStore implements ResponseStore {
     remote.publish(channel, instance + " " + key.redisKey()).exceptionally(failure -> 0L);
   }
 
+  /** {@code <instance> <key>} drops one key; {@code <instance> <prefix>*} drops a whole prefix. */
   private void onEviction(String message) {
     int space = message.indexOf(' ');
-    if (space > 0 && !message.substring(0, space).equals(instance)) {
-      local.evict(message.substring(space + 1));
+    if (space <= 0 || message.substring(0, space).equals(instance)) {
+      return;
+    }
+    String target = message.substring(space + 1);
+    if (target.endsWith("*")) {
+      local.evictAll(target.substring(0, target.length() - 1));
+    } else {
+      local.evict(target);
     }
   }
 }

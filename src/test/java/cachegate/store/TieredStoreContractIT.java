@@ -71,7 +71,12 @@ class TieredStoreContractIT extends ResponseStoreContract {
             new cachegate.engine.ManualClock());
     opened.add(redis);
     return new TieredStore(
-        new MemoryStore(1 << 20, clock), redis, clock, new OutageLog("Redis"), "contract");
+        new MemoryStore(1 << 20, clock),
+        redis,
+        clock,
+        new OutageLog("Redis"),
+        cachegate.engine.CacheMetrics.none(),
+        "contract");
   }
 
   @Test

@@ -1,0 +1,173 @@
+package cachegate.engine;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What the cache did, one method per outcome, as Caffeine's {@code StatsCounter}. Implementations
+ * must be thread-safe and cheap; {@link #guarded} makes sure a broken one never fails a request.
+ */
+public interface CacheMetrics {
+  /** A fresh entry was served. */
+  void hit(String route);
+
+  /** Nothing was stored: the answer came from the upstream. */
+  void miss(String route);
+
+  /** A stale entry was served while it was refreshed in the background. */
+  void staleServed(String route);
+
+  /** A stored entry was too old: the answer was fetched anew. */
+  void revalidated(String route);
+
+  /** The upstream failed and a stale entry was served instead. */
+  void staleIfError(String route);
+
+  /** The upstream failed and there was nothing to serve instead. */
+  void error(String route);
+
+  /** The request was refused before the cache was asked (bad input). */
+  void rejected(String route);
+
+  /** A request joined a fetch made for another request instead of making its own. */
+  void coalesced(String route);
+
+  /** One upstream call and how long it took. */
+  void upstreamCall(String route, Duration latency, boolean succeeded);
+
+  /** A store tier ({@code local}, {@code redis}, {@code lease}) failed. */
+  void storeFailure(String tier);
+
+  /** Records nothing. */
+  static CacheMetrics none() {
+    return NoMetrics.INSTANCE;
+  }
+
+  /** Wraps {@code metrics} so that its exceptions are logged once and otherwise ignored. */
+  static CacheMetrics guarded(CacheMetrics metrics) {
+    return new Guarded(metrics);
+  }
+
+  /** Records every outcome of a result. */
+  default void record(CacheResult result) {
+    String route = result.key().route();
+    switch (result.outcome()) {
+      case HIT -> hit(route);
+      case MISS -> miss(route);
+      case STALE -> staleServed(route);
+      case REVALIDATED -> revalidated(route);
+      case STALE_IF_ERROR -> staleIfError(route);
+    }
+    if (result.collapsed()) {
+      coalesced(route);
+    }
+  }
+
+  /** The no-op metrics. */
+  enum NoMetrics implements CacheMetrics {
+    INSTANCE;
+
+    @Override
+    public void hit(String route) {}
+
+    @Override
+    public void miss(String route) {}
+
+    @Override
+    public void staleServed(String route) {}
+
+    @Override
+    public void revalidated(String route) {}
+
+    @Override
+    public void staleIfError(String route) {}
+
+    @Override
+    public void error(String route) {}
+
+    @Override
+    public void rejected(String route) {}
+
+    @Override
+    public void coalesced(String route) {}
+
+    @Override
+    public void upstreamCall(String route, Duration latency, boolean succeeded) {}
+
+    @Override
+    public void storeFailure(String tier) {}
+  }
+
+  /** Catches whatever the wrapped metrics throw; logs the first failure. */
+  final class Guarded implements CacheMetrics {
+    private static final Logger LOG = System.getLogger(CacheMetrics.class.getName());
+    private final CacheMetrics delegate;
+    private final AtomicBoolean logged = new AtomicBoolean();
+
+    private Guarded(CacheMetrics delegate) {
+      this.delegate = delegate;
+    }
+
+    private void guard(Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        if (logged.compareAndSet(false, true)) {
+          LOG.log(Level.ERROR, "metrics failed; requests go on, further failures not logged", e);
+        }
+      }
+    }
+
+    @Override
+    public void hit(String route) {
+      guard(() -> delegate.hit(route));
+    }
+
+    @Override
+    public void miss(String route) {
+      guard(() -> delegate.miss(route));
+    }
+
+    @Override
+    public void staleServed(String route) {
+      guard(() -> delegate.staleServed(route));
+    }
+
+    @Override
+    public void revalidated(String route) {
+      guard(() -> delegate.revalidated(route));
+    }
+
+    @Override
+    public void staleIfError(String route) {
+      guard(() -> delegate.staleIfError(route));
+    }
+
+    @Override
+    public void error(String route) {
+      guard(() -> delegate.error(route));
+    }
+
+    @Override
+    public void rejected(String route) {
+      guard(() -> delegate.rejected(route));
+    }
+
+    @Override
+    public void coalesced(String route) {
+      guard(() -> delegate.coalesced(route));
+    }
+
+    @Override
+    public void upstreamCall(String route, Duration latency, boolean succeeded) {
+      guard(() -> delegate.upstreamCall(route, latency, succeeded));
+    }
+
+    @Override
+    public void storeFailure(String tier) {
+      guard(() -> delegate.storeFailure(tier));
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package cachegate.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Port for operators: what a store holds, without reading whole entries, and removal by prefix.
+ * Listing pages through the store (Redis {@code SCAN}, never {@code KEYS}), so it never blocks it.
+ */
+public interface EntryCatalog {
+  /**
+   * What an operator sees of one entry.
+   *
+   * @param key the entry's Redis key
+   * @param bytes how many bytes the store holds for it
+   * @param storedAt when its upstream answer was received
+   * @param ttl the freshness lifetime it was stored with
+   * @param expiresIn how long the store keeps it, when the store can tell
+   */
+  record EntryInfo(
+      String key, long bytes, Instant storedAt, Duration ttl, Optional<Duration> expiresIn) {}
+
+  /**
+   * One page of a listing.
+   *
+   * @param entries the entries of this page (maybe none, even when more follow)
+   * @param cursor pass it back for the next page; {@code "0"} when the listing is complete
+   */
+  record Page(List<EntryInfo> entries, String cursor) {
+    public Page {
+      entries = List.copyOf(entries);
+    }
+
+    public boolean isLast() {
+      return "0".equals(cursor);
+    }
+  }
+
+  /** The entries whose key starts with {@code prefix}, about {@code count} at a time. */
+  CompletableFuture<Page> list(String prefix, String cursor, int count);
+
+  /** One entry's metadata, if it is stored. */
+  CompletableFuture<Optional<EntryInfo>> describe(String key);
+
+  /** Removes every entry whose key starts with {@code prefix}; completes with how many. */
+  CompletableFuture<Long> removeAll(String prefix);
+
+  /** Removes one entry, on every tier and every instance; completes with whether it was there. */
+  CompletableFuture<Boolean> remove(String key);
+
+  /**
+   * Soft purge: ends the entry's freshness at {@code now}, keeping it, so the next request is
+   * served it while one refresh replaces it (within stale-while-revalidate). Completes with whether
+   * it was there.
+   */
+  CompletableFuture<Boolean> markStale(String key, Instant now);
+}

@@ -1,0 +1,49 @@
+package cachegate.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One log line per request on the logger {@code cachegate.access}: method, path and query, status,
+ * cache outcome, duration and request id. The id comes from {@code X-Request-Id} when the client
+ * sends one (at most 64 characters) and is echoed back; otherwise one is made up.
+ */
+final class AccessLog implements Handler<RoutingContext> {
+  static final String OUTCOME = "cachegate.outcome";
+  static final String REQUEST_ID = "X-Request-Id";
+  private static final Logger LOG = LoggerFactory.getLogger("cachegate.access");
+
+  @Override
+  public void handle(RoutingContext context) {
+    if (!LOG.isInfoEnabled()) {
+      context.next();
+      return;
+    }
+    long started = System.nanoTime();
+    HttpServerRequest request = context.request();
+    String given = request.getHeader(REQUEST_ID);
+    String id =
+        given != null
+                && !given.isBlank()
+                && given.length() <= 64
+                && given.chars().allMatch(c -> c > 32 && c < 127)
+            ? given
+            : Long.toHexString(ThreadLocalRandom.current().nextLong());
+    context.response().putHeader(REQUEST_ID, id);
+    context.addEndHandler(
+        done ->
+            LOG.info(
+                "{} {} {} {} {}ms id={}",
+                request.method(),
+                request.uri(),
+                context.response().getStatusCode(),
+                context.<String>get(OUTCOME, "-"),
+                String.format("%.1f", (System.nanoTime() - started) / 1e6),
+                id));
+    context.next();
+  }
+}

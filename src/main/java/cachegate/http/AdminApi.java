@@ -1,0 +1,351 @@
+package cachegate.http;
+
+import cachegate.engine.CacheEngine;
+import cachegate.engine.CacheKey;
+import cachegate.engine.CachePolicy;
+import cachegate.engine.EntryCatalog;
+import cachegate.engine.EntryCatalog.EntryInfo;
+import cachegate.engine.Route;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin API under {@code /admin/api}, mounted only when an admin token is configured. Every
+ * call needs {@code Authorization: Bearer <token>} (compared in constant time; 401 otherwise) and
+ * every action that changes something is logged with what it did and for whom.
+ */
+final class AdminApi {
+  private static final Logger LOG = LoggerFactory.getLogger("cachegate.admin");
+  static final int MAX_PAGE = 500;
+
+  private final byte[] token;
+  private final Route route;
+  private final CachePolicy policy;
+  private final CacheEngine engine;
+  private final EntryCatalog catalog;
+  private final String namespace;
+  private final InstantSource clock;
+  private final Supplier<Map<String, Object>> stats;
+
+  AdminApi(
+      String token,
+      Route route,
+      CachePolicy policy,
+      CacheEngine engine,
+      EntryCatalog catalog,
+      String namespace,
+      InstantSource clock,
+      Supplier<Map<String, Object>> stats) {
+    this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    this.route = route;
+    this.policy = policy;
+    this.engine = engine;
+    this.catalog = catalog;
+    this.namespace = namespace;
+    this.clock = clock;
+    this.stats = stats;
+  }
+
+  void mount(Router router, Vertx vertx) {
+    router.route("/admin/api/*").handler(this::authenticate);
+    router.get("/admin/api/stats").handler(c -> json(c, new JsonObject(stats.get())));
+    router.get("/admin/api/routes").handler(this::routes);
+    router.get("/admin/api/routes/:route/entries").handler(this::list);
+    router.delete("/admin/api/routes/:route/entries").handler(this::purgeRoute);
+    router.get("/admin/api/entries").handler(this::describe);
+    router.delete("/admin/api/entries").handler(this::purge);
+    router.post("/admin/api/entries/soft-purge").handler(this::softPurge);
+    router
+        .post("/admin/api/warm")
+        .handler(BodyHandler.create().setBodyLimit(64 * 1024))
+        .handler(this::warm);
+    router
+        .route("/admin/api/*")
+        .handler(c -> ErrorResponses.send(c.response(), 404, "no such admin endpoint"));
+  }
+
+  private void authenticate(RoutingContext context) {
+    String given = context.request().getHeader(HttpHeaders.AUTHORIZATION);
+    byte[] presented = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
+    if (!MessageDigest.isEqual(token, presented)) {
+      context.response().putHeader("WWW-Authenticate", "Bearer realm=\"cachegate\"");
+      ErrorResponses.send(context.response(), 401, "missing or wrong bearer token");
+      return;
+    }
+    context.next();
+  }
+
+  private void routes(RoutingContext context) {
+    json(
+        context,
+        new JsonArray()
+            .add(
+                new JsonObject()
+                    .put("name", route.name())
+                    .put("path", route.path())
+                    .put("ttlSeconds", policy.ttl().toSeconds())
+                    .put("staleWhileRevalidateSeconds", policy.staleWhileRevalidate().toSeconds())
+                    .put("staleIfErrorSeconds", policy.staleIfError().toSeconds())));
+  }
+
+  private void list(RoutingContext context) {
+    if (!knownRoute(context)) {
+      return;
+    }
+    int count;
+    try {
+      count = Math.min(MAX_PAGE, Integer.parseInt(context.request().getParam("count", "50")));
+    } catch (NumberFormatException e) {
+      ErrorResponses.send(context.response(), 400, "count must be an integer");
+      return;
+    }
+    String cursor = context.request().getParam("cursor", "0");
+    reply(
+        context,
+        catalog.list(routePrefix(), cursor, Math.max(1, count)),
+        page -> {
+          JsonArray entries = new JsonArray();
+          page.entries().forEach(entry -> entries.add(describe(entry)));
+          return new JsonObject().put("entries", entries).put("cursor", page.cursor());
+        });
+  }
+
+  private void describe(RoutingContext context) {
+    String key = keyOf(context);
+    if (key == null) {
+      return;
+    }
+    Future.fromCompletionStage(catalog.describe(key), Vertx.currentContext())
+        .onComplete(
+            (found, failure) -> {
+              if (failure != null) {
+                ErrorResponses.send(context.response(), failure);
+              } else if (found.isEmpty()) {
+                ErrorResponses.send(context.response(), 404, "no entry under " + key);
+              } else {
+                json(context, describe(found.get()));
+              }
+            });
+  }
+
+  private void purge(RoutingContext context) {
+    if ("true".equals(context.request().getParam("all"))) {
+      String everything = namespace + ":" + CacheKey.FORMAT_VERSION + ":";
+      reply(
+          context,
+          catalog.removeAll(everything),
+          removed -> {
+            LOG.info(
+                "admin {}: purged everything under {}: {} keys", who(context), everything, removed);
+            return new JsonObject().put("purged", removed);
+          });
+      return;
+    }
+    String key = keyOf(context);
+    if (key == null) {
+      return;
+    }
+    reply(
+        context,
+        catalog.remove(key),
+        removed -> {
+          LOG.info(
+              "admin {}: purged {} ({})",
+              who(context),
+              key,
+              removed ? "removed" : "was not stored");
+          return new JsonObject().put("purged", removed ? 1 : 0).put("key", key);
+        });
+  }
+
+  private void purgeRoute(RoutingContext context) {
+    if (!knownRoute(context)) {
+      return;
+    }
+    reply(
+        context,
+        catalog.removeAll(routePrefix()),
+        removed -> {
+          LOG.info("admin {}: purged route {}: {} entries", who(context), route.name(), removed);
+          return new JsonObject().put("purged", removed);
+        });
+  }
+
+  private void softPurge(RoutingContext context) {
+    String key = keyOf(context);
+    if (key == null) {
+      return;
+    }
+    reply(
+        context,
+        catalog.markStale(key, clock.instant()),
+        marked -> {
+          LOG.info(
+              "admin {}: soft-purged {} ({})",
+              who(context),
+              key,
+              marked ? "now stale" : "was not stored");
+          return new JsonObject().put("softPurged", marked ? 1 : 0).put("key", key);
+        });
+  }
+
+  private void warm(RoutingContext context) {
+    JsonObject body;
+    try {
+      body = context.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null || !(body.getValue("queries") instanceof JsonArray)) {
+      ErrorResponses.send(
+          context.response(), 400, "body must be {\"queries\": [\"country=Germany\", ...]}");
+      return;
+    }
+    List<CompletableFuture<JsonObject>> results =
+        body.getJsonArray("queries").stream().map(query -> warm(String.valueOf(query))).toList();
+    reply(
+        context,
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)),
+        done -> {
+          JsonArray answers = new JsonArray();
+          results.forEach(result -> answers.add(result.join()));
+          LOG.info("admin {}: warmed {} queries", who(context), answers.size());
+          return new JsonObject().put("results", answers);
+        });
+  }
+
+  private CompletableFuture<JsonObject> warm(String query) {
+    JsonObject result = new JsonObject().put("query", query);
+    CacheKey key;
+    try {
+      key = route.key(namespace, QueryString.parse(query));
+    } catch (RuntimeException refused) {
+      return CompletableFuture.completedFuture(
+          result.put("status", 400).put("error", refused.getMessage()));
+    }
+    return engine
+        .get(key)
+        .handle(
+            (answer, failure) ->
+                failure != null
+                    ? result
+                        .put("key", key.redisKey())
+                        .put("status", 502)
+                        .put("error", failure.getMessage())
+                    : result
+                        .put("key", key.redisKey())
+                        .put("status", answer.entry().status())
+                        .put("outcome", answer.outcome().header()));
+  }
+
+  private JsonObject describe(EntryInfo entry) {
+    Instant now = clock.instant();
+    Duration age = Duration.between(entry.storedAt(), now);
+    Duration lifetime = entry.ttl().compareTo(policy.ttl()) <= 0 ? entry.ttl() : policy.ttl();
+    JsonObject json =
+        new JsonObject()
+            .put("key", entry.key())
+            .put("params", params(entry.key()))
+            .put("bytes", entry.bytes())
+            .put("storedAt", entry.storedAt().toString())
+            .put("ageSeconds", age.toSeconds())
+            .put("ttlSeconds", lifetime.minus(age).toSeconds());
+    entry.expiresIn().ifPresent(left -> json.put("expiresInSeconds", left.toSeconds()));
+    return json;
+  }
+
+  /** The parameters as the key shows them (hashed values stay hashed). */
+  private JsonObject params(String key) {
+    JsonObject params = new JsonObject();
+    String encoded = key.startsWith(routePrefix()) ? key.substring(routePrefix().length()) : "";
+    for (String pair : encoded.split("&")) {
+      int equals = pair.indexOf('=');
+      if (equals > 0) {
+        String value = pair.substring(equals + 1);
+        params.put(
+            pair.substring(0, equals),
+            value.startsWith("sha256:") ? value : URLDecoder.decode(value, StandardCharsets.UTF_8));
+      }
+    }
+    return params;
+  }
+
+  /** The key named by {@code ?key=}, or by the route's own parameters; null after answering 400. */
+  private String keyOf(RoutingContext context) {
+    String key = context.request().getParam("key");
+    if (key != null) {
+      if (!key.startsWith(namespace + ":")) {
+        ErrorResponses.send(context.response(), 400, "key must start with " + namespace + ":");
+        return null;
+      }
+      return key;
+    }
+    try {
+      return route.key(namespace, QueryString.parse(context.request().query())).redisKey();
+    } catch (RuntimeException refused) {
+      ErrorResponses.send(
+          context.response(),
+          400,
+          "give ?key=<key> or the route's parameters: " + refused.getMessage());
+      return null;
+    }
+  }
+
+  private boolean knownRoute(RoutingContext context) {
+    if (!route.name().equals(context.pathParam("route"))) {
+      ErrorResponses.send(context.response(), 404, "no route " + context.pathParam("route"));
+      return false;
+    }
+    return true;
+  }
+
+  private String routePrefix() {
+    return namespace + ":" + CacheKey.FORMAT_VERSION + ":" + route.name() + ":";
+  }
+
+  private static String who(RoutingContext context) {
+    return String.valueOf(context.request().remoteAddress());
+  }
+
+  private static <T> void reply(
+      RoutingContext context,
+      CompletableFuture<T> work,
+      java.util.function.Function<T, Object> render) {
+    Future.fromCompletionStage(work, Vertx.currentContext())
+        .onComplete(
+            (value, failure) -> {
+              if (failure != null) {
+                ErrorResponses.send(context.response(), failure);
+              } else {
+                json(context, render.apply(value));
+              }
+            });
+  }
+
+  private static void json(RoutingContext context, Object body) {
+    String text = body instanceof JsonObject object ? object.encode() : ((JsonArray) body).encode();
+    context
+        .response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(text);
+  }
+}

@@ -1,0 +1,193 @@
+package cachegate.metrics;
+
+import cachegate.engine.CacheMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.search.Search;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@link CacheMetrics} on Micrometer, named for Prometheus:
+ *
+ * <ul>
+ *   <li>{@code cachegate_requests_total{route,outcome}}: outcome is {@code hit}, {@code miss},
+ *       {@code stale}, {@code revalidated}, {@code stale-if-error}, {@code error} or {@code
+ *       invalid};
+ *   <li>{@code cachegate_upstream_requests_seconds{route,result}}: a histogram of upstream calls,
+ *       result {@code success} or {@code failure};
+ *   <li>{@code cachegate_upstream_calls_saved_total{route}}: requests answered without an upstream
+ *       call of their own (hits, stale answers, joined fetches);
+ *   <li>{@code cachegate_coalesced_waiters_total{route}}: requests that joined another's fetch;
+ *   <li>{@code cachegate_store_errors_total{tier}}.
+ * </ul>
+ *
+ * Thread-safe: Micrometer meters are.
+ */
+public final class MicrometerCacheMetrics implements CacheMetrics {
+  static final String REQUESTS = "cachegate.requests";
+  static final String UPSTREAM = "cachegate.upstream.requests";
+  static final String SAVED = "cachegate.upstream.calls.saved";
+  static final String COALESCED = "cachegate.coalesced.waiters";
+  static final String STORE_ERRORS = "cachegate.store.errors";
+  private static final String[] OUTCOMES = {
+    "hit", "miss", "stale", "revalidated", "stale-if-error", "error", "invalid"
+  };
+
+  private final MeterRegistry registry;
+  private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+
+  /** The meters of one route, looked up once, so that recording allocates nothing. */
+  private record RouteMeters(
+      Counter hit,
+      Counter miss,
+      Counter stale,
+      Counter revalidated,
+      Counter staleIfError,
+      Counter error,
+      Counter invalid,
+      Counter saved,
+      Counter coalesced,
+      Timer upstreamSuccess,
+      Timer upstreamFailure) {}
+
+  public MicrometerCacheMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Registers every series of {@code route} at zero, so dashboards see them before traffic. */
+  public MicrometerCacheMetrics register(String route) {
+    meters(route);
+    return this;
+  }
+
+  @Override
+  public void hit(String route) {
+    RouteMeters meters = meters(route);
+    meters.hit().increment();
+    meters.saved().increment();
+  }
+
+  @Override
+  public void miss(String route) {
+    meters(route).miss().increment();
+  }
+
+  @Override
+  public void staleServed(String route) {
+    RouteMeters meters = meters(route);
+    meters.stale().increment();
+    meters.saved().increment();
+  }
+
+  @Override
+  public void revalidated(String route) {
+    meters(route).revalidated().increment();
+  }
+
+  @Override
+  public void staleIfError(String route) {
+    meters(route).staleIfError().increment();
+  }
+
+  @Override
+  public void error(String route) {
+    meters(route).error().increment();
+  }
+
+  @Override
+  public void rejected(String route) {
+    meters(route).invalid().increment();
+  }
+
+  @Override
+  public void coalesced(String route) {
+    RouteMeters meters = meters(route);
+    meters.coalesced().increment();
+    meters.saved().increment();
+  }
+
+  @Override
+  public void upstreamCall(String route, Duration latency, boolean succeeded) {
+    RouteMeters meters = meters(route);
+    (succeeded ? meters.upstreamSuccess() : meters.upstreamFailure()).record(latency);
+  }
+
+  private RouteMeters meters(String route) {
+    RouteMeters meters = routes.get(route);
+    return meters != null ? meters : routes.computeIfAbsent(route, this::create);
+  }
+
+  private RouteMeters create(String route) {
+    return new RouteMeters(
+        requests(route, "hit"),
+        requests(route, "miss"),
+        requests(route, "stale"),
+        requests(route, "revalidated"),
+        requests(route, "stale-if-error"),
+        requests(route, "error"),
+        requests(route, "invalid"),
+        Counter.builder(SAVED)
+            .description("Requests answered without an upstream call of their own")
+            .tag("route", route)
+            .register(registry),
+        Counter.builder(COALESCED)
+            .description("Requests that joined a fetch made for another request")
+            .tag("route", route)
+            .register(registry),
+        upstream(route, "success"),
+        upstream(route, "failure"));
+  }
+
+  private Timer upstream(String route, String result) {
+    return Timer.builder(UPSTREAM)
+        .description("Calls to the upstream API")
+        .tag("route", route)
+        .tag("result", result)
+        .publishPercentileHistogram()
+        .register(registry);
+  }
+
+  @Override
+  public void storeFailure(String tier) {
+    Counter.builder(STORE_ERRORS)
+        .description("Failed store operations, by tier")
+        .tag("tier", tier)
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * Totals since start for the dashboard: requests by outcome, upstream calls, calls saved and
+   * coalesced waiters, over all routes.
+   */
+  public Map<String, Object> totals() {
+    Map<String, Long> requests = new LinkedHashMap<>();
+    for (String outcome : OUTCOMES) {
+      requests.put(outcome, sum(Search.in(registry).name(REQUESTS).tag("outcome", outcome)));
+    }
+    Map<String, Object> totals = new LinkedHashMap<>();
+    totals.put("requests", requests);
+    totals.put(
+        "upstreamCalls",
+        Search.in(registry).name(UPSTREAM).timers().stream().mapToLong(Timer::count).sum());
+    totals.put("upstreamCallsSaved", sum(Search.in(registry).name(SAVED)));
+    totals.put("coalesced", sum(Search.in(registry).name(COALESCED)));
+    return totals;
+  }
+
+  private static long sum(Search search) {
+    return (long) search.counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  private Counter requests(String route, String outcome) {
+    return Counter.builder(REQUESTS)
+        .description("Requests answered, by route and cache outcome")
+        .tag("route", route)
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+}
