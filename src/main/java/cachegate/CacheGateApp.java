@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,7 @@ public final class CacheGateApp implements AutoCloseable {
   private final HttpUpstream upstream;
   private final Optional<RedisStore> redis;
   private final int port;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private CacheGateApp(
       Vertx vertx,
@@ -259,6 +261,9 @@ public final class CacheGateApp implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     LOG.info("cachegate stopping: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
     engine.close();
     server.close(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture().join();

@@ -126,7 +126,7 @@ public final class GatewayServer {
     }
     new AdminApi(token.get(), route, policy, engine, catalog, namespace, clock, stats)
         .mount(router, vertx);
-    router.get("/admin").handler(context -> context.redirect("/admin/"));
+    router.getWithRegex("^/admin$").handler(context -> context.redirect("/admin/"));
     router.get("/admin/*").handler(StaticHandler.create("webroot/admin").setCachingEnabled(false));
     return this;
   }

@@ -8,6 +8,7 @@ const TOKEN_KEY = 'cachegate.adminToken';
 const POLL_MS = 2000;
 const WINDOW_MS = 5 * 60 * 1000;
 const PAGE_SIZE = 50;
+const ENTRIES_REFRESH_MS = 10_000;
 const MAX_PAGES_PER_LOAD = 20;
 const API = new URL('api/', import.meta.url); // next to this script, so /admin and /admin/ agree
 
@@ -21,11 +22,14 @@ const state = {
   session: 0, // bumped on sign-in and sign-out, so answers to an old session are dropped
   pollTimer: 0,
   tickTimer: 0,
+  entriesTimer: 0,
   samples: [], // one per poll: {t, total, cached, lookups, uptime}
   routes: [],
   route: null,
   rows: new Map(), // key -> {entry, loadedAt, tr}
   cursor: '0',
+  loadedMore: false, // "Load more" was used: automatic refreshes would drop those pages
+  listVersion: 0, // bumped by every load and every purge: only the latest load is shown
 };
 
 // ---- API ----------------------------------------------------------------------------------
@@ -91,6 +95,7 @@ function signOut(message = '') {
   state.session += 1;
   clearTimeout(state.pollTimer);
   clearInterval(state.tickTimer);
+  clearInterval(state.entriesTimer);
   state.samples = [];
   state.rows.clear();
   $('entries').replaceChildren();
@@ -114,6 +119,7 @@ function startDashboard(firstStats) {
     poll();
   }
   state.tickTimer = setInterval(tick, 1000);
+  state.entriesTimer = setInterval(refreshEntries, ENTRIES_REFRESH_MS);
   loadRoutes();
 }
 
@@ -332,6 +338,7 @@ function showRoute(route) {
 async function loadEntries({ more = false } = {}) {
   const route = state.route;
   if (!route) return;
+  const version = ++state.listVersion;
   await guarded(async (current) => {
     let cursor = more ? state.cursor : '0';
     const found = more ? new Map(state.rows) : new Map();
@@ -339,15 +346,21 @@ async function loadEntries({ more = false } = {}) {
     for (let page = 0; page < MAX_PAGES_PER_LOAD; page += 1) {
       const path = `routes/${encodeURIComponent(route.name)}/entries?cursor=${encodeURIComponent(cursor)}&count=${PAGE_SIZE}`;
       const answer = await api(path);
-      if (!current() || state.route !== route) return;
+      if (!current() || state.route !== route || version !== state.listVersion) return;
       const loadedAt = Date.now();
       for (const entry of answer.entries || []) found.set(entry.key, { entry, loadedAt }); // SCAN may repeat keys
       cursor = String(answer.cursor ?? '0');
       if (cursor === '0' || found.size >= wanted) break;
     }
     state.cursor = cursor;
+    state.loadedMore = more;
     renderEntries(found);
   });
+}
+
+// Keeps the first page current; pages added with "Load more" stay until the next manual load.
+function refreshEntries() {
+  if (state.route && !state.loadedMore) loadEntries();
 }
 
 function renderEntries(found) {
@@ -405,6 +418,7 @@ function tick() {
 async function purgeEntry(key) {
   const row = state.rows.get(key);
   setRowBusy(row, true);
+  state.listVersion += 1;
   await guarded(async (current) => {
     try {
       const answer = await api(`entries?key=${encodeURIComponent(key)}`, { method: 'DELETE' });
@@ -421,6 +435,7 @@ async function purgeEntry(key) {
 async function softPurgeEntry(key) {
   const row = state.rows.get(key);
   setRowBusy(row, true);
+  state.listVersion += 1;
   await guarded(async (current) => {
     try {
       const answer = await api(`entries/soft-purge?key=${encodeURIComponent(key)}`, { method: 'POST' });
@@ -439,6 +454,7 @@ async function purgeRoute() {
   const question = `Purge every entry of route "${route.name}"? The next requests will go to the upstream API.`;
   if (!window.confirm(question)) return;
   $('purge-route').disabled = true;
+  state.listVersion += 1;
   await guarded(async (current) => {
     try {
       const answer = await api(`routes/${encodeURIComponent(route.name)}/entries`, { method: 'DELETE' });
