@@ -8,6 +8,8 @@ import cachegate.engine.UpstreamResponse;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -38,6 +40,9 @@ public final class HttpUpstream implements Upstream {
   static final String JSON = "application/json";
   private static final JsonFactory JSON_FACTORY = new JsonFactory();
   private static final int MAX_CONNECTIONS = 64;
+
+  /** The largest upstream body read at all (bodies over CACHE_MAX_ENTRY_BYTES are not stored). */
+  static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
 
   private final Vertx vertx;
   private final UpstreamConfig config;
@@ -82,7 +87,7 @@ public final class HttpUpstream implements Upstream {
               sent.set(request);
               return request.send();
             })
-        .compose(response -> response.body().map(body -> usable(target, response, body)))
+        .compose(response -> bounded(target, response).map(body -> usable(target, response, body)))
         .onComplete(
             (answer, failure) -> {
               vertx.cancelTimer(timer);
@@ -95,6 +100,31 @@ public final class HttpUpstream implements Upstream {
               }
             });
     return result;
+  }
+
+  /**
+   * The whole body, or a failure as soon as it grows past {@link #MAX_BODY_BYTES}, so that a
+   * runaway upstream cannot exhaust the heap.
+   */
+  private static Future<Buffer> bounded(String target, HttpClientResponse response) {
+    Promise<Buffer> body = Promise.promise();
+    Buffer received = Buffer.buffer();
+    response.handler(
+        chunk -> {
+          if (received.length() + chunk.length() > MAX_BODY_BYTES) {
+            body.tryFail(
+                UpstreamException.invalidBody(
+                    target,
+                    response.statusCode(),
+                    "body larger than " + MAX_BODY_BYTES + " bytes"));
+            response.request().reset();
+          } else {
+            received.appendBuffer(chunk);
+          }
+        });
+    response.exceptionHandler(body::tryFail);
+    response.endHandler(done -> body.tryComplete(received));
+    return body.future();
   }
 
   /** Closes the connection pool. */
