@@ -127,7 +127,23 @@ public final class GatewayServer {
     new AdminApi(token.get(), route, policy, engine, catalog, namespace, clock, stats)
         .mount(router, vertx);
     router.getWithRegex("^/admin$").handler(context -> context.redirect("/admin/"));
-    router.get("/admin/*").handler(StaticHandler.create("webroot/admin").setCachingEnabled(false));
+    router
+        .route("/admin/*")
+        .method(HttpMethod.GET)
+        .method(HttpMethod.HEAD)
+        .handler(
+            context -> {
+              // The page needs nothing but its own files: forbid everything else.
+              context
+                  .response()
+                  .putHeader(
+                      "Content-Security-Policy",
+                      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+                  .putHeader("X-Content-Type-Options", "nosniff")
+                  .putHeader("Referrer-Policy", "no-referrer");
+              context.next();
+            })
+        .handler(StaticHandler.create("webroot/admin").setCachingEnabled(false));
     return this;
   }
 

@@ -365,7 +365,8 @@ function refreshEntries() {
 
 function renderEntries(found) {
   state.rows = found;
-  const rows = [...found.values()].map((row) => {
+  const sorted = [...found.values()].sort((a, b) => (a.entry.key < b.entry.key ? -1 : 1)); // SCAN order is arbitrary
+  const rows = sorted.map((row) => {
     row.tr = entryRow(row.entry);
     return row.tr;
   });
