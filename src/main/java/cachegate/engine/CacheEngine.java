@@ -32,6 +32,9 @@ import java.util.random.RandomGenerator;
  * answer. A failing upstream falls back to a stored entry within stale-if-error; otherwise the
  * returned future fails with {@link UpstreamException}. A failed or invalid upstream answer is
  * never stored, so it never replaces a good entry.
+ *
+ * <p>Every answer and failure is recorded in {@link CacheMetrics} (guarded: a broken metrics
+ * implementation never fails a request). After {@link #close()} no background refresh starts.
  */
 public final class CacheEngine {
   /** How often an instance waiting for another's fetch looks for the answer in the store. */
