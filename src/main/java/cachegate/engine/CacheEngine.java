@@ -25,7 +25,8 @@ import java.util.random.RandomGenerator;
  * own thread. Concurrent fetches for one key are joined by a {@link Coalescer} in this process, and
  * across processes by a {@link FetchLease}: the instance holding the lease fetches, the others poll
  * the store every {@link #PEER_POLL} until its answer appears, and fetch themselves only when the
- * lease is gone without an answer, or after the lease time.
+ * lease is gone without an answer (the holder renews it while it fetches, so a lease left behind
+ * lapses within {@link #LEASE_TTL}), or after the upstream timeout.
  *
  * <p>Failures: a failing store or lease is a miss on read, a skipped write on write and "fetch it
  * yourself" for the lease, logged once per outage; it never fails a request the upstream can
@@ -40,8 +41,11 @@ public final class CacheEngine {
   /** How often an instance waiting for another's fetch looks for the answer in the store. */
   static final Duration PEER_POLL = Duration.ofMillis(20);
 
-  /** Added to the upstream timeout for the lease time: time to store the answer. */
-  static final Duration LEASE_MARGIN = Duration.ofSeconds(2);
+  /** How long a fetch lease lasts unless its holder renews it. */
+  static final Duration LEASE_TTL = Duration.ofSeconds(2);
+
+  /** How often a holder renews its lease while it fetches. */
+  static final Duration LEASE_RENEWAL = Duration.ofMillis(600);
 
   private static final Logger LOG = System.getLogger(CacheEngine.class.getName());
 
@@ -52,7 +56,7 @@ public final class CacheEngine {
   private final CachePolicy policy;
   private final InstantSource clock;
   private final RandomGenerator random;
-  private final Duration leaseTime;
+  private final Duration longestWait;
   private final OutageLog storeLog = new OutageLog("cache store");
   private final OutageLog leaseLog = new OutageLog("fetch lease in the cache store");
   private final OutageLog upstreamLog = new OutageLog("upstream");
@@ -60,6 +64,8 @@ public final class CacheEngine {
   private volatile boolean closed;
   private final Executor pollDelay =
       CompletableFuture.delayedExecutor(PEER_POLL.toMillis(), TimeUnit.MILLISECONDS);
+  private final Executor renewDelay =
+      CompletableFuture.delayedExecutor(LEASE_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
 
   /**
    * An answer fetched for a key: by this instance from the upstream, or by a peer.
@@ -74,7 +80,8 @@ public final class CacheEngine {
   }
 
   /**
-   * @param fetchTimeout the longest an upstream fetch takes; the lease lasts a little longer
+   * @param fetchTimeout the longest an upstream fetch takes; no instance waits for another's fetch
+   *     much longer
    * @param random the source of XFetch's and the TTL jitter's random numbers
    */
   public CacheEngine(
@@ -107,7 +114,7 @@ public final class CacheEngine {
     this.policy = policy;
     this.clock = clock;
     this.random = random;
-    this.leaseTime = fetchTimeout.plus(LEASE_MARGIN);
+    this.longestWait = fetchTimeout.plus(LEASE_TTL);
   }
 
   /** The answer for {@code key}, as described in the class comment. */
@@ -241,7 +248,7 @@ public final class CacheEngine {
    * appear in the store. An answer counts when it is newer than {@code previous}.
    */
   private CompletableFuture<Fetched> fetchOnce(CacheKey key, Optional<CachedResponse> previous) {
-    return fetchOnce(key, previous, System.nanoTime() + leaseTime.toNanos());
+    return fetchOnce(key, previous, System.nanoTime() + longestWait.toNanos());
   }
 
   private CompletableFuture<Fetched> fetchOnce(
@@ -261,7 +268,14 @@ public final class CacheEngine {
                           release(key);
                           return CompletableFuture.completedFuture(Fetched.byPeer(found.get()));
                         }
-                        return fromUpstream(key).whenComplete((fetched, failure) -> release(key));
+                        LeaseKeeper keeper = new LeaseKeeper(key);
+                        keeper.schedule();
+                        return fromUpstream(key)
+                            .whenComplete(
+                                (fetched, failure) -> {
+                                  keeper.stop();
+                                  release(key);
+                                });
                       });
             });
   }
@@ -348,7 +362,7 @@ public final class CacheEngine {
 
   private CompletableFuture<Boolean> acquire(CacheKey key) {
     return lease
-        .tryAcquire(key, leaseTime)
+        .tryAcquire(key, LEASE_TTL)
         .handle(
             (acquired, failure) -> {
               if (failure != null) {
@@ -361,6 +375,31 @@ public final class CacheEngine {
               leaseLog.succeeded();
               return acquired;
             });
+  }
+
+  /** Renews a lease every {@link #LEASE_RENEWAL} until {@link #stop()}. */
+  private final class LeaseKeeper implements Runnable {
+    private final CacheKey key;
+    private volatile boolean stopped;
+
+    LeaseKeeper(CacheKey key) {
+      this.key = key;
+    }
+
+    void schedule() {
+      renewDelay.execute(this);
+    }
+
+    void stop() {
+      stopped = true;
+    }
+
+    @Override
+    public void run() {
+      if (!stopped) {
+        lease.renew(key, LEASE_TTL).whenComplete((renewed, failure) -> schedule());
+      }
+    }
   }
 
   private void release(CacheKey key) {

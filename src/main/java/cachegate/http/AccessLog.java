@@ -40,7 +40,7 @@ final class AccessLog implements Handler<RoutingContext> {
                 "{} {} {} {} {}ms id={}",
                 request.method(),
                 request.uri(),
-                context.response().getStatusCode(),
+                done.succeeded() ? String.valueOf(context.response().getStatusCode()) : "aborted",
                 context.<String>get(OUTCOME, "-"),
                 String.format("%.1f", (System.nanoTime() - started) / 1e6),
                 id));
