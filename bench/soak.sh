@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Soak test for cachegate. NOT part of CI: ./mvnw verify never runs it. Run it by hand, e.g. before
+# a release or after changing the engine, the stores or the upstream client; it takes minutes.
+#
+# It builds target/cachegate.jar and the test classes, then runs cachegate.soak.Soak: cachegate as
+# a separate process (java -Xmx256m -XX:+UseSerialGC -jar cachegate.jar) in front of a real
+# redis-server and the fake universities API (50 ms per answer), with TTL and stale-while-revalidate
+# at 5 s, called by concurrent clients over a mix of 60 keys while, every 15 s, Redis is killed and
+# restarted, frozen (SIGSTOP) and thawed, or the upstream is made slow, failing (503) or garbled.
+# It prints one Markdown table (requests, statuses, latencies, faults, upstream requests,
+# cachegate's RSS) and exits non-zero if any answer was unexpected. Needs a JDK 17 and Linux (/proc).
+#
+# Usage: bench/soak.sh --minutes 5            (defaults: --minutes 2 --clients 32)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./mvnw -q -B -DskipTests package
+./mvnw -q -B dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+
+# Run from a copy of the build, so that a rebuild during the run (another terminal, an IDE) cannot
+# take classes or the jar away from under it.
+build=target/soak/build
+rm -rf "$build"
+mkdir -p "$build"
+cp -R target/classes target/test-classes target/cachegate.jar "$build"/
+
+exec java -Dsoak.jar="$build/cachegate.jar" \
+  -cp "$build/test-classes:$build/classes:$(cat target/test-classpath.txt)" cachegate.soak.Soak "$@"
