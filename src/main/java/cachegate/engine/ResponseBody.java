@@ -99,7 +99,7 @@ public final class ResponseBody {
     try (GZIPOutputStream gzip =
         new GZIPOutputStream(out, 8192) {
           {
-            def.setLevel(Deflater.BEST_COMPRESSION);
+            def.setLevel(Deflater.DEFAULT_COMPRESSION);
           }
         }) {
       gzip.write(identity);
