@@ -1,0 +1,44 @@
+package cachegate.engine;
+
+import cachegate.bench.Bodies;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Both directions of the body's encodings: {@link ResponseBody#fromGzip} (each read from Redis
+ * decompresses once) and {@link ResponseBody#of} (each upstream answer is compressed at level 9 and
+ * hashed once, on the miss path).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class ResponseBodyBenchmark {
+  @Param({"germany", "united states"})
+  public String country;
+
+  private byte[] identity;
+  private ResponseBody body;
+
+  @Setup
+  public void load() {
+    identity = Bodies.of(country);
+    body = ResponseBody.of(identity);
+  }
+
+  @Benchmark
+  public ResponseBody fromGzip() {
+    return ResponseBody.fromGzip(body.gzip(), body.etag());
+  }
+
+  @Benchmark
+  public ResponseBody of() {
+    return ResponseBody.of(identity);
+  }
+}
