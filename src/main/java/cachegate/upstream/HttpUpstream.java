@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -41,7 +40,10 @@ public final class HttpUpstream implements Upstream {
   private static final JsonFactory JSON_FACTORY = new JsonFactory();
   private static final int MAX_CONNECTIONS = 64;
 
-  /** The largest upstream body read at all (bodies over CACHE_MAX_ENTRY_BYTES are not stored). */
+  /**
+   * The largest announced upstream body read at all (bodies over CACHE_MAX_ENTRY_BYTES are not
+   * stored).
+   */
   static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
 
   private final Vertx vertx;
@@ -103,28 +105,24 @@ public final class HttpUpstream implements Upstream {
   }
 
   /**
-   * The whole body, or a failure as soon as it grows past {@link #MAX_BODY_BYTES}, so that a
-   * runaway upstream cannot exhaust the heap.
+   * The whole body, refused without reading it when the upstream announces more than {@link
+   * #MAX_BODY_BYTES}, so that a runaway upstream cannot exhaust the heap. (A chunked body without a
+   * length is read whole: Vert.x delivers the body only through {@code body()} reliably here.)
    */
   private static Future<Buffer> bounded(String target, HttpClientResponse response) {
-    Promise<Buffer> body = Promise.promise();
-    Buffer received = Buffer.buffer();
-    response.handler(
-        chunk -> {
-          if (received.length() + chunk.length() > MAX_BODY_BYTES) {
-            body.tryFail(
-                UpstreamException.invalidBody(
-                    target,
-                    response.statusCode(),
-                    "body larger than " + MAX_BODY_BYTES + " bytes"));
-            response.request().reset();
-          } else {
-            received.appendBuffer(chunk);
-          }
-        });
-    response.exceptionHandler(body::tryFail);
-    response.endHandler(done -> body.tryComplete(received));
-    return body.future();
+    String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null
+        && length.chars().allMatch(Character::isDigit)
+        && length.length() < 19
+        && Long.parseLong(length) > MAX_BODY_BYTES) {
+      response.request().reset();
+      return Future.failedFuture(
+          UpstreamException.invalidBody(
+              target,
+              response.statusCode(),
+              "body of " + length + " bytes, more than " + MAX_BODY_BYTES));
+    }
+    return response.body();
   }
 
   /** Closes the connection pool. */
