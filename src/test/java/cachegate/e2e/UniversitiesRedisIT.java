@@ -74,7 +74,7 @@ class UniversitiesRedisIT {
                 "CACHE_REDIS_URL", redisServer.url(),
                 "CACHE_REDIS_TIMEOUT", "2s",
                 "UNIVERSITIES_API_URL", upstream.url(),
-                "UPSTREAM_TIMEOUT", "2",
+                "UPSTREAM_TIMEOUT", "5",
                 "CACHE_TTL_JITTER", "0"));
     env.putAll(overrides);
     return GatewayUnderTest.start(env, clock);
