@@ -186,7 +186,7 @@ public final class CacheEngine {
   }
 
   private CacheResult staleIfError(CacheKey key, CachedResponse entry, Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = Failures.unwrap(failure);
     if (!(cause instanceof UpstreamException upstreamFailure)) {
       throw new CompletionException(cause);
     }
@@ -210,8 +210,11 @@ public final class CacheEngine {
           .exceptionally(
               failure -> {
                 // Upstream failures are logged by the outage log; anything else is a bug.
-                if (!(unwrap(failure) instanceof UpstreamException)) {
-                  LOG.log(Level.ERROR, "background refresh of " + key + " failed", unwrap(failure));
+                if (!(Failures.unwrap(failure) instanceof UpstreamException)) {
+                  LOG.log(
+                      Level.ERROR,
+                      "background refresh of " + key + " failed",
+                      Failures.unwrap(failure));
                 }
                 return null;
               });
@@ -437,14 +440,8 @@ public final class CacheEngine {
             });
   }
 
-  private static Throwable unwrap(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
-  }
-
   private static String message(Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = Failures.unwrap(failure);
     return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -120,7 +119,7 @@ public final class GuardedUpstream implements Upstream {
       breaker.succeeded();
       return;
     }
-    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+    Throwable cause = Failures.unwrap(failure);
     if (cause instanceof UpstreamException upstream) {
       upstream
           .retryAfter()

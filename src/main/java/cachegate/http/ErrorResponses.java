@@ -1,11 +1,11 @@
 package cachegate.http;
 
+import cachegate.engine.Failures;
 import cachegate.engine.InvalidRequestException;
 import cachegate.engine.UpstreamException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +20,7 @@ final class ErrorResponses {
 
   /** 400 for refused requests, 504 for upstream timeouts, 502 for other upstream trouble. */
   static void send(HttpServerResponse response, Throwable failure) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = Failures.unwrap(failure);
     if (cause instanceof InvalidRequestException) {
       send(response, 400, cause.getMessage());
     } else if (cause instanceof UpstreamException upstream) {
@@ -48,13 +48,5 @@ final class ErrorResponses {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(new JsonObject().put("error", message).put("status", status).encode());
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    Throwable cause = failure;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
   }
 }

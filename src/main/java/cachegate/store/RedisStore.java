@@ -5,6 +5,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.CircuitBreaker;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.Failures;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import io.lettuce.core.ClientOptions;
@@ -33,7 +34,6 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -131,7 +131,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   @Override
   public CompletableFuture<Void> remove(CacheKey key) {
-    return run("DEL " + key, c -> c.async().del(key.redisKey()), deleted -> null);
+    return remove(key.redisKey()).thenApply(removed -> null);
   }
 
   @Override
@@ -318,8 +318,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
             (reply, failure) -> {
               if (failure != null) {
                 breaker.failed();
-                Throwable cause =
-                    failure instanceof CompletionException ? failure.getCause() : failure;
+                Throwable cause = Failures.unwrap(failure);
                 throw new StoreException(
                     "Redis " + config.describe() + " failed " + command + ": " + cause, cause);
               }

@@ -96,7 +96,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
                 remoteLog.failed(failure.getMessage(), "from the local tier and the upstream");
               } else {
                 remoteLog.succeeded();
-                announce(key);
+                announce(key.redisKey());
               }
               copyToLocal(key, entry, retention);
               return true;
@@ -105,15 +105,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
 
   @Override
   public CompletableFuture<Void> remove(CacheKey key) {
-    return remote
-        .remove(key)
-        .whenComplete(
-            (ignored, failure) -> {
-              local.evict(key.redisKey());
-              if (failure == null) {
-                announce(key);
-              }
-            });
+    return remove(key.redisKey()).thenApply(removed -> null);
   }
 
   /** Lists what Redis holds: the shared truth, of which the local tier is a subset. */
@@ -135,7 +127,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
         .whenComplete(
             (removed, failure) -> {
               local.evictAll(prefix);
-              remote.publish(channel, instance + " " + prefix + "*").exceptionally(f -> 0L);
+              announce(prefix + "*");
             });
   }
 
@@ -146,7 +138,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
         .whenComplete(
             (removed, failure) -> {
               local.evict(key);
-              remote.publish(channel, instance + " " + key).exceptionally(f -> 0L);
+              announce(key);
             });
   }
 
@@ -158,7 +150,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
         .whenComplete(
             (marked, failure) -> {
               local.evict(key);
-              remote.publish(channel, instance + " " + key).exceptionally(f -> 0L);
+              announce(key);
             });
   }
 
@@ -176,8 +168,9 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
     }
   }
 
-  private void announce(CacheKey key) {
-    remote.publish(channel, instance + " " + key.redisKey()).exceptionally(failure -> 0L);
+  /** Tells the other instances to drop a key (or, ending in {@code *}, a prefix) from L1. */
+  private void announce(String target) {
+    remote.publish(channel, instance + " " + target).exceptionally(failure -> 0L);
   }
 
   /** {@code <instance> <key>} drops one key; {@code <instance> <prefix>*} drops a whole prefix. */

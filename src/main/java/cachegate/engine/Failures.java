@@ -1,0 +1,17 @@
+package cachegate.engine;
+
+import java.util.concurrent.CompletionException;
+
+/** The failure behind the wrappers that {@code CompletableFuture} stages add around it. */
+public final class Failures {
+  private Failures() {}
+
+  /** {@code failure} without its {@link CompletionException} wrappers. */
+  public static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+}
