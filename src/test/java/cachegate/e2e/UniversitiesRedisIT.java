@@ -3,81 +3,35 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.engine.ManualClock;
-import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
-import cachegate.support.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** End to end over HTTP: cachegate with a real Redis in front of the fake universities API. */
-class UniversitiesRedisIT {
+class UniversitiesRedisIT extends RedisAndUpstream {
   private static final String GERMANY_KEY = "cachegate:v1:universities:country=germany";
-  private static final String ENTRIES = "*:v1:universities:*";
-
-  private static RedisServer redisServer;
-  private static FakeUniversitiesApi upstream;
-  private static RedisClient redisClient;
-  private static StatefulRedisConnection<String, String> connection;
-  private static RedisCommands<String, String> redis;
 
   private final ManualClock clock = new ManualClock();
   private GatewayUnderTest gateway;
 
-  @BeforeAll
-  static void startDependencies() {
-    redisServer = RedisServer.start();
-    upstream = FakeUniversitiesApi.start();
-    redisClient = RedisClient.create(redisServer.url());
-    connection = redisClient.connect();
-    redis = connection.sync();
-  }
-
-  @AfterAll
-  static void stopDependencies() {
-    connection.close();
-    redisClient.shutdown();
-    upstream.close();
-    redisServer.close();
-  }
-
   @BeforeEach
   void startGateway() {
-    redis.flushall();
-    upstream.reset();
     gateway = start(Map.of());
   }
 
-  @AfterEach
-  void stopGateway() {
-    gateway.close();
-  }
-
+  /** cachegate as the base class starts it, with the tutorial's name for the Redis cache. */
   private GatewayUnderTest start(Map<String, String> overrides) {
-    Map<String, String> env =
-        new java.util.HashMap<>(
-            Map.of(
-                "CACHE_TYPE", "RedisCache",
-                "CACHE_REDIS_URL", redisServer.url(),
-                "CACHE_REDIS_TIMEOUT", "2s",
-                "UNIVERSITIES_API_URL", upstream.url(),
-                "UPSTREAM_TIMEOUT", "5",
-                "CACHE_TTL_JITTER", "0"));
+    Map<String, String> env = new java.util.HashMap<>(Map.of("CACHE_TYPE", "RedisCache"));
     env.putAll(overrides);
-    return GatewayUnderTest.start(env, clock);
+    return gateway(clock, env);
   }
 
   @Test

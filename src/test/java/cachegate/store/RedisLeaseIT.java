@@ -2,9 +2,7 @@ package cachegate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cachegate.config.RedisConfig;
 import cachegate.engine.CacheKey;
-import cachegate.engine.ManualClock;
 import cachegate.support.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -63,16 +61,7 @@ class RedisLeaseIT {
   }
 
   private static RedisStore store() {
-    return new RedisStore(
-        new RedisConfig(
-            "127.0.0.1",
-            server.port(),
-            0,
-            "",
-            "",
-            RedisConfig.Transport.PLAIN,
-            Duration.ofSeconds(2)),
-        new ManualClock());
+    return server.store();
   }
 
   @Test

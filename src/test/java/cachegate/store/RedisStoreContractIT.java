@@ -42,17 +42,7 @@ class RedisStoreContractIT extends ResponseStoreContract {
   @BeforeEach
   void newStore() {
     redis.flushall();
-    store =
-        new RedisStore(
-            new RedisConfig(
-                "127.0.0.1",
-                server.port(),
-                0,
-                "",
-                "",
-                RedisConfig.Transport.PLAIN,
-                Duration.ofSeconds(2)),
-            new cachegate.engine.ManualClock());
+    store = server.store();
   }
 
   @AfterEach

@@ -3,7 +3,6 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import cachegate.config.RedisConfig;
 import cachegate.engine.ManualClock;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
@@ -58,17 +57,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
   }
 
   private TieredStore tiered() {
-    RedisStore redis =
-        new RedisStore(
-            new RedisConfig(
-                "127.0.0.1",
-                server.port(),
-                0,
-                "",
-                "",
-                RedisConfig.Transport.PLAIN,
-                Duration.ofSeconds(2)),
-            new cachegate.engine.ManualClock());
+    RedisStore redis = server.store();
     opened.add(redis);
     return new TieredStore(
         new MemoryStore(1 << 20, clock),
