@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  */
 public final class CacheKey {
   /** Bumped whenever the key layout or the stored entry format changes. */
-  public static final String FORMAT_VERSION = "v1";
+  public static final String FORMAT_VERSION = "v2";
 
   /** Encoded values longer than this are replaced by their SHA-256 to keep keys short. */
   static final int MAX_READABLE_VALUE_LENGTH = 64;
@@ -43,7 +43,8 @@ public final class CacheKey {
         prefix(namespace, route)
             + this.params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + readable(encode(e.getValue())))
-                .collect(Collectors.joining("&"));
+                .collect(Collectors.joining("&"))
+            + "}";
   }
 
   public String namespace() {
@@ -60,16 +61,21 @@ public final class CacheKey {
   }
 
   /**
-   * The Redis key, e.g. {@code cachegate:v1:universities:country=germany}. Values are form-encoded,
-   * so {@code &}, {@code =} and {@code :} inside a value cannot be confused with the separators; an
-   * encoded value over 64 characters becomes {@code sha256:<hex>}, which no encoded value can look
-   * like because form encoding escapes {@code :}.
+   * The Redis key, e.g. {@code cachegate:v2:{universities:country=germany}}. Values are
+   * form-encoded, so {@code &}, {@code =}, {@code :} and braces inside a value cannot be confused
+   * with the separators; an encoded value over 64 characters becomes {@code sha256:<hex>}, which no
+   * encoded value can look like because form encoding escapes {@code :}. The braces are a Redis
+   * Cluster hash tag: the entry and its {@link #leaseKey()} hash to the same slot, while different
+   * keys of one route spread over the cluster.
    */
   public String redisKey() {
     return redisKey;
   }
 
-  /** The prefix every key of this route starts with, for scans and purges of a whole route. */
+  /**
+   * The prefix every key of this route starts with, e.g. {@code cachegate:v2:{universities:}, for
+   * scans and purges of a whole route.
+   */
   public String prefix() {
     return prefix(namespace, route);
   }
@@ -77,7 +83,8 @@ public final class CacheKey {
   /**
    * The key of the short lease an instance holds while it fetches this key, so that other instances
    * wait for its answer instead of calling the upstream too. Lease keys live apart from entries
-   * ({@code <namespace>:v1:lease:...}), so scans of a route see only entries.
+   * ({@code <namespace>:v2:lease:{...}}), so scans of a route see only entries, and share the
+   * entry's hash tag, so both live in one Redis Cluster slot.
    */
   public String leaseKey() {
     String routeAndParams = redisKey.substring(namespace.length() + FORMAT_VERSION.length() + 2);
@@ -106,8 +113,9 @@ public final class CacheKey {
     return redisKey;
   }
 
-  private static String prefix(String namespace, String route) {
-    return namespace + ":" + FORMAT_VERSION + ":" + route + ":";
+  /** The prefix of every key of {@code route} under {@code namespace}; see {@link #prefix()}. */
+  public static String prefix(String namespace, String route) {
+    return namespace + ":" + FORMAT_VERSION + ":{" + route + ":";
   }
 
   private static String encode(String value) {

@@ -275,7 +275,10 @@ final class AdminApi {
   /** The parameters as the key shows them (hashed values stay hashed). */
   private JsonObject params(String key) {
     JsonObject params = new JsonObject();
-    String encoded = key.startsWith(routePrefix()) ? key.substring(routePrefix().length()) : "";
+    String encoded =
+        key.startsWith(routePrefix()) && key.endsWith("}")
+            ? key.substring(routePrefix().length(), key.length() - 1)
+            : "";
     for (String pair : encoded.split("&")) {
       int equals = pair.indexOf('=');
       if (equals > 0) {
@@ -318,7 +321,7 @@ final class AdminApi {
   }
 
   private String routePrefix() {
-    return namespace + ":" + CacheKey.FORMAT_VERSION + ":" + route.name() + ":";
+    return CacheKey.prefix(namespace, route.name());
   }
 
   private static String who(RoutingContext context) {

@@ -36,7 +36,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
   private final String instance = UUID.randomUUID().toString();
 
   /**
-   * @param namespace the key prefix; the invalidation channel is {@code <namespace>:v1:evictions}
+   * @param namespace the key prefix; the invalidation channel is {@code <namespace>:v2:evictions}
    */
   public TieredStore(
       MemoryStore local,

@@ -54,7 +54,7 @@ class CoalescingIT extends RedisAndUpstream {
   void anInstanceWhoseLeaseHolderDiesFetchesItself() {
     GatewayUnderTest gateway = gateway(clock, java.util.Map.of("UPSTREAM_TIMEOUT", "0.5"));
     redis.set(
-        "cachegate:v1:lease:universities:country=germany",
+        "cachegate:v2:lease:{universities:country=germany}",
         "a-crashed-instance",
         io.lettuce.core.SetArgs.Builder.px(1_000));
 

@@ -185,7 +185,7 @@ class HostileInputIT extends RedisAndUpstream {
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.bytes()).isEqualTo(upstream.answer(GERMANY));
     assertThat(answer.headers().get("cache-status"))
-        .endsWith("key=\"cachegate:v1:universities:country=germany\"");
+        .endsWith("key=\"cachegate:v2:{universities:country=germany}\"");
     assertThat(upstream.queries()).containsExactly("country=germany");
   }
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /** Metrics, health, readiness, the admin API, the access log and graceful shutdown. */
 class OperateIT extends RedisAndUpstream {
   private static final String TOKEN = "test-admin-token-0123456789";
-  private static final String GERMANY_KEY = "cachegate:v1:universities:country=germany";
+  private static final String GERMANY_KEY = "cachegate:v2:{universities:country=germany}";
 
   private final ManualClock clock = new ManualClock();
 
@@ -168,7 +168,7 @@ class OperateIT extends RedisAndUpstream {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
-            () -> redis.pubsubNumsub("cachegate:v1:evictions").get("cachegate:v1:evictions") >= 2);
+            () -> redis.pubsubNumsub("cachegate:v2:evictions").get("cachegate:v2:evictions") >= 2);
 
     JsonObject purged =
         new JsonObject(call(a, "DELETE", "/admin/api/entries?country=Germany").body());

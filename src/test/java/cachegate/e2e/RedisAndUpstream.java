@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
  * cachegate instances started on them and stopped after each test.
  */
 abstract class RedisAndUpstream {
-  static final String ENTRIES = "*:v1:universities:*";
+  static final String ENTRIES = "*:v2:{universities:*";
 
   static RedisServer redisServer;
   static FakeUniversitiesApi upstream;

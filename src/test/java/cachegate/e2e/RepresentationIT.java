@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** Compressed entries, content negotiation, validators and HEAD. */
 class RepresentationIT extends RedisAndUpstream {
   private static final String GERMANY = "/universities?country=Germany";
-  private static final String GERMANY_KEY = "cachegate:v1:universities:country=germany";
+  private static final String GERMANY_KEY = "cachegate:v2:{universities:country=germany}";
   private static final HttpClient CLIENT =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** RFC 5861 over HTTP: stale-while-revalidate and stale-if-error, with the clock advanced. */
 class StaleServingIT extends RedisAndUpstream {
   private static final String GERMANY = "/universities?country=Germany";
-  private static final String GERMANY_KEY = "cachegate:v1:universities:country=germany";
+  private static final String GERMANY_KEY = "cachegate:v2:{universities:country=germany}";
   private static final JsonObject NEW_UNIVERSITY =
       new JsonObject().put("name", "Universität der Zukunft").put("country", "Germany");
 

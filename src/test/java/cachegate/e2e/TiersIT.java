@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The in-process tier over Redis, across instances. */
 class TiersIT extends RedisAndUpstream {
   private static final String GERMANY = "/universities?country=Germany";
-  private static final String GERMANY_KEY = "cachegate:v1:universities:country=germany";
+  private static final String GERMANY_KEY = "cachegate:v2:{universities:country=germany}";
   private static final JsonObject NEW_UNIVERSITY =
       new JsonObject().put("name", "Hochschule Neu").put("country", "Germany");
 
@@ -53,7 +53,7 @@ class TiersIT extends RedisAndUpstream {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
-            () -> redis.pubsubNumsub("cachegate:v1:evictions").get("cachegate:v1:evictions") >= 2);
+            () -> redis.pubsubNumsub("cachegate:v2:evictions").get("cachegate:v2:evictions") >= 2);
 
     clockA.advance(Duration.ofSeconds(31));
     a.get(GERMANY);

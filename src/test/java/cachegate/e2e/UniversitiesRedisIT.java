@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** End to end over HTTP: cachegate with a real Redis in front of the fake universities API. */
 class UniversitiesRedisIT extends RedisAndUpstream {
-  private static final String GERMANY_KEY = "cachegate:v1:universities:country=germany";
+  private static final String GERMANY_KEY = "cachegate:v2:{universities:country=germany}";
 
   private final ManualClock clock = new ManualClock();
   private GatewayUnderTest gateway;
@@ -84,7 +84,7 @@ class UniversitiesRedisIT extends RedisAndUpstream {
     assertThat(padded.headers().firstValue("X-Cache")).hasValue("HIT");
     assertThat(upstream.requests()).isEqualTo(1);
     assertThat(redis.keys(ENTRIES))
-        .containsExactly("cachegate:v1:universities:country=germany&limit=3");
+        .containsExactly("cachegate:v2:{universities:country=germany&limit=3}");
   }
 
   @Test
@@ -146,7 +146,7 @@ class UniversitiesRedisIT extends RedisAndUpstream {
     clock.advance(Duration.ofSeconds(6));
     HttpResponse<String> later = gateway.get("/universities?country=Japan");
 
-    assertThat(redis.pttl("cachegate:v1:universities:country=japan")).isBetween(1L, 5_000L);
+    assertThat(redis.pttl("cachegate:v2:{universities:country=japan}")).isBetween(1L, 5_000L);
     assertThat(later.headers().firstValue("X-Cache")).hasValue("REVALIDATED");
   }
 
@@ -157,7 +157,7 @@ class UniversitiesRedisIT extends RedisAndUpstream {
 
     gateway.get("/universities?country=Japan");
 
-    assertThat(redis.keys(ENTRIES)).containsExactly("myapp:v1:universities:country=japan");
+    assertThat(redis.keys(ENTRIES)).containsExactly("myapp:v2:{universities:country=japan}");
   }
 
   @ParameterizedTest
@@ -223,7 +223,7 @@ class UniversitiesRedisIT extends RedisAndUpstream {
     assertThat(redis.keys(ENTRIES))
         .singleElement()
         .asString()
-        .matches("cachegate:v1:universities:name=sha256:[0-9a-f]{64}");
+        .matches("cachegate:v2:\\{universities:name=sha256:[0-9a-f]{64}\\}");
     assertThat(upstream.queries()).containsExactly("name=" + name);
   }
 
@@ -307,7 +307,7 @@ class UniversitiesRedisIT extends RedisAndUpstream {
   @Test
   void entryCopiedUnderAnotherKeyIsNeverServedForIt() {
     gateway.get("/universities?country=Germany");
-    redis.copy(GERMANY_KEY, "cachegate:v1:universities:country=france");
+    redis.copy(GERMANY_KEY, "cachegate:v2:{universities:country=france}");
 
     HttpResponse<String> france = gateway.get("/universities?country=France");
 

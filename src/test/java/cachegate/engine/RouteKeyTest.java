@@ -38,9 +38,9 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
 
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:country=germany}");
     assertThat(key.upstreamQuery()).isEqualTo("country=germany");
-    assertThat(key.prefix()).isEqualTo("cachegate:v1:universities:");
+    assertThat(key.prefix()).isEqualTo("cachegate:v2:{universities:");
   }
 
   @Test
@@ -61,7 +61,7 @@ class RouteKeyTest {
     Throwable error = catchThrowable(() -> key.params().put("country", "france"));
 
     assertThat(error).isInstanceOf(UnsupportedOperationException.class);
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:country=germany}");
   }
 
   @Test
@@ -72,7 +72,7 @@ class RouteKeyTest {
     params.put("country", "france");
 
     assertThat(key.params()).containsExactly(Map.entry("country", "germany"));
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:country=germany}");
   }
 
   @Test
@@ -81,7 +81,7 @@ class RouteKeyTest {
 
     String leaseKey = key.leaseKey();
 
-    assertThat(leaseKey).isEqualTo("cachegate:v1:lease:universities:country=germany");
+    assertThat(leaseKey).isEqualTo("cachegate:v2:lease:{universities:country=germany}");
     assertThat(leaseKey).doesNotStartWith(key.prefix());
   }
 
@@ -94,7 +94,7 @@ class RouteKeyTest {
 
     assertThat(equal).isTrue();
     assertThat(fromRoute).hasSameHashCodeAs(built);
-    assertThat(fromRoute).hasToString("cachegate:v1:universities:country=germany");
+    assertThat(fromRoute).hasToString("cachegate:v2:{universities:country=germany}");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -128,7 +128,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
 
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:country=germany}");
   }
 
   @Test
@@ -157,7 +157,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
 
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:country=germany");
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:country=germany}");
     assertThat(key.upstreamQuery()).isEqualTo("country=germany");
     assertThat(key.params()).containsOnlyKeys("country");
   }
@@ -176,8 +176,8 @@ class RouteKeyTest {
 
     assertThat(key.redisKey())
         .isEqualTo(
-            "cachegate:v1:universities:"
-                + "country=germany&domain=edu&limit=10&name=tech&name_contains=uni&offset=20");
+            "cachegate:v2:{universities:"
+                + "country=germany&domain=edu&limit=10&name=tech&name_contains=uni&offset=20}");
     assertThat(key.upstreamQuery())
         .isEqualTo("country=germany&domain=edu&limit=10&name=tech&name_contains=uni&offset=20");
   }
@@ -200,7 +200,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, query);
 
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:" + expectedParams);
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:" + expectedParams + "}");
     assertThat(key.upstreamQuery()).isEqualTo(expectedParams);
   }
 
@@ -222,7 +222,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
 
-    assertThat(key.redisKey()).isEqualTo("cachegate:v1:universities:name=" + value);
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{universities:name=" + value + "}");
   }
 
   @Test
@@ -231,7 +231,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
 
-    assertThat(key.redisKey()).matches("cachegate:v1:universities:name=sha256:[0-9a-f]{64}");
+    assertThat(key.redisKey()).matches("cachegate:v2:\\{universities:name=sha256:[0-9a-f]{64}\\}");
     assertThat(key.upstreamQuery()).isEqualTo("name=" + value);
   }
 
@@ -241,7 +241,7 @@ class RouteKeyTest {
 
     CacheKey key = UNIVERSITIES.key(NAMESPACE, Map.of("name", List.of(value)));
 
-    assertThat(key.redisKey()).matches("cachegate:v1:universities:name=sha256:[0-9a-f]{64}");
+    assertThat(key.redisKey()).matches("cachegate:v2:\\{universities:name=sha256:[0-9a-f]{64}\\}");
     assertThat(key.upstreamQuery()).isEqualTo("name=" + "%C3%A9".repeat(11));
   }
 

@@ -68,7 +68,7 @@ class RedisFaultsIT {
               String offset = String.valueOf(attempts.incrementAndGet());
               gateway.get("/universities?country=France&offset=" + offset);
               assertThat(keys(redis))
-                  .contains("cachegate:v1:universities:country=france&offset=" + offset);
+                  .contains("cachegate:v2:{universities:country=france&offset=" + offset + "}");
             });
     assertThat(new JsonObject(gateway.get("/health").body()).getString("status")).isEqualTo("UP");
   }
@@ -90,7 +90,7 @@ class RedisFaultsIT {
               String offset = String.valueOf(attempts.incrementAndGet());
               gateway.get("/universities?country=Germany&offset=" + offset);
               assertThat(keys(restarted))
-                  .contains("cachegate:v1:universities:country=germany&offset=" + offset);
+                  .contains("cachegate:v2:{universities:country=germany&offset=" + offset + "}");
             });
   }
 
@@ -123,7 +123,7 @@ class RedisFaultsIT {
               String offset = String.valueOf(attempts.incrementAndGet());
               gateway.get("/universities?country=Turkey&offset=" + offset);
               assertThat(keys(redis))
-                  .contains("cachegate:v1:universities:country=turkey&offset=" + offset);
+                  .contains("cachegate:v2:{universities:country=turkey&offset=" + offset + "}");
             });
   }
 
@@ -163,7 +163,7 @@ class RedisFaultsIT {
               String offset = String.valueOf(attempts.incrementAndGet());
               gateway.get("/universities?country=Japan&offset=" + offset);
               assertThat(keys(redis))
-                  .contains("cachegate:v1:universities:country=japan&offset=" + offset);
+                  .contains("cachegate:v2:{universities:country=japan&offset=" + offset + "}");
             });
   }
 

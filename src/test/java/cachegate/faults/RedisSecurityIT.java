@@ -78,7 +78,7 @@ class RedisSecurityIT {
                     .withPort(redis.port())
                     .withPassword(PASSWORD.toCharArray())
                     .build()))
-        .contains("cachegate:v1:universities:country=germany");
+        .contains("cachegate:v2:{universities:country=germany}");
     assertNoPasswordAnywhere(gateway);
   }
 
@@ -99,7 +99,7 @@ class RedisSecurityIT {
                     .withPort(redis.port())
                     .withPassword(PASSWORD.toCharArray())
                     .build()))
-        .contains("cachegate:v1:universities:country=france");
+        .contains("cachegate:v2:{universities:country=france}");
     assertNoPasswordAnywhere(gateway);
   }
 
@@ -154,7 +154,7 @@ class RedisSecurityIT {
                                 .withPort(redis.port())
                                 .withPassword(PASSWORD.toCharArray())
                                 .build()))
-                    .contains("cachegate:v1:universities:country=turkey"));
+                    .contains("cachegate:v2:{universities:country=turkey}"));
     assertThat(gateway.get("/health").body()).contains("\"reachable\":true").contains("rediss://");
     assertNoPasswordAnywhere(gateway);
   }

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CacheStatusTest {
   private static final CacheKey GERMANY =
       new CacheKey("cachegate", "universities", Map.of("country", "germany"));
-  private static final String KEY = "key=\"cachegate:v1:universities:country=germany\"";
+  private static final String KEY = "key=\"cachegate:v2:{universities:country=germany}\"";
   private static final CachedResponse ENTRY =
       new CachedResponse(
           200,
@@ -132,7 +132,7 @@ class CacheStatusTest {
     String header = CacheStatus.of(hit);
 
     assertThat(header)
-        .isEqualTo("cachegate; hit; ttl=30; key=\"a\\\"b\\\\c:v1:universities:country=germany\"");
+        .isEqualTo("cachegate; hit; ttl=30; key=\"a\\\"b\\\\c:v2:{universities:country=germany}\"");
   }
 
   @ParameterizedTest(name = "{0}")

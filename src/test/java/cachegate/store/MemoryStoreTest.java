@@ -193,7 +193,7 @@ class MemoryStoreTest {
     store.put(key("germany"), entry("[1]"), RETENTION).join();
     store.put(key("france"), entry("[2]"), RETENTION).join();
 
-    store.evict("cachegate:v1:universities:country=germany");
+    store.evict("cachegate:v2:{universities:country=germany}");
 
     assertThat(store.get(key("germany")).join()).isEmpty();
     assertThat(store.get(key("france")).join()).isPresent();
@@ -203,7 +203,7 @@ class MemoryStoreTest {
   void evictingAnUnknownRedisKeyIsHarmless() {
     store.put(key("germany"), entry("[1]"), RETENTION).join();
 
-    store.evict("cachegate:v1:universities:country=nowhere");
+    store.evict("cachegate:v2:{universities:country=nowhere}");
 
     assertThat(store.get(key("germany")).join()).isPresent();
   }

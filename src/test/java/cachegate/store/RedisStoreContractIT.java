@@ -59,12 +59,13 @@ class RedisStoreContractIT extends ResponseStoreContract {
   void entryIsStoredUnderItsReadableKeyWithTheRetentionAsTtl() {
     store.put(key("germany"), entry("[]"), Duration.ofSeconds(30)).join();
 
-    assertThat(redis.pttl("contract:v1:universities:country=germany")).isBetween(29_000L, 30_000L);
+    assertThat(redis.pttl("contract:v2:{universities:country=germany}"))
+        .isBetween(29_000L, 30_000L);
   }
 
   @Test
   void valueThatIsNotAnEnvelopeIsAStoreFailureNotAnEntry() {
-    redis.set("contract:v1:universities:country=germany", "{\"not\":\"ours\"}");
+    redis.set("contract:v2:{universities:country=germany}", "{\"not\":\"ours\"}");
 
     assertThat(store.get(key("germany")))
         .failsWithin(Duration.ofSeconds(5))
@@ -78,13 +79,13 @@ class RedisStoreContractIT extends ResponseStoreContract {
   void envelopeCopiedUnderAnotherKeyIsRefused() {
     store.put(key("germany"), entry("[\"de\"]"), RETENTION).join();
     redis.copy(
-        "contract:v1:universities:country=germany", "contract:v1:universities:country=france");
+        "contract:v2:{universities:country=germany}", "contract:v2:{universities:country=france}");
 
     assertThat(store.get(key("france")))
         .failsWithin(Duration.ofSeconds(5))
         .withThrowableThat()
         .havingRootCause()
-        .withMessageContaining("it was stored under contract:v1:universities:country=germany");
+        .withMessageContaining("it was stored under contract:v2:{universities:country=germany}");
   }
 
   @Test

@@ -99,7 +99,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
         .atMost(Duration.ofSeconds(5))
         .until(
             () ->
-                connection.sync().pubsubNumsub("contract:v1:evictions").values().stream()
+                connection.sync().pubsubNumsub("contract:v2:evictions").values().stream()
                         .mapToLong(Long::longValue)
                         .sum()
                     >= 2);
