@@ -5,7 +5,8 @@ import cachegate.config.ConfigException;
 import cachegate.config.ConfigLoader;
 import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
-import cachegate.config.Routes;
+import cachegate.config.RouteConfig;
+import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog;
@@ -16,6 +17,7 @@ import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
 import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
+import cachegate.http.ServedRoute;
 import cachegate.http.UpstreamProbe;
 import cachegate.metrics.MicrometerCacheMetrics;
 import cachegate.store.MemoryStore;
@@ -40,13 +42,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +65,8 @@ public final class CacheGateApp implements AutoCloseable {
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
   private final GatewayServer server;
-  private final CacheEngine engine;
-  private final HttpUpstream upstream;
+  private final List<CacheEngine> engines;
+  private final List<HttpUpstream> upstreams;
   private final Optional<RedisStore> redis;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -69,14 +74,14 @@ public final class CacheGateApp implements AutoCloseable {
   private CacheGateApp(
       Vertx vertx,
       GatewayServer server,
-      CacheEngine engine,
-      HttpUpstream upstream,
+      List<CacheEngine> engines,
+      List<HttpUpstream> upstreams,
       Optional<RedisStore> redis,
       int port) {
     this.vertx = vertx;
     this.server = server;
-    this.engine = engine;
-    this.upstream = upstream;
+    this.engines = engines;
+    this.upstreams = upstreams;
     this.redis = redis;
     this.port = port;
   }
@@ -119,9 +124,8 @@ public final class CacheGateApp implements AutoCloseable {
                     ? Optional.of(new RedisStore(config.redis(), clock))
                     : Optional.empty());
     Vertx vertx = Vertx.vertx();
-    Route route = Routes.universities();
     PrometheusMeterRegistry registry = registry();
-    MicrometerCacheMetrics metrics = new MicrometerCacheMetrics(registry).register(route.name());
+    MicrometerCacheMetrics metrics = new MicrometerCacheMetrics(registry);
     Optional<MemoryStore> local =
         config.localMaxBytes() == 0 || config.cacheType() == CacheType.NULL
             ? Optional.empty()
@@ -139,42 +143,54 @@ public final class CacheGateApp implements AutoCloseable {
     Optional<RedisStore> redis = redisClient.join();
     Store store = store(config, clock, local, redis, metrics);
     FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
-    HttpUpstream upstream = new HttpUpstream(vertx, config.upstream(), route.upstreamPath());
-    GuardedUpstream guarded =
-        new GuardedUpstream(
-            upstream,
-            config.upstream().base(),
-            config.upstream().maxConcurrency(),
-            config.upstream().maxQueue(),
-            config.upstream().timeout(),
-            clock);
-    CacheEngine engine =
-        new CacheEngine(
-            store.responses(),
-            guarded,
-            lease,
-            config.universities(),
-            clock,
-            ThreadLocalRandom.current(),
-            config.upstream().timeout(),
-            metrics);
+    List<HttpUpstream> upstreams = new ArrayList<>();
+    List<ServedRoute> routes = new ArrayList<>();
+    for (RouteConfig routeConfig : config.routes()) {
+      Route route = routeConfig.route();
+      UpstreamConfig calls = routeConfig.upstream();
+      metrics.register(route.name());
+      HttpUpstream upstream = new HttpUpstream(vertx, calls, route.upstream());
+      upstreams.add(upstream);
+      GuardedUpstream guarded =
+          new GuardedUpstream(
+              upstream,
+              route.upstream().origin(),
+              calls.maxConcurrency(),
+              calls.maxQueue(),
+              calls.timeout(),
+              clock);
+      CacheEngine engine =
+          new CacheEngine(
+              store.responses(),
+              guarded,
+              lease,
+              routeConfig.policy(),
+              clock,
+              ThreadLocalRandom.current(),
+              calls.timeout(),
+              metrics);
+      routes.add(
+          new ServedRoute(
+              route,
+              routeConfig.policy(),
+              engine,
+              new UpstreamProbe(
+                  route.upstream().toString(),
+                  () -> guarded.breakerState().name(),
+                  guarded::inFlight)));
+    }
     GatewayServer server =
         GatewayServer.create(vertx)
-            .cachedRoute(route, engine, config.keyPrefix(), metrics)
+            .cachedRoutes(routes, config.keyPrefix(), metrics)
             .health(
                 config.cacheType().label(),
-                new UpstreamProbe(
-                    config.upstream().base(),
-                    () -> guarded.breakerState().name(),
-                    guarded::inFlight),
+                routes,
                 redis.map(
                     r -> new RedisProbe(r.describe(), r::ping, () -> r.breakerState().name())))
             .metrics(registry::scrape)
             .admin(
                 config.admin(),
-                route,
-                config.universities(),
-                engine,
+                routes,
                 store.catalog(),
                 config.keyPrefix(),
                 clock,
@@ -186,16 +202,26 @@ public final class CacheGateApp implements AutoCloseable {
             .toCompletableFuture()
             .join();
     LOG.info(
-        "cachegate listening on port {} in {} ms; cache: {} ({}){}; upstream: {}, TTL {}; admin {}",
+        "cachegate listening on port {} in {} ms; cache: {} ({}){}; routes from {}: {}; admin {}",
         port,
         (System.nanoTime() - started) / 1_000_000,
         config.cacheType().label(),
         config.cacheTypeReason(),
         redis.map(r -> " at " + r.describe()).orElse(""),
-        config.upstream().base(),
-        config.universities().ttl(),
+        config.routesSource(),
+        config.routes().stream()
+            .map(
+                r ->
+                    r.route().path()
+                        + " -> "
+                        + r.route().upstream()
+                        + " (TTL "
+                        + r.policy().ttl()
+                        + ")")
+            .collect(Collectors.joining(", ")),
         config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
-    return new CacheGateApp(vertx, server, engine, upstream, redis, port);
+    return new CacheGateApp(
+        vertx, server, routes.stream().map(ServedRoute::engine).toList(), upstreams, redis, port);
   }
 
   /** A store seen as what the engine reads and writes, and as what operators list and purge. */
@@ -265,9 +291,9 @@ public final class CacheGateApp implements AutoCloseable {
       return;
     }
     LOG.info("cachegate stopping: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
-    engine.close();
+    engines.forEach(CacheEngine::close);
     server.close(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture().join();
-    upstream.close();
+    upstreams.forEach(HttpUpstream::close);
     redis.ifPresent(RedisStore::close);
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }

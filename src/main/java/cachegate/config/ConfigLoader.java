@@ -2,7 +2,7 @@ package cachegate.config;
 
 import cachegate.config.RedisConfig.Transport;
 import cachegate.engine.CachePolicy;
-import java.math.BigDecimal;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -29,6 +29,9 @@ public final class ConfigLoader {
    */
   public record Variable(String name, String defaultValue) {}
 
+  /** The TTL of a route in a routes file that sets none ({@code CACHE_DEFAULT_TIMEOUT}). */
+  public static final Duration DEFAULT_ROUTE_TTL = Duration.ofSeconds(500);
+
   /** Every variable read by {@link #from}, with its default; the README's table must match. */
   public static final List<Variable> VARIABLES =
       List.of(
@@ -41,7 +44,7 @@ public final class ConfigLoader {
           new Variable("CACHE_REDIS_URL", "none"),
           new Variable("CACHE_REDIS_TIMEOUT", "100ms"),
           new Variable("CACHE_REDIS_TLS_CA", "none"),
-          new Variable("CACHE_DEFAULT_TIMEOUT", "500"),
+          new Variable("CACHE_DEFAULT_TIMEOUT", String.valueOf(DEFAULT_ROUTE_TTL.toSeconds())),
           new Variable("CACHE_KEY_PREFIX", GatewayConfig.DEFAULT_KEY_PREFIX),
           new Variable(
               "CACHE_LOCAL_MAX_BYTES", String.valueOf(GatewayConfig.DEFAULT_LOCAL_MAX_BYTES)),
@@ -50,7 +53,8 @@ public final class ConfigLoader {
           new Variable("CACHE_STALE_WHILE_REVALIDATE", "60"),
           new Variable("CACHE_STALE_IF_ERROR", "86400"),
           new Variable("CACHE_TTL_JITTER", String.valueOf(CachePolicy.DEFAULT_TTL_JITTER)),
-          new Variable("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL.toString()),
+          new Variable("CACHEGATE_ROUTES", "none"),
+          new Variable("UNIVERSITIES_API_URL", Routes.DEFAULT_UNIVERSITIES_URL.toString()),
           new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
           new Variable("UPSTREAM_TIMEOUT", "10"),
           new Variable(
@@ -71,20 +75,7 @@ public final class ConfigLoader {
 
   private GatewayConfig load() {
     ServerConfig server = new ServerConfig(integer("PORT", ServerConfig.DEFAULT_PORT));
-    UpstreamConfig upstream =
-        new UpstreamConfig(
-            url("UNIVERSITIES_API_URL", UpstreamConfig.DEFAULT_UNIVERSITIES_URL),
-            duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT),
-            integer("UPSTREAM_MAX_CONCURRENCY", UpstreamConfig.DEFAULT_MAX_CONCURRENCY),
-            integer("UPSTREAM_MAX_QUEUE", UpstreamConfig.DEFAULT_MAX_QUEUE));
     RedisConfig redis = redis();
-    CachePolicy universities =
-        new CachePolicy(
-            duration("UNIVERSITIES_CACHE_TIMEOUT", CachePolicy.DEFAULT_TTL),
-            window("CACHE_STALE_WHILE_REVALIDATE", CachePolicy.DEFAULT_STALE_WHILE_REVALIDATE),
-            window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
-            fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
-            positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES));
     CacheType cacheType;
     String reason;
     Optional<String> declared = value("CACHE_TYPE");
@@ -98,17 +89,82 @@ public final class ConfigLoader {
       cacheType = CacheType.SIMPLE;
       reason = "no cache configured (CACHE_TYPE and CACHE_REDIS_* unset): in-process cache only";
     }
+    Optional<String> routesFile = value("CACHEGATE_ROUTES");
+    CachePolicy routeDefaults = policy("CACHE_DEFAULT_TIMEOUT", DEFAULT_ROUTE_TTL);
     return new GatewayConfig(
         server,
-        upstream,
         cacheType,
         reason,
         redis,
-        universities,
-        duration("CACHE_DEFAULT_TIMEOUT", GatewayConfig.DEFAULT_DEFAULT_TTL),
+        routesFile.isPresent()
+            ? routesFile(routesFile.get(), routeDefaults)
+            : List.of(universities()),
+        routesFile.orElse("built-in universities route"),
         value("CACHE_KEY_PREFIX").orElse(GatewayConfig.DEFAULT_KEY_PREFIX),
         longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
         value("CACHEGATE_ADMIN_TOKEN").orElse(""));
+  }
+
+  /** The cache settings every route starts from, with {@code ttl} for its TTL. */
+  private CachePolicy policy(String ttlVariable, Duration ttl) {
+    return new CachePolicy(
+        duration(ttlVariable, ttl),
+        window("CACHE_STALE_WHILE_REVALIDATE", CachePolicy.DEFAULT_STALE_WHILE_REVALIDATE),
+        window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
+        fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
+        positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES));
+  }
+
+  /** How every route calls its upstream unless it says otherwise. */
+  private UpstreamConfig upstream() {
+    int concurrency = integer("UPSTREAM_MAX_CONCURRENCY", UpstreamConfig.DEFAULT_MAX_CONCURRENCY);
+    if (concurrency < 1) {
+      throw new ConfigException("UPSTREAM_MAX_CONCURRENCY must be positive, was " + concurrency);
+    }
+    int queue = integer("UPSTREAM_MAX_QUEUE", UpstreamConfig.DEFAULT_MAX_QUEUE);
+    if (queue < 0) {
+      throw new ConfigException("UPSTREAM_MAX_QUEUE must not be negative, was " + queue);
+    }
+    return new UpstreamConfig(
+        duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT), concurrency, queue);
+  }
+
+  /** The built-in route: the universities API at {@code UNIVERSITIES_API_URL}. */
+  private RouteConfig universities() {
+    URI base = url("UNIVERSITIES_API_URL", Routes.DEFAULT_UNIVERSITIES_URL);
+    if (!("http".equals(base.getScheme()) || "https".equals(base.getScheme()))
+        || base.getHost() == null) {
+      throw new ConfigException(
+          "UNIVERSITIES_API_URL must be an absolute http or https URL, was '" + base + "'");
+    }
+    if (base.getRawQuery() != null || base.getRawFragment() != null) {
+      throw new ConfigException(
+          "UNIVERSITIES_API_URL must have no query or fragment, was '" + base + "'");
+    }
+    return new RouteConfig(
+        Routes.universities(base),
+        policy("UNIVERSITIES_CACHE_TIMEOUT", CachePolicy.DEFAULT_TTL),
+        upstream());
+  }
+
+  /** The routes of the file at {@code path}, which replace the built-in route. */
+  private List<RouteConfig> routesFile(String path, CachePolicy defaults) {
+    for (String builtInOnly : List.of("UNIVERSITIES_API_URL", "UNIVERSITIES_CACHE_TIMEOUT")) {
+      if (value(builtInOnly).isPresent()) {
+        throw new ConfigException(
+            builtInOnly
+                + " applies to the built-in route only, and CACHEGATE_ROUTES replaces it with "
+                + path
+                + ": set the route's upstream or ttl in that file instead");
+      }
+    }
+    String text;
+    try {
+      text = Files.readString(Path.of(path));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("CACHEGATE_ROUTES: cannot read " + path + ": " + e);
+    }
+    return RoutesFile.parse(path, text, defaults, upstream());
   }
 
   /** {@code CACHE_REDIS_URL} wins over host, port and db; its password over the separate one. */
@@ -247,31 +303,16 @@ public final class ConfigLoader {
     if (raw.isEmpty()) {
       return defaultValue;
     }
-    String text = raw.get();
+    Duration parsed;
     try {
-      Duration parsed;
-      if (text.endsWith("ms")) {
-        parsed = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2).strip()));
-      } else {
-        String seconds = text.endsWith("s") ? text.substring(0, text.length() - 1).strip() : text;
-        parsed = Duration.ofMillis(new BigDecimal(seconds).movePointRight(3).longValueExact());
-      }
-      if (parsed.isNegative() || parsed.isZero() && !zeroAllowed) {
-        throw new ConfigException(
-            name
-                + (zeroAllowed ? " must not be negative" : " must be positive")
-                + ", was '"
-                + text
-                + "'");
-      }
-      return parsed;
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new ConfigException(
-          name
-              + " must be a number of seconds (e.g. 30 or 0.5) or milliseconds (e.g. 100ms), was '"
-              + text
-              + "'");
+      parsed = Durations.parse(raw.get());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(name + " " + e.getMessage() + ", was '" + raw.get() + "'");
     }
+    if (parsed.isZero() && !zeroAllowed) {
+      throw new ConfigException(name + " must be positive, was '" + raw.get() + "'");
+    }
+    return parsed;
   }
 
   private URI url(String name, URI defaultValue) {

@@ -1,7 +1,6 @@
 package cachegate.config;
 
-import cachegate.engine.CachePolicy;
-import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -9,42 +8,41 @@ import java.util.Optional;
  * Everything cachegate is started with. Immutable; built by {@link ConfigLoader}.
  *
  * @param server the HTTP server
- * @param upstream the universities API
  * @param cacheType where answers are kept
  * @param cacheTypeReason how {@code cacheType} was chosen, for the start-up log line
  * @param redis how to reach Redis (used when {@code cacheType} is REDIS)
- * @param universities the universities route's freshness policy
- * @param defaultTtl TTL for routes that set none of their own
+ * @param routes the routes served, at least one, with distinct names and paths
+ * @param routesSource where the routes come from, for the start-up log line
  * @param keyPrefix first segment of every Redis key
  * @param adminToken the bearer token of the admin API and dashboard; empty turns them off
  * @param localMaxBytes the most bytes the in-process tier holds; 0 turns it off in front of Redis
  */
 public record GatewayConfig(
     ServerConfig server,
-    UpstreamConfig upstream,
     CacheType cacheType,
     String cacheTypeReason,
     RedisConfig redis,
-    CachePolicy universities,
-    Duration defaultTtl,
+    List<RouteConfig> routes,
+    String routesSource,
     String keyPrefix,
     long localMaxBytes,
     String adminToken) {
   /** The shortest admin token accepted: guessing it must be hopeless. */
   public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
 
-  public static final Duration DEFAULT_DEFAULT_TTL = Duration.ofSeconds(500);
   public static final String DEFAULT_KEY_PREFIX = "cachegate";
   public static final long DEFAULT_LOCAL_MAX_BYTES = 64L * 1024 * 1024;
 
   public GatewayConfig {
     Objects.requireNonNull(server, "server");
-    Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(cacheType, "cacheType");
     Objects.requireNonNull(cacheTypeReason, "cacheTypeReason");
     Objects.requireNonNull(redis, "redis");
-    Objects.requireNonNull(universities, "universities");
-    Objects.requireNonNull(defaultTtl, "defaultTtl");
+    Objects.requireNonNull(routesSource, "routesSource");
+    routes = List.copyOf(routes);
+    if (routes.isEmpty()) {
+      throw new ConfigException("at least one route must be configured");
+    }
     Objects.requireNonNull(keyPrefix, "keyPrefix");
     Objects.requireNonNull(adminToken, "adminToken");
     if (!adminToken.isEmpty() && adminToken.length() < MIN_ADMIN_TOKEN_LENGTH) {
@@ -54,9 +52,6 @@ public record GatewayConfig(
               + " characters, was "
               + adminToken.length()
               + " characters long");
-    }
-    if (defaultTtl.isNegative() || defaultTtl.isZero()) {
-      throw new ConfigException("CACHE_DEFAULT_TIMEOUT must be positive, was " + defaultTtl);
     }
     if (!keyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new ConfigException(
@@ -79,13 +74,13 @@ public record GatewayConfig(
 
   @Override
   public String toString() {
-    return "GatewayConfig[server=%s, upstream=%s, cacheType=%s, redis=%s, universities=%s, keyPrefix=%s, localMaxBytes=%d, admin=%s]"
+    return "GatewayConfig[server=%s, cacheType=%s, redis=%s, routes=%s from %s, keyPrefix=%s, localMaxBytes=%d, admin=%s]"
         .formatted(
             server,
-            upstream,
             cacheType,
             redis,
-            universities,
+            routes.stream().map(r -> r.route().name()).toList(),
+            routesSource,
             keyPrefix,
             localMaxBytes,
             adminToken.isEmpty() ? "off" : "on");

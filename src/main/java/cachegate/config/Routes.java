@@ -3,33 +3,57 @@ package cachegate.config;
 import cachegate.engine.Route;
 import cachegate.engine.Route.Param;
 import cachegate.engine.Route.ParamType;
+import cachegate.engine.UrlTemplate;
+import java.net.URI;
 import java.util.List;
 import java.util.Set;
 
-/** The routes cachegate serves out of the box. */
+/**
+ * The route cachegate serves when no routes file is given. {@code examples/routes.yml} writes the
+ * same route in the routes file's format (a test checks that they agree).
+ */
 public final class Routes {
-  /** The longest parameter value accepted, in characters. */
+  /** The longest parameter value accepted, in characters, unless a route says otherwise. */
   public static final int MAX_VALUE_LENGTH = 200;
+
+  /** The public universities API. */
+  public static final URI DEFAULT_UNIVERSITIES_URL = URI.create("http://universities.hipolabs.com");
 
   private Routes() {}
 
+  /** The universities route in front of the public API. */
+  public static Route universities() {
+    return universities(DEFAULT_UNIVERSITIES_URL);
+  }
+
   /**
    * The tutorial's route: {@code GET /universities} in front of the universities API's {@code GET
-   * /search}, which matches {@code name}, {@code name_contains}, {@code country} and {@code domain}
-   * case-insensitively and pages with {@code limit} and {@code offset}.
+   * /search} at {@code base}, which matches {@code name}, {@code name_contains}, {@code country}
+   * and {@code domain} case-insensitively and pages with {@code limit} and {@code offset}.
    */
-  public static Route universities() {
+  public static Route universities(URI base) {
+    String url = base.toString();
     return new Route(
         "universities",
         "/universities",
-        "/search",
+        UrlTemplate.parse(
+            (url.endsWith("/") ? url.substring(0, url.length() - 1) : url) + "/search"),
         List.of(
-            new Param("country", ParamType.TEXT, MAX_VALUE_LENGTH),
-            new Param("name", ParamType.TEXT, MAX_VALUE_LENGTH),
-            new Param("name_contains", ParamType.TEXT, MAX_VALUE_LENGTH),
-            new Param("domain", ParamType.TEXT, MAX_VALUE_LENGTH),
-            new Param("limit", ParamType.NON_NEGATIVE_INTEGER, MAX_VALUE_LENGTH),
-            new Param("offset", ParamType.NON_NEGATIVE_INTEGER, MAX_VALUE_LENGTH)),
+            text("country"),
+            text("name"),
+            text("name_contains"),
+            text("domain"),
+            count("limit"),
+            count("offset")),
         Set.of("country", "name", "name_contains", "domain"));
+  }
+
+  private static Param text(String name) {
+    return new Param(
+        name, ParamType.STRING, true, MAX_VALUE_LENGTH, false, "", Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  private static Param count(String name) {
+    return new Param(name, ParamType.INTEGER, false, MAX_VALUE_LENGTH, false, "", 0, 999_999_999);
   }
 }

@@ -1,34 +1,42 @@
 package cachegate.engine;
 
+import java.math.BigDecimal;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * A cached route: which query parameters it accepts, how each is normalised, and which are
- * required. It turns a raw query into a {@link CacheKey} or refuses it with an {@link
- * InvalidRequestException}, before any store or upstream is touched. Parameters not in the list are
- * ignored: neither forwarded nor part of the key.
+ * A cached route: where cachegate serves it, which upstream URL answers it, which query parameters
+ * it accepts and how each is normalised. It turns a raw query into a {@link CacheKey} or refuses it
+ * with an {@link InvalidRequestException}, before any store or upstream is touched. Parameters not
+ * in the list are ignored: neither forwarded nor part of the key.
  *
- * @param name the route's name in keys and logs
+ * @param name the route's name in keys, metrics and logs: lower-case letters, digits, {@code -} and
+ *     {@code _}
  * @param path where cachegate serves the route, e.g. {@code /universities}
- * @param upstreamPath the path appended to the upstream base URL
+ * @param upstream the upstream URL the key's parameters are sent to
  * @param params the accepted parameters
- * @param requireOneOf at least one of these parameters must be present
+ * @param requireOneOf at least one of these parameters must be present (empty: no such rule)
  */
 public record Route(
-    String name, String path, String upstreamPath, List<Param> params, Set<String> requireOneOf) {
+    String name, String path, UrlTemplate upstream, List<Param> params, Set<String> requireOneOf) {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
+  private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
 
   /** How a parameter's value is checked and normalised. */
   public enum ParamType {
-    /** Free text the upstream matches case-insensitively: trimmed, lower-cased, never blank. */
-    TEXT,
-    /** A count such as {@code limit}: digits only, leading zeros dropped. */
-    NON_NEGATIVE_INTEGER
+    /** Free text: trimmed, never blank, lower-cased when the parameter says so. */
+    STRING,
+    /** A whole number: ASCII digits with an optional {@code -}, leading zeros dropped. */
+    INTEGER,
+    /** A decimal number, written canonically: {@code 52.50} and {@code 52.5} are one key. */
+    NUMBER
   }
 
   /**
@@ -36,31 +44,126 @@ public record Route(
    *
    * @param name its name in the query string
    * @param type how its value is checked and normalised
+   * @param lowercase whether text is lower-cased, for upstreams that match case-insensitively
    * @param maxLength the longest raw value accepted, in characters
+   * @param required whether a request without it is refused
+   * @param defaultValue the value used when the request has none (empty: no default); it is part of
+   *     the key and forwarded like a given value
+   * @param min the smallest integer accepted ({@link Long#MIN_VALUE}: no bound)
+   * @param max the largest integer accepted ({@link Long#MAX_VALUE}: no bound)
    */
-  public record Param(String name, ParamType type, int maxLength) {
+  public record Param(
+      String name,
+      ParamType type,
+      boolean lowercase,
+      int maxLength,
+      boolean required,
+      String defaultValue,
+      long min,
+      long max) {
     public Param {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(defaultValue, "defaultValue");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("param name must not be blank");
+      }
       if (maxLength <= 0) {
         throw new IllegalArgumentException("param maxLength must be positive, was " + maxLength);
       }
+      if (min > max) {
+        throw new IllegalArgumentException(
+            "param min must not exceed max, were " + min + " and " + max);
+      }
+      if (!defaultValue.isEmpty()) {
+        normalise(name, type, lowercase, maxLength, min, max, defaultValue);
+      }
+    }
+
+    /** The value a request gave, normalised, or the refusal naming this parameter. */
+    String normalise(String raw) {
+      return normalise(name, type, lowercase, maxLength, min, max, raw);
+    }
+
+    private static String normalise(
+        String name,
+        ParamType type,
+        boolean lowercase,
+        int maxLength,
+        long min,
+        long max,
+        String raw) {
+      int length = raw.codePointCount(0, raw.length());
+      if (length > maxLength) {
+        throw new InvalidRequestException(
+            "parameter '%s' must be at most %d characters, was %d"
+                .formatted(name, maxLength, length));
+      }
+      String value = raw.strip();
+      if (value.isEmpty()) {
+        throw new InvalidRequestException("parameter '" + name + "' must not be blank");
+      }
+      return switch (type) {
+        case STRING -> lowercase ? value.toLowerCase(Locale.ROOT) : value;
+        case INTEGER -> integer(name, value, min, max);
+        case NUMBER -> number(name, value);
+      };
     }
   }
 
   public Route {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(path, "path");
-    Objects.requireNonNull(upstreamPath, "upstreamPath");
+    Objects.requireNonNull(upstream, "upstream");
     params = List.copyOf(params);
     requireOneOf = Set.copyOf(requireOneOf);
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "route name must be 1 to 40 lower-case letters, digits, '-' or '_', was '" + name + "'");
+    }
+    if (!PATH.matcher(path).matches()) {
+      throw new IllegalArgumentException(
+          "route path must be '/' followed by letters, digits, '.', '_', '~', '-' and '/', was '"
+              + path
+              + "'");
+    }
+    Set<String> names = new LinkedHashSet<>();
+    for (Param param : params) {
+      if (!names.add(param.name())) {
+        throw new IllegalArgumentException("parameter '" + param.name() + "' is listed twice");
+      }
+    }
+    for (String required : requireOneOf) {
+      if (!names.contains(required)) {
+        throw new IllegalArgumentException(
+            "requireOneOf names '" + required + "', which is not a parameter of the route");
+      }
+    }
+    for (String placeholder : upstream.placeholders()) {
+      Param param =
+          params.stream()
+              .filter(p -> p.name().equals(placeholder))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "the upstream URL uses {"
+                              + placeholder
+                              + "}, which is not a parameter of the route"));
+      if (!param.required() && param.defaultValue().isEmpty()) {
+        throw new IllegalArgumentException(
+            "parameter '"
+                + placeholder
+                + "' fills the upstream URL, so it must be required or have a default");
+      }
+    }
   }
 
   /**
    * Builds the key for a query given as parameter name to every value it was given with.
    *
    * @throws InvalidRequestException when a parameter is repeated, blank, too long or of the wrong
-   *     type, or when none of {@link #requireOneOf} is present
+   *     type, or a required one is missing
    */
   public CacheKey key(String namespace, Map<String, List<String>> query) {
     TreeMap<String, String> normalised = new TreeMap<>();
@@ -71,12 +174,24 @@ public record Route(
             "parameter '" + param.name() + "' must be given at most once");
       }
       if (values.size() == 1) {
-        normalised.put(param.name(), normalise(param, values.get(0)));
+        normalised.put(param.name(), param.normalise(values.get(0)));
+      } else if (param.required()) {
+        throw new InvalidRequestException("parameter '" + param.name() + "' is required");
+      } else if (!param.defaultValue().isEmpty()) {
+        normalised.put(param.name(), param.normalise(param.defaultValue()));
       }
     }
-    if (requireOneOf.stream().noneMatch(normalised::containsKey)) {
+    if (!requireOneOf.isEmpty() && requireOneOf.stream().noneMatch(normalised::containsKey)) {
       throw new InvalidRequestException(
           "at least one of these parameters is required: " + requiredNames());
+    }
+    for (String placeholder : upstream.placeholders()) {
+      // A dot segment in the upstream path would address another resource there.
+      String value = normalised.get(placeholder);
+      if (".".equals(value) || "..".equals(value)) {
+        throw new InvalidRequestException(
+            "parameter '" + placeholder + "' must not be '" + value + "'");
+      }
     }
     return new CacheKey(namespace, name, normalised);
   }
@@ -88,33 +203,38 @@ public record Route(
         .collect(Collectors.joining(", "));
   }
 
-  private static String normalise(Param param, String raw) {
-    int length = raw.codePointCount(0, raw.length());
-    if (length > param.maxLength()) {
+  private static String integer(String name, String value, long min, long max) {
+    boolean negative = value.startsWith("-");
+    String digits = negative ? value.substring(1) : value;
+    if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new InvalidRequestException(
-          "parameter '%s' must be at most %d characters, was %d"
-              .formatted(param.name(), param.maxLength(), length));
+          "parameter '%s' must be an integer, was '%s'".formatted(name, value));
     }
-    String value = raw.strip();
-    if (value.isEmpty()) {
-      throw new InvalidRequestException("parameter '" + param.name() + "' must not be blank");
+    digits = digits.replaceFirst("^0+(?=.)", "");
+    if (digits.length() > 18) {
+      throw new InvalidRequestException(
+          "parameter '%s' must be at most 18 digits, was '%s'".formatted(name, value));
     }
-    return switch (param.type()) {
-      case TEXT -> value.toLowerCase(Locale.ROOT);
-      case NON_NEGATIVE_INTEGER -> nonNegativeInteger(param.name(), value);
-    };
+    long parsed = negative ? -Long.parseLong(digits) : Long.parseLong(digits);
+    if (parsed < min) {
+      throw new InvalidRequestException(
+          "parameter '%s' must be at least %d, was '%s'".formatted(name, min, value));
+    }
+    if (parsed > max) {
+      throw new InvalidRequestException(
+          "parameter '%s' must be at most %d, was '%s'".formatted(name, max, value));
+    }
+    return Long.toString(parsed);
   }
 
-  private static String nonNegativeInteger(String name, String value) {
-    if (!value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+  private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
+
+  private static String number(String name, String value) {
+    if (!DECIMAL.matcher(value).matches()) {
       throw new InvalidRequestException(
-          "parameter '%s' must be a non-negative integer, was '%s'".formatted(name, value));
+          "parameter '%s' must be a decimal number such as -12.5, was '%s'".formatted(name, value));
     }
-    String digits = value.replaceFirst("^0+(?=.)", "");
-    if (digits.length() > 9) {
-      throw new InvalidRequestException(
-          "parameter '%s' must be at most 999999999, was '%s'".formatted(name, value));
-    }
-    return digits;
+    BigDecimal parsed = new BigDecimal(value).stripTrailingZeros();
+    return parsed.signum() == 0 ? "0" : parsed.toPlainString();
   }
 }

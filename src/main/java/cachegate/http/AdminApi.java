@@ -1,11 +1,9 @@
 package cachegate.http;
 
-import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachePolicy;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.EntryCatalog.EntryInfo;
-import cachegate.engine.Route;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -20,8 +18,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,9 +38,7 @@ final class AdminApi {
   static final int MAX_PAGE = 500;
 
   private final byte[] token;
-  private final Route route;
-  private final CachePolicy policy;
-  private final CacheEngine engine;
+  private final Map<String, ServedRoute> routes = new LinkedHashMap<>();
   private final EntryCatalog catalog;
   private final String namespace;
   private final InstantSource clock;
@@ -47,17 +46,13 @@ final class AdminApi {
 
   AdminApi(
       String token,
-      Route route,
-      CachePolicy policy,
-      CacheEngine engine,
+      List<ServedRoute> routes,
       EntryCatalog catalog,
       String namespace,
       InstantSource clock,
       Supplier<Map<String, Object>> stats) {
     this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-    this.route = route;
-    this.policy = policy;
-    this.engine = engine;
+    routes.forEach(served -> this.routes.put(served.route().name(), served));
     this.catalog = catalog;
     this.namespace = namespace;
     this.clock = clock;
@@ -94,20 +89,24 @@ final class AdminApi {
   }
 
   private void routes(RoutingContext context) {
-    json(
-        context,
-        new JsonArray()
-            .add(
-                new JsonObject()
-                    .put("name", route.name())
-                    .put("path", route.path())
-                    .put("ttlSeconds", policy.ttl().toSeconds())
-                    .put("staleWhileRevalidateSeconds", policy.staleWhileRevalidate().toSeconds())
-                    .put("staleIfErrorSeconds", policy.staleIfError().toSeconds())));
+    JsonArray list = new JsonArray();
+    for (ServedRoute served : routes.values()) {
+      CachePolicy policy = served.policy();
+      list.add(
+          new JsonObject()
+              .put("name", served.route().name())
+              .put("path", served.route().path())
+              .put("upstream", served.route().upstream().toString())
+              .put("ttlSeconds", policy.ttl().toSeconds())
+              .put("staleWhileRevalidateSeconds", policy.staleWhileRevalidate().toSeconds())
+              .put("staleIfErrorSeconds", policy.staleIfError().toSeconds()));
+    }
+    json(context, list);
   }
 
   private void list(RoutingContext context) {
-    if (!knownRoute(context)) {
+    ServedRoute route = pathRoute(context);
+    if (route == null) {
       return;
     }
     int count;
@@ -120,7 +119,7 @@ final class AdminApi {
     String cursor = context.request().getParam("cursor", "0");
     reply(
         context,
-        catalog.list(routePrefix(), cursor, Math.max(1, count)),
+        catalog.list(prefix(route), cursor, Math.max(1, count)),
         page -> {
           JsonArray entries = new JsonArray();
           page.entries().forEach(entry -> entries.add(describe(entry)));
@@ -177,14 +176,16 @@ final class AdminApi {
   }
 
   private void purgeRoute(RoutingContext context) {
-    if (!knownRoute(context)) {
+    ServedRoute route = pathRoute(context);
+    if (route == null) {
       return;
     }
     reply(
         context,
-        catalog.removeAll(routePrefix()),
+        catalog.removeAll(prefix(route)),
         removed -> {
-          LOG.info("admin {}: purged route {}: {} entries", who(context), route.name(), removed);
+          LOG.info(
+              "admin {}: purged route {}: {} entries", who(context), route.route().name(), removed);
           return new JsonObject().put("purged", removed);
         });
   }
@@ -214,13 +215,24 @@ final class AdminApi {
     } catch (RuntimeException e) {
       body = null;
     }
-    if (body == null || !(body.getValue("queries") instanceof JsonArray)) {
+    if (body == null
+        || !(body.getValue("queries") instanceof JsonArray)
+        || body.containsKey("route") && !(body.getValue("route") instanceof String)) {
       ErrorResponses.send(
-          context.response(), 400, "body must be {\"queries\": [\"country=Germany\", ...]}");
+          context.response(),
+          400,
+          "body must be {\"route\": \"<name>\", \"queries\": [\"country=Germany\", ...]}"
+              + " (route may be left out when only one is configured)");
+      return;
+    }
+    ServedRoute route = chosenRoute(context, body.getString("route"));
+    if (route == null) {
       return;
     }
     List<CompletableFuture<JsonObject>> results =
-        body.getJsonArray("queries").stream().map(query -> warm(String.valueOf(query))).toList();
+        body.getJsonArray("queries").stream()
+            .map(query -> warm(route, String.valueOf(query)))
+            .toList();
     reply(
         context,
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)),
@@ -232,16 +244,17 @@ final class AdminApi {
         });
   }
 
-  private CompletableFuture<JsonObject> warm(String query) {
+  private CompletableFuture<JsonObject> warm(ServedRoute route, String query) {
     JsonObject result = new JsonObject().put("query", query);
     CacheKey key;
     try {
-      key = route.key(namespace, QueryString.parse(query));
+      key = route.route().key(namespace, QueryString.parse(query));
     } catch (RuntimeException refused) {
       return CompletableFuture.completedFuture(
           result.put("status", 400).put("error", refused.getMessage()));
     }
-    return engine
+    return route
+        .engine()
         .get(key)
         .handle(
             (answer, failure) ->
@@ -259,26 +272,35 @@ final class AdminApi {
   private JsonObject describe(EntryInfo entry) {
     Instant now = clock.instant();
     Duration age = Duration.between(entry.storedAt(), now);
-    Duration lifetime = entry.ttl().compareTo(policy.ttl()) <= 0 ? entry.ttl() : policy.ttl();
+    Optional<ServedRoute> route = routeOf(entry.key());
+    Duration lifetime =
+        route
+            .map(ServedRoute::policy)
+            .map(CachePolicy::ttl)
+            .filter(ttl -> ttl.compareTo(entry.ttl()) < 0)
+            .orElse(entry.ttl());
     JsonObject json =
         new JsonObject()
             .put("key", entry.key())
-            .put("params", params(entry.key()))
+            .put("params", params(entry.key(), route))
             .put("bytes", entry.bytes())
             .put("storedAt", entry.storedAt().toString())
             .put("ageSeconds", age.toSeconds())
             .put("ttlSeconds", lifetime.minus(age).toSeconds());
+    route.ifPresent(served -> json.put("route", served.route().name()));
     entry.expiresIn().ifPresent(left -> json.put("expiresInSeconds", left.toSeconds()));
     return json;
   }
 
   /** The parameters as the key shows them (hashed values stay hashed). */
-  private JsonObject params(String key) {
+  private JsonObject params(String key, Optional<ServedRoute> route) {
     JsonObject params = new JsonObject();
     String encoded =
-        key.startsWith(routePrefix()) && key.endsWith("}")
-            ? key.substring(routePrefix().length(), key.length() - 1)
-            : "";
+        route
+            .map(this::prefix)
+            .filter(prefix -> key.endsWith("}"))
+            .map(prefix -> key.substring(prefix.length(), key.length() - 1))
+            .orElse("");
     for (String pair : encoded.split("&")) {
       int equals = pair.indexOf('=');
       if (equals > 0) {
@@ -291,7 +313,10 @@ final class AdminApi {
     return params;
   }
 
-  /** The key named by {@code ?key=}, or by the route's own parameters; null after answering 400. */
+  /**
+   * The key named by {@code ?key=}, or by a route's own parameters (the route named by {@code
+   * ?route=}, which may be left out when only one is configured); null after answering 400.
+   */
   private String keyOf(RoutingContext context) {
     String key = context.request().getParam("key");
     if (key != null) {
@@ -301,8 +326,14 @@ final class AdminApi {
       }
       return key;
     }
+    ServedRoute route = chosenRoute(context, context.request().getParam("route"));
+    if (route == null) {
+      return null;
+    }
     try {
-      return route.key(namespace, QueryString.parse(context.request().query())).redisKey();
+      Map<String, List<String>> query = new HashMap<>(QueryString.parse(context.request().query()));
+      query.remove("route");
+      return route.route().key(namespace, query).redisKey();
     } catch (RuntimeException refused) {
       ErrorResponses.send(
           context.response(),
@@ -312,16 +343,38 @@ final class AdminApi {
     }
   }
 
-  private boolean knownRoute(RoutingContext context) {
-    if (!route.name().equals(context.pathParam("route"))) {
+  /** The route named in the path; null after answering 404. */
+  private ServedRoute pathRoute(RoutingContext context) {
+    ServedRoute route = routes.get(context.pathParam("route"));
+    if (route == null) {
       ErrorResponses.send(context.response(), 404, "no route " + context.pathParam("route"));
-      return false;
     }
-    return true;
+    return route;
   }
 
-  private String routePrefix() {
-    return CacheKey.prefix(namespace, route.name());
+  /** The route {@code name}, or the only one when no name is given; null after answering. */
+  private ServedRoute chosenRoute(RoutingContext context, String name) {
+    if (name == null) {
+      if (routes.size() == 1) {
+        return routes.values().iterator().next();
+      }
+      ErrorResponses.send(
+          context.response(), 400, "name the route: one of " + String.join(", ", routes.keySet()));
+      return null;
+    }
+    ServedRoute route = routes.get(name);
+    if (route == null) {
+      ErrorResponses.send(context.response(), 404, "no route " + name);
+    }
+    return route;
+  }
+
+  private Optional<ServedRoute> routeOf(String key) {
+    return routes.values().stream().filter(r -> key.startsWith(prefix(r))).findFirst();
+  }
+
+  private String prefix(ServedRoute route) {
+    return CacheKey.prefix(namespace, route.route().name());
   }
 
   private static String who(RoutingContext context) {

@@ -1,10 +1,7 @@
 package cachegate.http;
 
-import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheMetrics;
-import cachegate.engine.CachePolicy;
 import cachegate.engine.EntryCatalog;
-import cachegate.engine.Route;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -72,14 +69,18 @@ public final class GatewayServer {
     return new GatewayServer(vertx, router);
   }
 
-  /** Serves {@code route} (GET and HEAD) from {@code engine}, counting refused requests. */
-  public GatewayServer cachedRoute(
-      Route route, CacheEngine engine, String namespace, CacheMetrics metrics) {
-    router
-        .route(route.path())
-        .method(HttpMethod.GET)
-        .method(HttpMethod.HEAD)
-        .handler(new CachedRouteHandler(route, engine, namespace, CacheMetrics.guarded(metrics)));
+  /** Serves each route (GET and HEAD) from its engine, counting refused requests. */
+  public GatewayServer cachedRoutes(
+      List<ServedRoute> routes, String namespace, CacheMetrics metrics) {
+    for (ServedRoute served : routes) {
+      router
+          .route(served.route().path())
+          .method(HttpMethod.GET)
+          .method(HttpMethod.HEAD)
+          .handler(
+              new CachedRouteHandler(
+                  served.route(), served.engine(), namespace, CacheMetrics.guarded(metrics)));
+    }
     return this;
   }
 
@@ -88,8 +89,8 @@ public final class GatewayServer {
    * 503 once shutdown has begun), both showing the cache, upstream and Redis state.
    */
   public GatewayServer health(
-      String cacheType, UpstreamProbe upstream, Optional<RedisProbe> redis) {
-    HealthHandler health = new HealthHandler(cacheType, upstream, redis);
+      String cacheType, List<ServedRoute> routes, Optional<RedisProbe> redis) {
+    HealthHandler health = new HealthHandler(cacheType, routes, redis);
     router.get("/health").handler(context -> health.answer(context, false));
     router.get("/ready").handler(context -> health.answer(context, draining.get()));
     return this;
@@ -114,9 +115,7 @@ public final class GatewayServer {
    */
   public GatewayServer admin(
       Optional<String> token,
-      Route route,
-      CachePolicy policy,
-      CacheEngine engine,
+      List<ServedRoute> routes,
       EntryCatalog catalog,
       String namespace,
       InstantSource clock,
@@ -124,8 +123,7 @@ public final class GatewayServer {
     if (token.isEmpty()) {
       return this;
     }
-    new AdminApi(token.get(), route, policy, engine, catalog, namespace, clock, stats)
-        .mount(router, vertx);
+    new AdminApi(token.get(), routes, catalog, namespace, clock, stats).mount(router, vertx);
     router.getWithRegex("^/admin$").handler(context -> context.redirect("/admin/"));
     router
         .route("/admin/*")

@@ -5,39 +5,47 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code GET /health}: always 200 while the process serves, with the cache backend, the upstream's
- * circuit breaker and, when Redis is used, whether it answers a PING. {@code status} is {@code
- * DEGRADED} while Redis does not answer or the upstream's breaker is not closed; that is not a
- * failure: cachegate keeps serving from what still works.
+ * {@code GET /health}: always 200 while the process serves, with the cache backend, each route's
+ * upstream and its circuit breaker and, when Redis is used, whether it answers a PING. {@code
+ * status} is {@code DEGRADED} while Redis does not answer or an upstream's breaker is not closed;
+ * that is not a failure: cachegate keeps serving from what still works.
  */
 final class HealthHandler {
   private final String cacheType;
-  private final UpstreamProbe upstream;
+  private final List<ServedRoute> routes;
   private final Optional<RedisProbe> redis;
 
-  HealthHandler(String cacheType, UpstreamProbe upstream, Optional<RedisProbe> redis) {
+  HealthHandler(String cacheType, List<ServedRoute> routes, Optional<RedisProbe> redis) {
     this.cacheType = cacheType;
-    this.upstream = upstream;
+    this.routes = List.copyOf(routes);
     this.redis = redis;
   }
 
   /** Answers with the state; 503 with {@code ready: false} when {@code draining}. */
   void answer(RoutingContext context, boolean draining) {
-    String circuit = upstream.circuit().get();
+    JsonObject upstreams = new JsonObject();
+    boolean allClosed = true;
+    for (ServedRoute served : routes) {
+      UpstreamProbe upstream = served.upstream();
+      String circuit = upstream.circuit().get();
+      allClosed &= "CLOSED".equals(circuit);
+      upstreams.put(
+          served.route().name(),
+          new JsonObject()
+              .put("url", upstream.url())
+              .put("circuit", circuit)
+              .put("inFlight", upstream.inFlight().getAsInt()));
+    }
     JsonObject body =
         new JsonObject()
-            .put("status", "CLOSED".equals(circuit) ? "UP" : "DEGRADED")
+            .put("status", allClosed ? "UP" : "DEGRADED")
             .put("ready", !draining)
             .put("cache", cacheType)
-            .put(
-                "upstream",
-                new JsonObject()
-                    .put("url", upstream.url())
-                    .put("circuit", circuit)
-                    .put("inFlight", upstream.inFlight().getAsInt()));
+            .put("upstreams", upstreams);
     if (redis.isEmpty()) {
       send(context, body, draining);
       return;

@@ -5,6 +5,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
+import cachegate.engine.UrlTemplate;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -30,10 +31,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The upstream over HTTP, on the Vert.x HTTP client. The request is {@code GET
- * <base><path>?<normalised query>}, built from the key alone. Each request has one deadline for
- * connecting, sending and reading the whole body; past it the request is reset and the future fails
- * with a TIMEOUT {@link UpstreamException}. Thread-safe.
+ * The upstream over HTTP, on the Vert.x HTTP client. The request is a {@code GET} of the route's
+ * {@link UrlTemplate} filled with the key's normalised parameters, built from the key alone. Each
+ * request has one deadline for connecting, sending and reading the whole body; past it the request
+ * is reset and the future fails with a TIMEOUT {@link UpstreamException}. Thread-safe.
  */
 public final class HttpUpstream implements Upstream {
   static final String JSON = "application/json";
@@ -48,13 +49,14 @@ public final class HttpUpstream implements Upstream {
 
   private final Vertx vertx;
   private final UpstreamConfig config;
-  private final String path;
+  private final UrlTemplate url;
   private final HttpClient client;
 
-  public HttpUpstream(Vertx vertx, UpstreamConfig config, String path) {
+  /** Calls {@code url}, filled with each key's parameters, within {@code config}'s timeout. */
+  public HttpUpstream(Vertx vertx, UpstreamConfig config, UrlTemplate url) {
     this.vertx = vertx;
     this.config = config;
-    this.path = path;
+    this.url = url;
     this.client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -65,8 +67,8 @@ public final class HttpUpstream implements Upstream {
 
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
-    String url = config.base() + path + "?" + key.upstreamQuery();
-    String target = "GET " + url;
+    String address = url.expand(key.params());
+    String target = "GET " + address;
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     long timer =
@@ -82,7 +84,7 @@ public final class HttpUpstream implements Upstream {
         .request(
             new RequestOptions()
                 .setMethod(HttpMethod.GET)
-                .setAbsoluteURI(url)
+                .setAbsoluteURI(address)
                 .putHeader(HttpHeaders.ACCEPT, JSON))
         .compose(
             request -> {

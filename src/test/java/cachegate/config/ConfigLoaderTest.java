@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cachegate.config.RedisConfig.Transport;
 import cachegate.engine.CachePolicy;
-import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -20,14 +19,13 @@ class ConfigLoaderTest {
   private static final Map<String, Function<GatewayConfig, Duration>> DURATIONS =
       Map.of(
           "CACHE_REDIS_TIMEOUT", config -> config.redis().timeout(),
-          "CACHE_DEFAULT_TIMEOUT", GatewayConfig::defaultTtl,
-          "UNIVERSITIES_CACHE_TIMEOUT", config -> config.universities().ttl(),
-          "UPSTREAM_TIMEOUT", config -> config.upstream().timeout());
+          "UNIVERSITIES_CACHE_TIMEOUT", config -> universities(config).ttl(),
+          "UPSTREAM_TIMEOUT", config -> config.routes().get(0).upstream().timeout());
 
   private static final Map<String, Function<GatewayConfig, Duration>> WINDOWS =
       Map.of(
-          "CACHE_STALE_WHILE_REVALIDATE", config -> config.universities().staleWhileRevalidate(),
-          "CACHE_STALE_IF_ERROR", config -> config.universities().staleIfError());
+          "CACHE_STALE_WHILE_REVALIDATE", config -> universities(config).staleWhileRevalidate(),
+          "CACHE_STALE_IF_ERROR", config -> universities(config).staleIfError());
 
   @Test
   void anEmptyEnvironmentGivesTheDocumentedDefaults() {
@@ -44,12 +42,13 @@ class ConfigLoaderTest {
     assertThat(config.redis().hasPassword()).isFalse();
     assertThat(config.redis().transport()).isEqualTo(Transport.PLAIN);
     assertThat(config.redis().timeout()).isEqualTo(Duration.ofMillis(100));
-    assertThat(config.universities().ttl()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.defaultTtl()).isEqualTo(Duration.ofSeconds(500));
+    assertThat(universities(config).ttl()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.keyPrefix()).isEqualTo("cachegate");
-    assertThat(config.upstream().baseUrl())
-        .isEqualTo(URI.create("http://universities.hipolabs.com"));
-    assertThat(config.upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.routes())
+        .extracting(r -> r.route().upstream().toString())
+        .containsExactly("http://universities.hipolabs.com/search");
+    assertThat(config.routes().get(0).upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.routesSource()).isEqualTo("built-in universities route");
     assertThat(config.localMaxBytes()).isEqualTo(64L * 1024 * 1024);
   }
 
@@ -57,7 +56,7 @@ class ConfigLoaderTest {
   void anEmptyEnvironmentGivesTheDocumentedStaleWindowsJitterAndSizeLimit() {
     Map<String, String> env = Map.of();
 
-    CachePolicy policy = ConfigLoader.from(env).universities();
+    CachePolicy policy = universities(ConfigLoader.from(env));
 
     assertThat(policy.staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(60));
     assertThat(policy.staleIfError()).isEqualTo(Duration.ofSeconds(86_400));
@@ -124,7 +123,7 @@ class ConfigLoaderTest {
     Map<String, String> env =
         Map.of("CACHE_STALE_WHILE_REVALIDATE", "0", "CACHE_STALE_IF_ERROR", "0");
 
-    CachePolicy policy = ConfigLoader.from(env).universities();
+    CachePolicy policy = universities(ConfigLoader.from(env));
 
     assertThat(policy.staleWhileRevalidate()).isZero();
     assertThat(policy.staleIfError()).isZero();
@@ -136,7 +135,7 @@ class ConfigLoaderTest {
   void theTtlJitterIsAFractionFromZeroUpToOne(String value, double expected) {
     Map<String, String> env = Map.of("CACHE_TTL_JITTER", value);
 
-    CachePolicy policy = ConfigLoader.from(env).universities();
+    CachePolicy policy = universities(ConfigLoader.from(env));
 
     assertThat(policy.ttlJitter()).isEqualTo(expected);
   }
@@ -146,7 +145,7 @@ class ConfigLoaderTest {
   void theMaxEntryBytesIsAPositiveNumberOfBytes(long bytes) {
     Map<String, String> env = Map.of("CACHE_MAX_ENTRY_BYTES", String.valueOf(bytes));
 
-    CachePolicy policy = ConfigLoader.from(env).universities();
+    CachePolicy policy = universities(ConfigLoader.from(env));
 
     assertThat(policy.maxEntryBytes()).isEqualTo(bytes);
   }
@@ -203,7 +202,6 @@ class ConfigLoaderTest {
     assertThat(config.redis().port()).isEqualTo(6379);
     assertThat(config.redis().database()).isZero();
     assertThat(config.redis().describe()).isEqualTo("redis://redis:6379/0");
-    assertThat(config.defaultTtl()).isEqualTo(Duration.ofSeconds(500));
   }
 
   @ParameterizedTest(name = "CACHE_TYPE={0} -> {1}")
@@ -376,8 +374,6 @@ class ConfigLoaderTest {
     "UNIVERSITIES_CACHE_TIMEOUT, 0.5,   500",
     "UNIVERSITIES_CACHE_TIMEOUT, 100ms, 100",
     "UNIVERSITIES_CACHE_TIMEOUT, 2s,    2000",
-    "CACHE_DEFAULT_TIMEOUT,      500,   500000",
-    "CACHE_DEFAULT_TIMEOUT,      2s,    2000",
     "CACHE_REDIS_TIMEOUT,        100ms, 100",
     "CACHE_REDIS_TIMEOUT,        0.25,  250",
   })
@@ -505,5 +501,10 @@ class ConfigLoaderTest {
     assertThat(config.redis().toString()).doesNotContain("s3cret").contains(":***@");
     assertThat(config.redis().describe()).doesNotContain("s3cret").contains(":***@");
     assertThat(config.toString()).doesNotContain("s3cret");
+  }
+
+  private static CachePolicy universities(GatewayConfig config) {
+    assertThat(config.routes()).extracting(r -> r.route().name()).containsExactly("universities");
+    return config.routes().get(0).policy();
   }
 }

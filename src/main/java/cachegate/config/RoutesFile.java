@@ -1,0 +1,339 @@
+package cachegate.config;
+
+import cachegate.engine.CachePolicy;
+import cachegate.engine.Route;
+import cachegate.engine.Route.Param;
+import cachegate.engine.Route.ParamType;
+import cachegate.engine.UrlTemplate;
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads the routes file named by {@code CACHEGATE_ROUTES}: YAML with a {@code routes} list, each
+ * route with its path, upstream URL template, parameters and cache settings (README, "Routes
+ * file"). The YAML is composed into nodes and read field by field, never turned into objects by the
+ * YAML library, so the file can name no Java type. Every problem is a {@link ConfigException}
+ * naming the file, the line and what is wrong; unknown fields are problems too, so a misspelt
+ * {@code tll} cannot pass unnoticed. Pure: the caller reads the file.
+ */
+public final class RoutesFile {
+  private static final Set<String> ROUTE_FIELDS =
+      Set.of(
+          "name",
+          "path",
+          "upstream",
+          "params",
+          "requireOneOf",
+          "ttl",
+          "staleWhileRevalidate",
+          "staleIfError",
+          "maxEntryBytes",
+          "upstreamTimeout",
+          "upstreamConcurrency",
+          "upstreamQueue");
+  private static final Set<String> PARAM_FIELDS =
+      Set.of("type", "lowercase", "maxLength", "required", "default", "min", "max");
+
+  /** Paths cachegate serves itself. */
+  static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics", "/admin");
+
+  private final String source;
+  private final CachePolicy policyDefaults;
+  private final UpstreamConfig upstreamDefaults;
+
+  private RoutesFile(String source, CachePolicy policyDefaults, UpstreamConfig upstreamDefaults) {
+    this.source = source;
+    this.policyDefaults = policyDefaults;
+    this.upstreamDefaults = upstreamDefaults;
+  }
+
+  /**
+   * The routes in {@code text}; settings a route leaves out come from the defaults.
+   *
+   * @param source the file's name, for messages
+   */
+  public static List<RouteConfig> parse(
+      String source, String text, CachePolicy policyDefaults, UpstreamConfig upstreamDefaults) {
+    return new RoutesFile(source, policyDefaults, upstreamDefaults).parse(text);
+  }
+
+  private List<RouteConfig> parse(String text) {
+    Node document;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setMaxAliasesForCollections(20);
+      options.setAllowRecursiveKeys(false);
+      document = new Yaml(options).compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      throw new ConfigException(
+          "%s line %d: not valid YAML: %s"
+              .formatted(source, e.getProblemMark().getLine() + 1, e.getProblem()));
+    } catch (YAMLException e) {
+      throw new ConfigException(source + ": not valid YAML: " + e.getMessage());
+    }
+    if (document == null) {
+      throw new ConfigException(source + ": the file is empty; it must list 'routes'");
+    }
+    Map<String, Node> top = mapping(document, "the file", Set.of("routes"));
+    Node routes = top.get("routes");
+    if (routes == null) {
+      throw problem(document, "the file must have a 'routes' list");
+    }
+    if (!(routes instanceof SequenceNode list) || list.getValue().isEmpty()) {
+      throw problem(routes, "'routes' must be a list of at least one route");
+    }
+    List<RouteConfig> parsed = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<String> paths = new HashSet<>();
+    for (Node node : list.getValue()) {
+      RouteConfig route = route(node);
+      if (!names.add(route.route().name())) {
+        throw problem(node, "two routes are named '" + route.route().name() + "'");
+      }
+      if (!paths.add(route.route().path())) {
+        throw problem(node, "two routes serve the path " + route.route().path());
+      }
+      parsed.add(route);
+    }
+    return List.copyOf(parsed);
+  }
+
+  private RouteConfig route(Node node) {
+    Map<String, Node> fields =
+        mapping(node, nameOf(node).map(n -> "route '" + n + "'").orElse("a route"), ROUTE_FIELDS);
+    String name = requiredText(node, fields, "name");
+    String what = "route '" + name + "'";
+    String path = requiredText(node, fields, "path");
+    if (RESERVED_PATHS.stream().anyMatch(p -> path.equals(p) || path.startsWith(p + "/"))) {
+      throw problem(fields.get("path"), what + ": path " + path + " is cachegate's own");
+    }
+    Node upstreamNode = fields.get("upstream");
+    UrlTemplate upstream;
+    try {
+      upstream = UrlTemplate.parse(requiredText(node, fields, "upstream"));
+    } catch (IllegalArgumentException e) {
+      throw problem(upstreamNode, what + ": " + e.getMessage());
+    }
+    List<Param> params = new ArrayList<>();
+    Node paramsNode = fields.get("params");
+    if (paramsNode != null) {
+      for (Map.Entry<String, Node> param :
+          mapping(paramsNode, what + ": params", Set.of()).entrySet()) {
+        params.add(param(what, param.getKey(), param.getValue()));
+      }
+    }
+    Set<String> requireOneOf = new HashSet<>();
+    Node oneOf = fields.get("requireOneOf");
+    if (oneOf != null) {
+      if (!(oneOf instanceof SequenceNode names) || names.getValue().isEmpty()) {
+        throw problem(oneOf, what + ": requireOneOf must be a list of parameter names");
+      }
+      names.getValue().forEach(n -> requireOneOf.add(scalar(n, what + ": requireOneOf")));
+    }
+    Route route;
+    try {
+      route = new Route(name, path, upstream, params, requireOneOf);
+    } catch (IllegalArgumentException e) {
+      throw problem(node, what + ": " + e.getMessage());
+    }
+    CachePolicy policy =
+        new CachePolicy(
+            duration(fields, "ttl", what, policyDefaults.ttl(), false),
+            duration(
+                fields, "staleWhileRevalidate", what, policyDefaults.staleWhileRevalidate(), true),
+            duration(fields, "staleIfError", what, policyDefaults.staleIfError(), true),
+            policyDefaults.ttlJitter(),
+            number(
+                fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE));
+    UpstreamConfig calls =
+        new UpstreamConfig(
+            duration(fields, "upstreamTimeout", what, upstreamDefaults.timeout(), false),
+            (int)
+                number(
+                    fields,
+                    "upstreamConcurrency",
+                    what,
+                    upstreamDefaults.maxConcurrency(),
+                    1,
+                    10_000),
+            (int) number(fields, "upstreamQueue", what, upstreamDefaults.maxQueue(), 0, 100_000));
+    return new RouteConfig(route, policy, calls);
+  }
+
+  private Param param(String route, String name, Node node) {
+    String what = route + ": parameter '" + name + "'";
+    if (node instanceof ScalarNode) {
+      throw problem(node, what + " must be a mapping of settings ({} for the defaults)");
+    }
+    Map<String, Node> fields = mapping(node, what, PARAM_FIELDS);
+    String typeName =
+        fields.containsKey("type") ? scalar(fields.get("type"), what + ": type") : "string";
+    ParamType type;
+    try {
+      type = ParamType.valueOf(typeName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw problem(
+          fields.get("type"),
+          what + ": type must be string, integer or number, was '" + typeName + "'");
+    }
+    boolean lowercase = bool(fields, "lowercase", what);
+    if (lowercase && type != ParamType.STRING) {
+      throw problem(fields.get("lowercase"), what + ": lowercase applies to strings only");
+    }
+    if (type != ParamType.INTEGER) {
+      for (String bound : List.of("min", "max")) {
+        if (fields.containsKey(bound)) {
+          throw problem(fields.get(bound), what + ": " + bound + " applies to integers only");
+        }
+      }
+    }
+    try {
+      return new Param(
+          name,
+          type,
+          lowercase,
+          (int) number(fields, "maxLength", what, Routes.MAX_VALUE_LENGTH, 1, 8192),
+          bool(fields, "required", what),
+          fields.containsKey("default") ? scalar(fields.get("default"), what + ": default") : "",
+          number(fields, "min", what, Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE),
+          number(fields, "max", what, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE));
+    } catch (RuntimeException e) {
+      throw problem(node, what + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The fields of a mapping by name; any name outside {@code allowed} (unless empty) is refused.
+   */
+  private Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
+    if (!(node instanceof MappingNode mapping)) {
+      throw problem(node, what + " must be a mapping of names to values");
+    }
+    Map<String, Node> fields = new LinkedHashMap<>();
+    for (NodeTuple tuple : mapping.getValue()) {
+      String key = scalar(tuple.getKeyNode(), what + ": a field name");
+      if (!allowed.isEmpty() && !allowed.contains(key)) {
+        throw problem(
+            tuple.getKeyNode(),
+            what + ": unknown field '" + key + "'; known: " + String.join(", ", sorted(allowed)));
+      }
+      if (fields.put(key, tuple.getValueNode()) != null) {
+        throw problem(tuple.getKeyNode(), what + ": field '" + key + "' is given twice");
+      }
+    }
+    return fields;
+  }
+
+  /** The route's name, when it has one, so that messages about its other fields can name it. */
+  private static Optional<String> nameOf(Node node) {
+    if (node instanceof MappingNode mapping) {
+      for (NodeTuple tuple : mapping.getValue()) {
+        if (tuple.getKeyNode() instanceof ScalarNode key
+            && "name".equals(key.getValue())
+            && tuple.getValueNode() instanceof ScalarNode value
+            && !value.getValue().isBlank()) {
+          return Optional.of(value.getValue().strip());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private String requiredText(Node owner, Map<String, Node> fields, String field) {
+    Node node = fields.get(field);
+    if (node == null) {
+      throw problem(owner, "a route must have '" + field + "'");
+    }
+    return scalar(node, "'" + field + "'");
+  }
+
+  private String scalar(Node node, String what) {
+    if (!(node instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
+      throw problem(node, what + " must be a single non-blank value");
+    }
+    return scalar.getValue().strip();
+  }
+
+  private boolean bool(Map<String, Node> fields, String field, String what) {
+    Node node = fields.get(field);
+    if (node == null) {
+      return false;
+    }
+    String value = scalar(node, what + ": " + field);
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw problem(node, what + ": " + field + " must be true or false, was '" + value + "'");
+    };
+  }
+
+  private long number(
+      Map<String, Node> fields, String field, String what, long defaultValue, long min, long max) {
+    Node node = fields.get(field);
+    if (node == null) {
+      return defaultValue;
+    }
+    String value = scalar(node, what + ": " + field);
+    try {
+      long parsed = Long.parseLong(value.replace("_", ""));
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw problem(
+        node,
+        "%s: %s must be an integer from %d to %d, was '%s'"
+            .formatted(what, field, min, max, value));
+  }
+
+  private Duration duration(
+      Map<String, Node> fields,
+      String field,
+      String what,
+      Duration defaultValue,
+      boolean zeroAllowed) {
+    Node node = fields.get(field);
+    if (node == null) {
+      return defaultValue;
+    }
+    String value = scalar(node, what + ": " + field);
+    try {
+      Duration parsed = Durations.parse(value);
+      if (parsed.isZero() && !zeroAllowed) {
+        throw new IllegalArgumentException("must be positive");
+      }
+      return parsed;
+    } catch (IllegalArgumentException e) {
+      throw problem(node, what + ": " + field + " " + e.getMessage() + ", was '" + value + "'");
+    }
+  }
+
+  private ConfigException problem(Node node, String message) {
+    return new ConfigException(
+        source + " line " + (node.getStartMark().getLine() + 1) + ": " + message);
+  }
+
+  private static List<String> sorted(Set<String> names) {
+    return names.stream().sorted().toList();
+  }
+}

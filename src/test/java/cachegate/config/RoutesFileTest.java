@@ -1,0 +1,253 @@
+package cachegate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import cachegate.engine.CacheKey;
+import cachegate.engine.CachePolicy;
+import cachegate.engine.InvalidRequestException;
+import cachegate.engine.Route;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RoutesFileTest {
+  private static final CachePolicy DEFAULTS =
+      new CachePolicy(
+          Duration.ofSeconds(500),
+          Duration.ofSeconds(60),
+          Duration.ofDays(1),
+          0.05,
+          CachePolicy.DEFAULT_MAX_ENTRY_BYTES);
+  private static final UpstreamConfig UPSTREAM_DEFAULTS =
+      new UpstreamConfig(Duration.ofSeconds(10), 32, 256);
+  private static final Path EXAMPLE = Path.of("examples/routes.yml");
+
+  @Test
+  void theShippedExampleWritesOutTheBuiltInUniversitiesRouteExactly() throws IOException {
+    List<RouteConfig> routes = parse(Files.readString(EXAMPLE));
+
+    RouteConfig universities = routes.get(0);
+    assertThat(universities.route()).isEqualTo(Routes.universities());
+    assertThat(universities)
+        .as("the route served when CACHEGATE_ROUTES is unset")
+        .isEqualTo(ConfigLoader.from(Map.of()).routes().get(0));
+  }
+
+  @Test
+  void theShippedExampleHasTwoMoreRoutesForOtherPublicApis() throws IOException {
+    List<RouteConfig> routes = parse(Files.readString(EXAMPLE));
+
+    assertThat(routes)
+        .extracting(r -> r.route().name() + " " + r.route().path() + " " + r.route().upstream())
+        .containsExactly(
+            "universities /universities http://universities.hipolabs.com/search",
+            "postcodes /postcodes https://api.zippopotam.us/{country}/{code}",
+            "weather /weather https://api.open-meteo.com/v1/forecast");
+    RouteConfig postcodes = routes.get(1);
+    assertThat(postcodes.policy().ttl()).isEqualTo(Duration.ofDays(1));
+    assertThat(postcodes.policy().staleIfError()).isEqualTo(Duration.ofDays(7));
+    assertThat(postcodes.upstream()).isEqualTo(new UpstreamConfig(Duration.ofSeconds(5), 8, 256));
+    RouteConfig weather = routes.get(2);
+    assertThat(weather.policy().staleWhileRevalidate()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(weather.policy().maxEntryBytes()).isEqualTo(65_536);
+    assertThat(weather.upstream().maxQueue()).isEqualTo(64);
+  }
+
+  @Test
+  void theExamplesPostcodeRouteFillsItsUpstreamPathFromTheQuery() throws IOException {
+    Route postcodes = parse(Files.readString(EXAMPLE)).get(1).route();
+
+    CacheKey key =
+        postcodes.key("cachegate", Map.of("country", List.of("DE"), "code", List.of(" 10115 ")));
+
+    assertThat(postcodes.upstream().expand(key.params()))
+        .isEqualTo("https://api.zippopotam.us/de/10115");
+    assertThat(key.redisKey()).isEqualTo("cachegate:v2:{postcodes:code=10115&country=de}");
+  }
+
+  @Test
+  void theExamplesWeatherRouteKeysNumbersCanonicallyAndAppliesTheDefault() throws IOException {
+    Route weather = parse(Files.readString(EXAMPLE)).get(2).route();
+
+    CacheKey given =
+        weather.key(
+            "cachegate",
+            Map.of(
+                "latitude", List.of("52.520"),
+                "longitude", List.of("013.41"),
+                "current", List.of("temperature_2m,wind_speed_10m")));
+    CacheKey defaulted =
+        weather.key(
+            "cachegate", Map.of("latitude", List.of("52.52"), "longitude", List.of("13.410")));
+
+    assertThat(defaulted).isEqualTo(given);
+    assertThat(weather.upstream().expand(defaulted.params()))
+        .isEqualTo(
+            "https://api.open-meteo.com/v1/forecast?current=temperature_2m%2Cwind_speed_10m"
+                + "&latitude=52.52&longitude=13.41");
+    assertThat(catchThrowable(() -> weather.key("cachegate", Map.of("latitude", List.of("1")))))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("'longitude' is required");
+  }
+
+  @Test
+  void settingsARouteLeavesOutComeFromTheDefaults() {
+    List<RouteConfig> routes =
+        parse(
+            """
+            routes:
+              - name: things
+                path: /things
+                upstream: http://127.0.0.1:9/things
+            """);
+
+    RouteConfig things = routes.get(0);
+    assertThat(things.policy()).isEqualTo(DEFAULTS);
+    assertThat(things.upstream()).isEqualTo(UPSTREAM_DEFAULTS);
+    assertThat(things.route().params()).isEmpty();
+  }
+
+  @Test
+  void durationsTakeSecondsOrAUnit() {
+    RouteConfig route =
+        parse(
+                """
+                routes:
+                  - name: things
+                    path: /things
+                    upstream: http://127.0.0.1:9/things
+                    ttl: 1.5
+                    staleWhileRevalidate: 0
+                    staleIfError: 250ms
+                    upstreamTimeout: 2s
+                """)
+            .get(0);
+
+    assertThat(route.policy().ttl()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(route.policy().staleWhileRevalidate()).isZero();
+    assertThat(route.policy().staleIfError()).isEqualTo(Duration.ofMillis(250));
+    assertThat(route.upstream().timeout()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aValueThatLooksLikeABooleanOrNumberInYamlStaysTheTextWritten() {
+    Route route =
+        parse(
+                """
+                routes:
+                  - name: countries
+                    path: /countries
+                    upstream: http://127.0.0.1:9/countries
+                    params:
+                      code: {default: NO}
+                """)
+            .get(0)
+            .route();
+
+    assertThat(route.key("ns", Map.of()).params()).containsEntry("code", "NO");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "unknown route field | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    tll: 30"
+            + " | line 5: route 'a': unknown field 'tll'",
+        "unknown param field | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    params:\\n"
+            + "      q: {type: string, lowercse: true} | line 6: route 'a': parameter 'q': unknown field"
+            + " 'lowercse'",
+        "unknown type | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    params:\\n"
+            + "      q: {type: text} | line 6: route 'a': parameter 'q': type must be string, integer or"
+            + " number, was 'text'",
+        "missing path | routes:\\n  - name: a\\n    upstream: http://h/a | line 2: a route must have 'path'",
+        "reserved path | routes:\\n  - name: a\\n    path: /metrics\\n    upstream: http://h/a"
+            + " | line 3: route 'a': path /metrics is cachegate's own",
+        "bad path | routes:\\n  - name: a\\n    path: a b\\n    upstream: http://h/a"
+            + " | line 2: route 'a': route path must be",
+        "bad name | routes:\\n  - name: A B\\n    path: /a\\n    upstream: http://h/a"
+            + " | line 2: route 'A B': route name must be",
+        "two routes named alike | routes:\\n  - {name: a, path: /a, upstream: 'http://h/a'}\\n"
+            + "  - {name: a, path: /b, upstream: 'http://h/b'} | line 3: two routes are named 'a'",
+        "two routes on one path | routes:\\n  - {name: a, path: /a, upstream: 'http://h/a'}\\n"
+            + "  - {name: b, path: /a, upstream: 'http://h/b'} | line 3: two routes serve the path /a",
+        "non-http upstream | routes:\\n  - name: a\\n    path: /a\\n    upstream: ftp://h/a"
+            + " | line 4: route 'a': the upstream URL must be an absolute http or https URL",
+        "placeholder not a parameter | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/{id}"
+            + " | line 2: route 'a': the upstream URL uses {id}, which is not a parameter",
+        "optional placeholder | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/{id}\\n"
+            + "    params:\\n      id: {} | line 2: route 'a': parameter 'id' fills the upstream URL,"
+            + " so it must be required or have a default",
+        "placeholder in host | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://{host}/a\\n"
+            + "    params:\\n      host: {required: true} | line 4: route 'a': placeholders may stand"
+            + " only in the path",
+        "bad duration | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    ttl: soon"
+            + " | line 5: route 'a': ttl must be a number of seconds",
+        "zero ttl | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    ttl: 0"
+            + " | line 5: route 'a': ttl must be positive",
+        "zero concurrency | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    upstreamConcurrency: 0 | line 5: route 'a': upstreamConcurrency must be an integer"
+            + " from 1 to 10000, was '0'",
+        "bad boolean | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    params:\\n"
+            + "      q: {required: yes} | line 6: route 'a': parameter 'q': required must be true or"
+            + " false, was 'yes'",
+        "bounds on a string | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    params:\\n      q: {min: 1} | line 6: route 'a': parameter 'q': min applies to"
+            + " integers only",
+        "default outside the bounds | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    params:\\n      n: {type: integer, max: 10, default: 11} | line 6: route 'a':"
+            + " parameter 'n': parameter 'n' must be at most 10, was '11'",
+        "requireOneOf names a stranger | routes:\\n  - name: a\\n    path: /a\\n"
+            + "    upstream: http://h/a\\n    requireOneOf: [q] | line 2: route 'a': requireOneOf names"
+            + " 'q'",
+        "routes not a list | routes: 3 | line 1: 'routes' must be a list of at least one route",
+        "no routes | other: 1 | line 1: the file: unknown field 'other'",
+        "broken YAML | routes:\\n  - name: [a | line 2: not valid YAML",
+        "duplicate field | routes:\\n  - name: a\\n    name: b\\n    path: /a\\n    upstream: http://h/a"
+            + " | line 3: route 'a': field 'name' is given twice",
+      })
+  void aBadFileIsRefusedNamingTheFileTheLineAndTheProblem(
+      String description, String text, String expected) {
+    Throwable refusal = catchThrowable(() -> parse(text.replace("\\n", "\n")));
+
+    assertThat(refusal)
+        .as(description)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("routes.yml ")
+        .hasMessageContaining(expected);
+  }
+
+  @Test
+  void anEmptyFileIsRefused() {
+    assertThat(catchThrowable(() -> parse("# nothing\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("routes.yml: the file is empty; it must list 'routes'");
+  }
+
+  @Test
+  void aYamlTagNamingAJavaTypeIsRefused() {
+    Throwable refusal =
+        catchThrowable(
+            () ->
+                parse(
+                    """
+                    routes:
+                      - !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[]]]
+                    """));
+
+    assertThat(refusal)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 2: not valid YAML: Global tag is not allowed");
+  }
+
+  private static List<RouteConfig> parse(String text) {
+    return RoutesFile.parse("routes.yml", text, DEFAULTS, UPSTREAM_DEFAULTS);
+  }
+}
