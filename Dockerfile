@@ -45,6 +45,8 @@ WORKDIR /app
 # Owned by root and read-only to the app user: the service writes nothing to /app (Vert.x's file cache goes to
 # java.io.tmpdir, i.e. /tmp).
 COPY --from=build /build/target/cachegate.jar /app/cachegate.jar
+# The example routes file: CACHEGATE_ROUTES=/app/examples/routes.yml serves its routes, or mount your own.
+COPY examples/routes.yml /app/examples/routes.yml
 
 USER 10001:10001
 EXPOSE 5000

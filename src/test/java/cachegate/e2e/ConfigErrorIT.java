@@ -34,6 +34,26 @@ class ConfigErrorIT {
     assertThat(result.stderr()).contains("CACHE_TYPE").contains("'FileSystemCache'");
   }
 
+  @Test
+  void aBadRoutesFileRefusesToStartNamingTheFileTheLineAndTheProblem() throws Exception {
+    Path routes = workingDir.resolve("routes.yml");
+    Files.writeString(
+        routes,
+        "routes:\n  - name: things\n    path: /things\n    upstream: http://127.0.0.1:9/t\n"
+            + "    tll: 30\n");
+
+    Result result = run("CACHEGATE_ROUTES", routes.toString());
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr().lines())
+        .containsExactly(
+            "cachegate: cannot start: "
+                + routes
+                + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, name, params,"
+                + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, upstream,"
+                + " upstreamConcurrency, upstreamQueue, upstreamTimeout");
+  }
+
   private record Result(int exitCode, String stderr) {}
 
   private Result run(String name, String value) throws IOException, InterruptedException {

@@ -68,7 +68,8 @@ class OperateIT extends RedisAndUpstream {
 
     assertThat(ready.getBoolean("ready")).isTrue();
     assertThat(ready.getJsonObject("redis").getBoolean("reachable")).isTrue();
-    assertThat(ready.getJsonObject("upstream").getString("circuit")).isEqualTo("CLOSED");
+    assertThat(ready.getJsonObject("upstreams").getJsonObject("universities").getString("circuit"))
+        .isEqualTo("CLOSED");
   }
 
   @Test

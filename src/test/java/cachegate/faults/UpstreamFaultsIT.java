@@ -95,7 +95,8 @@ class UpstreamFaultsIT {
     assertThat(withEntry.headers().firstValue("X-Cache")).hasValue("STALE-IF-ERROR");
     assertThat(upstream.requests()).isEqualTo(askedBefore);
     assertThat(health.getString("status")).isEqualTo("DEGRADED");
-    assertThat(health.getJsonObject("upstream").getString("circuit")).isEqualTo("OPEN");
+    assertThat(health.getJsonObject("upstreams").getJsonObject("universities").getString("circuit"))
+        .isEqualTo("OPEN");
   }
 
   @Test
