@@ -91,13 +91,6 @@ public final class CacheKey {
     return namespace + ":" + FORMAT_VERSION + ":lease:" + routeAndParams;
   }
 
-  /** The upstream query string, built only from the normalised parameters, never hashed. */
-  public String upstreamQuery() {
-    return params.entrySet().stream()
-        .map(e -> e.getKey() + "=" + encode(e.getValue()))
-        .collect(Collectors.joining("&"));
-  }
-
   @Override
   public boolean equals(Object other) {
     return other instanceof CacheKey that && redisKey.equals(that.redisKey);
