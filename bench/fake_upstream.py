@@ -77,11 +77,6 @@ class Counter:
 def handler(universities, counter, latency):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        # TCP_NODELAY, as production HTTP servers set it. Without it the body's last partial segment
-        # waits for the client's delayed ACK: a few milliseconds per answer on a reused keep-alive
-        # connection (cachegate's pool), none on a fresh one (curl, nginx without upstream keepalive),
-        # which made cachegate's misses look about 4 ms slower than they are.
-        disable_nagle_algorithm = True
 
         def do_GET(self):
             url = urlsplit(self.path)
