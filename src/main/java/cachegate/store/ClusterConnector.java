@@ -2,6 +2,7 @@ package cachegate.store;
 
 import cachegate.config.RedisConfig;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -9,6 +10,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
@@ -18,6 +20,8 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A Redis Cluster, reached through its seed nodes. Each command goes to the master of its key's
@@ -28,7 +32,10 @@ import java.util.concurrent.CompletableFuture;
  * node keeps failing to reconnect, answers {@code MOVED}/{@code ASK}, or a slot has no node (all
  * adaptive triggers, on by default in Lettuce 7, at most once per {@link
  * #ADAPTIVE_REFRESH_AT_MOST_EVERY}). So once the cluster has promoted a replica, commands reach it
- * within a couple of seconds; until then, commands for the dead master's slots fail fast.
+ * within a couple of seconds; until then, commands for the dead master's slots fail. Unlike with
+ * one server, a command for a node that is not connected waits for the connection up to the command
+ * timeout instead of failing at once: Lettuce connects to each node on its first command, and
+ * rejecting commands while disconnected would fail that first command on every node.
  *
  * <p>Scanning: a scan visits the masters one after another, ordered by the first slot each owns,
  * with the cursor {@code <master index>:<SCAN cursor>}. A scan that runs across a failover or a
@@ -43,6 +50,13 @@ final class ClusterConnector
   static final Duration ADAPTIVE_REFRESH_AT_MOST_EVERY = Duration.ofMillis(500);
 
   private final RedisClusterClient client;
+  private final ExecutorService topologyLoader =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "cachegate-redis-topology");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   ClusterConnector(RedisConfig config) {
     super(config);
@@ -56,6 +70,9 @@ final class ClusterConnector
     this.client = RedisClusterClient.create(resources, seeds);
     client.setOptions(
         options(ClusterClientOptions.builder(), config)
+            // Lettuce opens the connection to each node lazily, on its first command; rejecting
+            // commands while disconnected would fail that first command on every node.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.DEFAULT)
             .topologyRefreshOptions(
                 ClusterTopologyRefreshOptions.builder()
                     .enablePeriodicRefresh(TOPOLOGY_REFRESH)
@@ -119,13 +136,26 @@ final class ClusterConnector
   }
 
   @Override
+  void closing() {
+    topologyLoader.shutdownNow();
+  }
+
+  @Override
   AbstractRedisClient client() {
     return client;
   }
 
   @Override
   CompletableFuture<StatefulRedisClusterConnection<String, byte[]>> connect() {
-    return client.connectAsync(CODEC);
+    return topology().thenCompose(loaded -> client.connectAsync(CODEC));
+  }
+
+  /**
+   * Loads the topology from the seed nodes the first time (Lettuce connects only once it knows it),
+   * on a thread of its own because Lettuce loads the first topology blocking.
+   */
+  private CompletableFuture<Partitions> topology() {
+    return CompletableFuture.supplyAsync(client::getPartitions, topologyLoader);
   }
 
   /**
@@ -135,6 +165,6 @@ final class ClusterConnector
    */
   @Override
   CompletableFuture<StatefulRedisClusterPubSubConnection<String, String>> connectPubSub() {
-    return client.connectPubSubAsync(StringCodec.UTF8);
+    return topology().thenCompose(loaded -> client.connectPubSubAsync(StringCodec.UTF8));
   }
 }

@@ -168,8 +168,12 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
             });
   }
 
+  /** Releases what a subclass holds besides the client; called first by {@link #close()}. */
+  void closing() {}
+
   @Override
   public final void close() {
+    closing();
     subscriptions.forEach(StatefulRedisPubSubConnection::close);
     CompletableFuture<C> current = connection.get();
     if (current != null) {
