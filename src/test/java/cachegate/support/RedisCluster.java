@@ -1,7 +1,6 @@
 package cachegate.support;
 
 import cachegate.config.RedisConfig;
-import cachegate.engine.ManualClock;
 import cachegate.store.RedisStore;
 import io.lettuce.core.cluster.SlotHash;
 import java.io.File;
@@ -10,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -83,11 +83,15 @@ public final class RedisCluster implements AutoCloseable {
     return String.join(",", nodes.stream().map(RedisNode::address).toList());
   }
 
-  /** A {@link RedisStore} on this cluster: 2 s command timeout, on a clock nobody advances. */
+  /**
+   * A {@link RedisStore} on this cluster: 2 s command timeout, on the system clock (so an opened
+   * circuit breaker closes again after a failover).
+   */
   public RedisStore store() {
     List<RedisConfig.Node> seeds =
         nodes.stream().map(n -> new RedisConfig.Node("127.0.0.1", n.port())).toList();
-    return new RedisStore(RedisConfig.cluster(seeds, "", Duration.ofSeconds(2)), new ManualClock());
+    return new RedisStore(
+        RedisConfig.cluster(seeds, "", Duration.ofSeconds(2)), InstantSource.system());
   }
 
   /** The port of the master that serves {@code key}'s slot now. */

@@ -1,7 +1,6 @@
 package cachegate.support;
 
 import cachegate.config.RedisConfig;
-import cachegate.engine.ManualClock;
 import cachegate.store.RedisStore;
 import java.io.File;
 import java.io.IOException;
@@ -9,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -100,12 +100,16 @@ public final class RedisSentinels implements AutoCloseable {
     return String.join(",", sentinels.stream().map(RedisNode::address).toList());
   }
 
-  /** A {@link RedisStore} on the master: 2 s command timeout, on a clock nobody advances. */
+  /**
+   * A {@link RedisStore} on the master: 2 s command timeout, on the system clock (so an opened
+   * circuit breaker closes again after a failover).
+   */
   public RedisStore store() {
     List<RedisConfig.Node> nodes =
         sentinels.stream().map(n -> new RedisConfig.Node("127.0.0.1", n.port())).toList();
     return new RedisStore(
-        RedisConfig.sentinel(nodes, MASTER_NAME, "", Duration.ofSeconds(2)), new ManualClock());
+        RedisConfig.sentinel(nodes, MASTER_NAME, "", Duration.ofSeconds(2)),
+        InstantSource.system());
   }
 
   /** The master's port, as the first sentinel reports it ({@code INFO sentinel}). */
