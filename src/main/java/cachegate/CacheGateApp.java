@@ -120,7 +120,7 @@ public final class CacheGateApp implements AutoCloseable {
     CompletableFuture<Optional<RedisStore>> redisClient =
         CompletableFuture.supplyAsync(
             () ->
-                config.cacheType() == CacheType.REDIS
+                config.cacheType().isRedis()
                     ? Optional.of(new RedisStore(config.redis(), clock))
                     : Optional.empty());
     Vertx vertx = Vertx.vertx();
@@ -234,7 +234,7 @@ public final class CacheGateApp implements AutoCloseable {
       Optional<RedisStore> redis,
       CacheMetrics metrics) {
     return switch (config.cacheType()) {
-      case REDIS -> {
+      case REDIS, REDIS_CLUSTER, REDIS_SENTINEL -> {
         if (local.isEmpty()) {
           yield new Store(redis.orElseThrow(), redis.orElseThrow());
         }

@@ -1,5 +1,7 @@
 package cachegate.config;
 
+import cachegate.config.RedisConfig.Node;
+import cachegate.config.RedisConfig.Topology;
 import cachegate.config.RedisConfig.Transport;
 import cachegate.engine.CachePolicy;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +47,9 @@ public final class ConfigLoader {
           new Variable("CACHE_REDIS_URL", "none"),
           new Variable("CACHE_REDIS_TIMEOUT", "100ms"),
           new Variable("CACHE_REDIS_TLS_CA", "none"),
+          new Variable("CACHE_REDIS_CLUSTER", "none"),
+          new Variable("CACHE_REDIS_SENTINELS", "none"),
+          new Variable("CACHE_REDIS_SENTINEL_MASTER", RedisConfig.DEFAULT_SENTINEL_MASTER),
           new Variable("CACHE_DEFAULT_TIMEOUT", String.valueOf(DEFAULT_ROUTE_TTL.toSeconds())),
           new Variable("CACHE_KEY_PREFIX", GatewayConfig.DEFAULT_KEY_PREFIX),
           new Variable(
@@ -75,13 +81,24 @@ public final class ConfigLoader {
 
   private GatewayConfig load() {
     ServerConfig server = new ServerConfig(integer("PORT", ServerConfig.DEFAULT_PORT));
-    RedisConfig redis = redis();
     CacheType cacheType;
     String reason;
     Optional<String> declared = value("CACHE_TYPE");
+    boolean cluster = value("CACHE_REDIS_CLUSTER").isPresent();
+    boolean sentinels = value("CACHE_REDIS_SENTINELS").isPresent();
     if (declared.isPresent()) {
       cacheType = CacheType.parse(declared.get());
       reason = "CACHE_TYPE=" + declared.get();
+    } else if (cluster && sentinels) {
+      throw new ConfigException(
+          "CACHE_REDIS_CLUSTER and CACHE_REDIS_SENTINELS are both set: set CACHE_TYPE to"
+              + " redis-cluster or redis-sentinel to choose one");
+    } else if (cluster) {
+      cacheType = CacheType.REDIS_CLUSTER;
+      reason = "CACHE_TYPE unset, CACHE_REDIS_CLUSTER set";
+    } else if (sentinels) {
+      cacheType = CacheType.REDIS_SENTINEL;
+      reason = "CACHE_TYPE unset, CACHE_REDIS_SENTINELS set";
     } else if (value("CACHE_REDIS_URL").isPresent() || value("CACHE_REDIS_HOST").isPresent()) {
       cacheType = CacheType.REDIS;
       reason = "CACHE_TYPE unset, Redis configured";
@@ -89,6 +106,12 @@ public final class ConfigLoader {
       cacheType = CacheType.SIMPLE;
       reason = "no cache configured (CACHE_TYPE and CACHE_REDIS_* unset): in-process cache only";
     }
+    RedisConfig redis =
+        switch (cacheType) {
+          case REDIS_CLUSTER -> cluster();
+          case REDIS_SENTINEL -> sentinel();
+          case REDIS, SIMPLE, NULL -> redis();
+        };
     Optional<String> routesFile = value("CACHEGATE_ROUTES");
     CachePolicy routeDefaults = policy("CACHE_DEFAULT_TIMEOUT", DEFAULT_ROUTE_TTL);
     return new GatewayConfig(
@@ -218,6 +241,95 @@ public final class ConfigLoader {
     int port = uri.getPort() == -1 ? RedisConfig.DEFAULT_PORT : uri.getPort();
     return new RedisConfig(
         uri.getHost(), port, database, username, password, transport, timeout, tlsCaFile());
+  }
+
+  /**
+   * {@code CACHE_REDIS_CLUSTER}: the seed nodes; the cluster tells the rest. TLS when {@code
+   * CACHE_REDIS_TLS_CA} is set; database 0 only.
+   */
+  private RedisConfig cluster() {
+    List<Node> seeds = nodes("CACHE_REDIS_CLUSTER", "redis-cluster");
+    String tlsCa = tlsCaFile();
+    return new RedisConfig(
+        seeds.get(0).host(),
+        seeds.get(0).port(),
+        integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
+        "",
+        value("CACHE_REDIS_PASSWORD").orElse(""),
+        tlsCa.isEmpty() ? Transport.PLAIN : Transport.TLS,
+        duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT),
+        tlsCa,
+        Topology.CLUSTER,
+        seeds,
+        RedisConfig.DEFAULT_SENTINEL_MASTER);
+  }
+
+  /**
+   * {@code CACHE_REDIS_SENTINELS} and {@code CACHE_REDIS_SENTINEL_MASTER}: the sentinels name the
+   * master. TLS (to sentinels and master) when {@code CACHE_REDIS_TLS_CA} is set.
+   */
+  private RedisConfig sentinel() {
+    List<Node> sentinels = nodes("CACHE_REDIS_SENTINELS", "redis-sentinel");
+    String tlsCa = tlsCaFile();
+    return new RedisConfig(
+        sentinels.get(0).host(),
+        sentinels.get(0).port(),
+        integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
+        "",
+        value("CACHE_REDIS_PASSWORD").orElse(""),
+        tlsCa.isEmpty() ? Transport.PLAIN : Transport.TLS,
+        duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT),
+        tlsCa,
+        Topology.SENTINEL,
+        sentinels,
+        value("CACHE_REDIS_SENTINEL_MASTER").orElse(RedisConfig.DEFAULT_SENTINEL_MASTER));
+  }
+
+  /**
+   * A required comma-separated list of {@code host:port} ({@code [v6:address]:port} for IPv6
+   * addresses), for {@code CACHE_TYPE=<type>}.
+   */
+  private List<Node> nodes(String name, String type) {
+    String list =
+        value(name)
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        name
+                            + " must list the nodes as host:port,host:port with CACHE_TYPE="
+                            + type
+                            + ", was unset"));
+    List<Node> nodes = new ArrayList<>();
+    for (String item : list.split(",", -1)) {
+      String text = item.strip();
+      int colon = text.lastIndexOf(':');
+      String host = colon < 0 ? "" : text.substring(0, colon);
+      boolean valid = host.matches("[A-Za-z0-9._-]+");
+      if (host.matches("\\[[0-9A-Fa-f:.]+]")) {
+        host = host.substring(1, host.length() - 1);
+        valid = true;
+      }
+      int port = colon < 0 ? -1 : portOrMinusOne(text.substring(colon + 1));
+      if (!valid || port < 1 || port > 65535) {
+        throw new ConfigException(
+            name
+                + " must be a comma-separated list of host:port (port 1 to 65535), but '"
+                + text
+                + "' is not; was '"
+                + list
+                + "'");
+      }
+      nodes.add(new Node(host, port));
+    }
+    return nodes;
+  }
+
+  private static int portOrMinusOne(String text) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** {@code CACHE_REDIS_TLS_CA}: a PEM file that must exist when given. */

@@ -49,15 +49,14 @@ public final class RedisLease implements FetchLease {
     return redis.run(
         what + " " + key.leaseKey(),
         c ->
-            c.async()
-                .<Long>eval(
-                    script, ScriptOutputType.INTEGER, new String[] {key.leaseKey()}, token, millis),
+            c.<Long>eval(
+                script, ScriptOutputType.INTEGER, new String[] {key.leaseKey()}, token, millis),
         done -> done == 1L);
   }
 
   @Override
   public CompletableFuture<Boolean> isHeld(CacheKey key) {
-    return redis.run("EXISTS " + key.leaseKey(), c -> c.async().exists(key.leaseKey()), n -> n > 0);
+    return redis.run("EXISTS " + key.leaseKey(), c -> c.exists(key.leaseKey()), n -> n > 0);
   }
 
   @Override
@@ -65,12 +64,8 @@ public final class RedisLease implements FetchLease {
     return redis.run(
         "release " + key.leaseKey(),
         c ->
-            c.async()
-                .<Long>eval(
-                    RELEASE_IF_MINE,
-                    ScriptOutputType.INTEGER,
-                    new String[] {key.leaseKey()},
-                    token),
+            c.<Long>eval(
+                RELEASE_IF_MINE, ScriptOutputType.INTEGER, new String[] {key.leaseKey()}, token),
         deleted -> null);
   }
 }

@@ -503,6 +503,197 @@ class ConfigLoaderTest {
     assertThat(config.toString()).doesNotContain("s3cret");
   }
 
+  @ParameterizedTest(name = "CACHE_TYPE={0} -> {1}")
+  @CsvSource({
+    "RedisClusterCache,  REDIS_CLUSTER",
+    "rediscluster,       REDIS_CLUSTER",
+    "redis-cluster,      REDIS_CLUSTER",
+    "REDIS-CLUSTER,      REDIS_CLUSTER",
+    "RedisSentinelCache, REDIS_SENTINEL",
+    "redissentinel,      REDIS_SENTINEL",
+    "redis-sentinel,     REDIS_SENTINEL",
+  })
+  void clusterAndSentinelCacheTypesAreRecognised(String value, CacheType expected) {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_TYPE", value,
+            "CACHE_REDIS_CLUSTER", "10.0.0.1:7000",
+            "CACHE_REDIS_SENTINELS", "10.0.0.1:26379");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(expected);
+    assertThat(config.cacheType().isRedis()).isTrue();
+  }
+
+  @Test
+  void clusterAndSentinelCacheTypesHaveShortLabels() {
+    assertThat(CacheType.REDIS_CLUSTER.label()).isEqualTo("redis-cluster");
+    assertThat(CacheType.REDIS_SENTINEL.label()).isEqualTo("redis-sentinel");
+  }
+
+  @Test
+  void theClusterSeedNodesAreRead() {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_TYPE", "RedisClusterCache",
+            "CACHE_REDIS_CLUSTER", "10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002",
+            "CACHE_REDIS_PASSWORD", "s3cret",
+            "CACHE_REDIS_TIMEOUT", "250ms");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.topology()).isEqualTo(RedisConfig.Topology.CLUSTER);
+    assertThat(redis.nodes())
+        .containsExactly(
+            new RedisConfig.Node("10.0.0.1", 7000),
+            new RedisConfig.Node("10.0.0.2", 7001),
+            new RedisConfig.Node("::1", 7002));
+    assertThat(redis.password()).isEqualTo("s3cret");
+    assertThat(redis.timeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(redis.transport()).isEqualTo(Transport.PLAIN);
+    assertThat(redis.describe())
+        .isEqualTo("redis-cluster://:***@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002");
+  }
+
+  @Test
+  void theSentinelsAndTheMasterNameAreRead() {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_TYPE", "RedisSentinelCache",
+            "CACHE_REDIS_SENTINELS", "s1:26379,s2:26380",
+            "CACHE_REDIS_SENTINEL_MASTER", "cache-master",
+            "CACHE_REDIS_DB", "3");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.topology()).isEqualTo(RedisConfig.Topology.SENTINEL);
+    assertThat(redis.nodes())
+        .containsExactly(new RedisConfig.Node("s1", 26379), new RedisConfig.Node("s2", 26380));
+    assertThat(redis.masterName()).isEqualTo("cache-master");
+    assertThat(redis.database()).isEqualTo(3);
+    assertThat(redis.describe()).isEqualTo("redis-sentinel://s1:26379,s2:26380/3#cache-master");
+  }
+
+  @Test
+  void theSentinelMasterNameDefaultsToFlaskCachingsMymaster() {
+    Map<String, String> env = Map.of("CACHE_REDIS_SENTINELS", "s1:26379");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.masterName()).isEqualTo("mymaster");
+    assertThat(ConfigLoader.VARIABLES)
+        .contains(
+            new ConfigLoader.Variable("CACHE_REDIS_CLUSTER", "none"),
+            new ConfigLoader.Variable("CACHE_REDIS_SENTINELS", "none"),
+            new ConfigLoader.Variable("CACHE_REDIS_SENTINEL_MASTER", "mymaster"));
+  }
+
+  @ParameterizedTest(name = "{0} alone -> {1}")
+  @CsvSource({
+    "CACHE_REDIS_CLUSTER,   REDIS_CLUSTER",
+    "CACHE_REDIS_SENTINELS, REDIS_SENTINEL",
+  })
+  void anUnsetCacheTypeWithNodesConfiguredSelectsTheirTopology(
+      String variable, CacheType expected) {
+    Map<String, String> env =
+        Map.of(variable, "10.0.0.1:7000", "CACHE_REDIS_URL", "redis://redis:6379/0");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.cacheType()).isEqualTo(expected);
+    assertThat(config.cacheTypeReason()).contains(variable);
+  }
+
+  @Test
+  void bothClusterAndSentinelsWithoutACacheTypeIsRefused() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_CLUSTER", "a:7000", "CACHE_REDIS_SENTINELS", "b:26379");
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CACHE_REDIS_CLUSTER")
+        .hasMessageContaining("CACHE_REDIS_SENTINELS")
+        .hasMessageContaining("CACHE_TYPE");
+  }
+
+  @ParameterizedTest(name = "CACHE_TYPE={0} without {1}")
+  @CsvSource({
+    "RedisClusterCache,  CACHE_REDIS_CLUSTER",
+    "RedisSentinelCache, CACHE_REDIS_SENTINELS",
+  })
+  void aClusterOrSentinelCacheTypeWithoutNodesIsRefused(String cacheType, String variable) {
+    Map<String, String> env = Map.of("CACHE_TYPE", cacheType);
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(variable)
+        .hasMessageContaining("host:port");
+  }
+
+  @ParameterizedTest(name = "{0}=''{1}''")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CACHE_REDIS_CLUSTER   | 10.0.0.1",
+        "CACHE_REDIS_CLUSTER   | 10.0.0.1:7000,",
+        "CACHE_REDIS_CLUSTER   | 10.0.0.1:7000,,10.0.0.2:7001",
+        "CACHE_REDIS_CLUSTER   | :7000",
+        "CACHE_REDIS_CLUSTER   | 10.0.0.1:0",
+        "CACHE_REDIS_CLUSTER   | 10.0.0.1:65536",
+        "CACHE_REDIS_CLUSTER   | 10.0.0.1:port",
+        "CACHE_REDIS_SENTINELS | s1:26379;s2:26379",
+        "CACHE_REDIS_SENTINELS | s1",
+      })
+  void aBadNodeListIsRefusedNamingTheVariableAndTheValue(String variable, String value) {
+    Map<String, String> env = Map.of(variable, value);
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(variable)
+        .hasMessageContaining("'" + value.strip() + "'");
+  }
+
+  @Test
+  void aDatabaseOtherThanZeroIsRefusedWithACluster() {
+    Map<String, String> env = Map.of("CACHE_REDIS_CLUSTER", "a:7000", "CACHE_REDIS_DB", "2");
+
+    Throwable error = catchThrowable(() -> ConfigLoader.from(env));
+
+    assertThat(error)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CACHE_REDIS_DB")
+        .hasMessageContaining("Cluster")
+        .hasMessageContaining("2");
+  }
+
+  @Test
+  void aBlankSentinelMasterNameMeansTheDefault() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_SENTINELS", "s1:26379", "CACHE_REDIS_SENTINEL_MASTER", "  ");
+
+    RedisConfig redis = ConfigLoader.from(env).redis();
+
+    assertThat(redis.masterName()).isEqualTo("mymaster");
+  }
+
+  @Test
+  void theClusterPasswordNeverAppearsInToStringOrDescribe() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_CLUSTER", "a:7000", "CACHE_REDIS_PASSWORD", "hunter2-secret");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.toString()).doesNotContain("hunter2-secret");
+    assertThat(config.redis().describe()).doesNotContain("hunter2-secret").contains("***");
+  }
+
   private static CachePolicy universities(GatewayConfig config) {
     assertThat(config.routes()).extracting(r -> r.route().name()).containsExactly("universities");
     return config.routes().get(0).policy();
