@@ -22,7 +22,8 @@ RUN chmod +x mvnw && ./mvnw -B -q dependency:go-offline
 COPY src/ src/
 # -DskipTests skips running the tests (they need a redis-server binary); the test sources are still compiled.
 # No -o: go-offline does not resolve every plugin dependency, so package may still fetch a few artifacts.
-RUN ./mvnw -B -q -DskipTests package
+# -DskipCds: the class-data archive must name the jar where it runs, so the runtime stage makes its own.
+RUN ./mvnw -B -q -DskipTests -DskipCds package
 
 # ---------------------------------------------------------------------------------------------------------------
 # Stage 2: runtime
@@ -47,14 +48,19 @@ WORKDIR /app
 COPY --from=build /build/target/cachegate.jar /app/cachegate.jar
 # The example routes file: CACHEGATE_ROUTES=/app/examples/routes.yml serves its routes, or mount your own.
 COPY examples/routes.yml /app/examples/routes.yml
+# A class-data sharing archive for this jar at this path, from a short training run on loopback (it starts
+# cachegate, sends it a few requests and exits): the JVM then maps these classes instead of loading and
+# verifying them at every start, which roughly halves start-up.
+RUN java -XX:ArchiveClassesAtExit=/app/cachegate.jsa -Xlog:cds=off -Xlog:cds+dynamic=off \
+        -cp /app/cachegate.jar cachegate.CdsTraining
 
 USER 10001:10001
 EXPOSE 5000
 
 # Cap the heap explicitly: by default the JVM takes 1/4 of the container's memory limit (or of the host's RAM when
-# there is no limit). SerialGC suits a small single-service heap; ExitOnOutOfMemoryError lets the restart policy
+# there is no limit). SerialGC suits a small single-service heap; the archive made above speeds up start-up; ExitOnOutOfMemoryError lets the restart policy
 # replace a JVM that is out of memory instead of leaving it half-working. Override JAVA_OPTS at run time to tune.
-ENV JAVA_OPTS="-Xmx192m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_OPTS="-Xmx192m -XX:+UseSerialGC -XX:SharedArchiveFile=/app/cachegate.jsa -XX:+ExitOnOutOfMemoryError"
 
 # `exec` makes java PID 1 so it receives SIGTERM from `docker stop` and shuts down cleanly. JAVA_OPTS is expanded
 # by the shell at start-up; any arguments given to `docker run` are passed on to the application.

@@ -219,7 +219,7 @@ def main():
         f"{de_usage:,}.")
     now_a, peak_a = (int(v) for v in m["rss.A"].split())
     add(f"- {mark(peak_a <= 256 * 1024)} RSS under load ≤ 256 MiB with default settings (instance A, "
-        f"`-Xmx256m`): {mib(now_a)} after load, peak {mib(peak_a)}.")
+        f"launched as the README says): {mib(now_a)} after load, peak {mib(peak_a)}.")
     add(f"- {mark(statistics.median(starts) <= 1000)} First answer within 1 s of start: median "
         f"{statistics.median(starts):.0f} ms, best {min(starts):.0f} ms, worst {max(starts):.0f} ms.")
 
