@@ -1,17 +1,17 @@
 package cachegate.engine;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import java.util.zip.Inflater;
 
 /**
  * A body in both encodings the cache serves, with its strong entity tag. Built once per upstream
@@ -109,11 +109,73 @@ public final class ResponseBody {
     return out.toByteArray();
   }
 
+  /** One inflater per thread, reset between bodies: no native set-up per decompression. */
+  private static final ThreadLocal<Inflater> INFLATERS =
+      ThreadLocal.withInitial(() -> new Inflater(true));
+
+  private static final int GZIP_HEADER = 10;
+  private static final int GZIP_TRAILER = 8;
+
+  /**
+   * Inflates a gzip stream as {@link #compress} writes it (RFC 1952, no optional header fields),
+   * into an array of exactly the size its trailer names, checking the CRC-32 and the size as {@code
+   * GZIPInputStream} does.
+   */
   private static byte[] decompress(byte[] gzip) {
-    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip), 8192)) {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not a valid gzip stream: " + e.getMessage(), e);
+    if (gzip.length < GZIP_HEADER + GZIP_TRAILER
+        || (gzip[0] & 0xff) != 0x1f
+        || (gzip[1] & 0xff) != 0x8b
+        || gzip[2] != Deflater.DEFLATED
+        || gzip[3] != 0) {
+      throw invalid("bad header");
     }
+    int end = gzip.length - GZIP_TRAILER;
+    long size = littleEndian(gzip, end + 4);
+    if (size > Integer.MAX_VALUE - 8) {
+      throw invalid("size " + size);
+    }
+    byte[] identity = new byte[(int) size];
+    Inflater inflater = INFLATERS.get();
+    inflater.reset();
+    inflater.setInput(gzip, GZIP_HEADER, end - GZIP_HEADER);
+    try {
+      int inflated = 0;
+      while (!inflater.finished()) {
+        if (inflated == identity.length) {
+          // The trailer's size is reached: the deflate stream must end here.
+          if (inflater.inflate(new byte[1]) > 0 || !inflater.finished()) {
+            throw invalid("longer than its trailer says");
+          }
+          break;
+        }
+        int n = inflater.inflate(identity, inflated, identity.length - inflated);
+        if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+          throw invalid("truncated");
+        }
+        inflated += n;
+      }
+      if (inflated != identity.length || inflater.getRemaining() != 0) {
+        throw invalid("its length does not match its trailer");
+      }
+    } catch (DataFormatException e) {
+      throw invalid(e.getMessage());
+    }
+    CRC32 crc = new CRC32();
+    crc.update(identity);
+    if (crc.getValue() != littleEndian(gzip, end)) {
+      throw invalid("CRC-32 does not match");
+    }
+    return identity;
+  }
+
+  private static IllegalArgumentException invalid(String problem) {
+    return new IllegalArgumentException("not a valid gzip stream: " + problem);
+  }
+
+  private static long littleEndian(byte[] bytes, int at) {
+    return (bytes[at] & 0xffL)
+        | (bytes[at + 1] & 0xffL) << 8
+        | (bytes[at + 2] & 0xffL) << 16
+        | (bytes[at + 3] & 0xffL) << 24;
   }
 }

@@ -145,7 +145,33 @@ class ResponseBodyTest {
         Arguments.of("no bytes at all", new byte[0]),
         Arguments.of("random bytes", random),
         Arguments.of("a truncated stream", Arrays.copyOf(valid, valid.length / 2)),
-        Arguments.of("a wrong checksum", badCrc));
+        Arguments.of("a wrong checksum", badCrc),
+        Arguments.of("a trailer naming a larger size", withSize(valid, +1)),
+        Arguments.of("a trailer naming a smaller size", withSize(valid, -1)),
+        Arguments.of("bytes after the deflate stream", withExtraByteBeforeTrailer(valid)));
+  }
+
+  private static byte[] withSize(byte[] gzip, int delta) {
+    byte[] changed = gzip.clone();
+    int at = changed.length - 4;
+    int size =
+        (changed[at] & 0xff)
+            | (changed[at + 1] & 0xff) << 8
+            | (changed[at + 2] & 0xff) << 16
+            | (changed[at + 3] & 0xff) << 24;
+    size += delta;
+    for (int i = 0; i < 4; i++) {
+      changed[at + i] = (byte) (size >>> (8 * i));
+    }
+    return changed;
+  }
+
+  private static byte[] withExtraByteBeforeTrailer(byte[] gzip) {
+    byte[] changed = new byte[gzip.length + 1];
+    System.arraycopy(gzip, 0, changed, 0, gzip.length - 8);
+    changed[gzip.length - 8] = 42;
+    System.arraycopy(gzip, gzip.length - 8, changed, gzip.length - 7, 8);
+    return changed;
   }
 
   @ParameterizedTest(name = "{0}")
