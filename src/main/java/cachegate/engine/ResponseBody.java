@@ -115,6 +115,7 @@ public final class ResponseBody {
 
   private static final int GZIP_HEADER = 10;
   private static final int GZIP_TRAILER = 8;
+  private static final int MAX_DEFLATE_RATIO = 1032;
 
   /**
    * Inflates a gzip stream as {@link #compress} writes it (RFC 1952, no optional header fields),
@@ -131,8 +132,10 @@ public final class ResponseBody {
     }
     int end = gzip.length - GZIP_TRAILER;
     long size = littleEndian(gzip, end + 4);
-    if (size > Integer.MAX_VALUE - 8) {
-      throw invalid("size " + size);
+    // Deflate shrinks data at most about 1032 times: a larger size is a damaged trailer, and must
+    // not make us allocate it.
+    if (size > Math.min(Integer.MAX_VALUE - 8L, (long) gzip.length * MAX_DEFLATE_RATIO)) {
+      throw invalid("its trailer names an impossible size, " + size + " bytes");
     }
     byte[] identity = new byte[(int) size];
     Inflater inflater = INFLATERS.get();
@@ -148,8 +151,10 @@ public final class ResponseBody {
           }
           break;
         }
+        int remaining = inflater.getRemaining();
         int n = inflater.inflate(identity, inflated, identity.length - inflated);
-        if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+        if (n == 0 && inflater.getRemaining() == remaining && !inflater.finished()) {
+          // No output and no input taken: the stream is truncated (or wants a dictionary).
           throw invalid("truncated");
         }
         inflated += n;

@@ -2,11 +2,13 @@ package cachegate.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -180,5 +182,36 @@ class ResponseBodyTest {
     Throwable error = catchThrowable(() -> ResponseBody.fromGzip(bytes, "\"tag\""));
 
     assertThat(error).as(description).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void everyTruncationOfAStreamIsRefusedAndNoneHangs() {
+    byte[] gzip =
+        ResponseBody.of("[{\"name\":\"a\"}]".repeat(500).getBytes(StandardCharsets.UTF_8)).gzip();
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () -> {
+          for (int length = 0; length < gzip.length; length++) {
+            byte[] truncated = Arrays.copyOf(gzip, length);
+            assertThat(catchThrowable(() -> ResponseBody.fromGzip(truncated, "\"tag\"")))
+                .as("truncated to %d of %d bytes", length, gzip.length)
+                .isInstanceOf(IllegalArgumentException.class);
+          }
+        });
+  }
+
+  @Test
+  void aTrailerNamingAnImpossibleSizeIsRefusedBeforeAnythingIsAllocated() {
+    byte[] gzip = ResponseBody.of("[1,2,3]".getBytes(StandardCharsets.UTF_8)).gzip().clone();
+    int at = gzip.length - 4;
+    gzip[at] = (byte) 0xf0;
+    gzip[at + 1] = (byte) 0xff;
+    gzip[at + 2] = (byte) 0xff;
+    gzip[at + 3] = (byte) 0x7f;
+
+    assertThat(catchThrowable(() -> ResponseBody.fromGzip(gzip, "\"tag\"")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("impossible size");
   }
 }
