@@ -108,8 +108,8 @@ public final class ConfigLoader {
     }
     RedisConfig redis =
         switch (cacheType) {
-          case REDIS_CLUSTER -> cluster();
-          case REDIS_SENTINEL -> sentinel();
+          case REDIS_CLUSTER -> topology(Topology.CLUSTER);
+          case REDIS_SENTINEL -> topology(Topology.SENTINEL);
           case REDIS, SIMPLE, NULL -> redis();
         };
     Optional<String> routesFile = value("CACHEGATE_ROUTES");
@@ -244,45 +244,31 @@ public final class ConfigLoader {
   }
 
   /**
-   * {@code CACHE_REDIS_CLUSTER}: the seed nodes; the cluster tells the rest. TLS when {@code
-   * CACHE_REDIS_TLS_CA} is set; database 0 only.
+   * A cluster ({@code CACHE_REDIS_CLUSTER}: seed nodes, the cluster tells the rest; database 0
+   * only) or the master sentinels name ({@code CACHE_REDIS_SENTINELS}, {@code
+   * CACHE_REDIS_SENTINEL_MASTER}). TLS to every node when {@code CACHE_REDIS_TLS_CA} is set.
    */
-  private RedisConfig cluster() {
-    List<Node> seeds = nodes("CACHE_REDIS_CLUSTER", "redis-cluster");
+  private RedisConfig topology(Topology topology) {
+    boolean cluster = topology == Topology.CLUSTER;
+    List<Node> nodes =
+        cluster
+            ? nodes("CACHE_REDIS_CLUSTER", "redis-cluster")
+            : nodes("CACHE_REDIS_SENTINELS", "redis-sentinel");
     String tlsCa = tlsCaFile();
     return new RedisConfig(
-        seeds.get(0).host(),
-        seeds.get(0).port(),
+        nodes.get(0).host(),
+        nodes.get(0).port(),
         integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
         "",
         value("CACHE_REDIS_PASSWORD").orElse(""),
         tlsCa.isEmpty() ? Transport.PLAIN : Transport.TLS,
         duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT),
         tlsCa,
-        Topology.CLUSTER,
-        seeds,
-        RedisConfig.DEFAULT_SENTINEL_MASTER);
-  }
-
-  /**
-   * {@code CACHE_REDIS_SENTINELS} and {@code CACHE_REDIS_SENTINEL_MASTER}: the sentinels name the
-   * master. TLS (to sentinels and master) when {@code CACHE_REDIS_TLS_CA} is set.
-   */
-  private RedisConfig sentinel() {
-    List<Node> sentinels = nodes("CACHE_REDIS_SENTINELS", "redis-sentinel");
-    String tlsCa = tlsCaFile();
-    return new RedisConfig(
-        sentinels.get(0).host(),
-        sentinels.get(0).port(),
-        integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
-        "",
-        value("CACHE_REDIS_PASSWORD").orElse(""),
-        tlsCa.isEmpty() ? Transport.PLAIN : Transport.TLS,
-        duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT),
-        tlsCa,
-        Topology.SENTINEL,
-        sentinels,
-        value("CACHE_REDIS_SENTINEL_MASTER").orElse(RedisConfig.DEFAULT_SENTINEL_MASTER));
+        topology,
+        nodes,
+        cluster
+            ? RedisConfig.DEFAULT_SENTINEL_MASTER
+            : value("CACHE_REDIS_SENTINEL_MASTER").orElse(RedisConfig.DEFAULT_SENTINEL_MASTER));
   }
 
   /**
