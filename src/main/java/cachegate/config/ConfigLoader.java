@@ -255,20 +255,16 @@ public final class ConfigLoader {
             ? nodes("CACHE_REDIS_CLUSTER", "redis-cluster")
             : nodes("CACHE_REDIS_SENTINELS", "redis-sentinel");
     String tlsCa = tlsCaFile();
-    return new RedisConfig(
-        nodes.get(0).host(),
-        nodes.get(0).port(),
-        integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
-        "",
-        value("CACHE_REDIS_PASSWORD").orElse(""),
-        tlsCa.isEmpty() ? Transport.PLAIN : Transport.TLS,
-        duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT),
-        tlsCa,
+    return RedisConfig.ofNodes(
         topology,
         nodes,
         cluster
             ? RedisConfig.DEFAULT_SENTINEL_MASTER
-            : value("CACHE_REDIS_SENTINEL_MASTER").orElse(RedisConfig.DEFAULT_SENTINEL_MASTER));
+            : value("CACHE_REDIS_SENTINEL_MASTER").orElse(RedisConfig.DEFAULT_SENTINEL_MASTER),
+        integer("CACHE_REDIS_DB", RedisConfig.DEFAULT_DATABASE),
+        value("CACHE_REDIS_PASSWORD").orElse(""),
+        tlsCa,
+        duration("CACHE_REDIS_TIMEOUT", RedisConfig.DEFAULT_TIMEOUT));
   }
 
   /**

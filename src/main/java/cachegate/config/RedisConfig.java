@@ -166,38 +166,31 @@ public record RedisConfig(
         DEFAULT_SENTINEL_MASTER);
   }
 
-  /** A Redis Cluster reached through {@code seeds}, without TLS. */
-  public static RedisConfig cluster(List<Node> seeds, String password, Duration timeout) {
-    Node first = seeds.isEmpty() ? new Node(DEFAULT_HOST, DEFAULT_PORT) : seeds.get(0);
+  /**
+   * A Redis Cluster reached through {@code nodes} (seed nodes), or the master the sentinels {@code
+   * nodes} name {@code masterName} (ignored for a cluster). The first node stands in as host and
+   * port; TLS, trusting {@code tlsCaFile}, when that is given.
+   */
+  public static RedisConfig ofNodes(
+      Topology topology,
+      List<Node> nodes,
+      String masterName,
+      int database,
+      String password,
+      String tlsCaFile,
+      Duration timeout) {
+    Node first = nodes.isEmpty() ? new Node(DEFAULT_HOST, DEFAULT_PORT) : nodes.get(0);
     return new RedisConfig(
         first.host(),
         first.port(),
-        0,
+        database,
         "",
         password,
-        Transport.PLAIN,
+        tlsCaFile.isEmpty() ? Transport.PLAIN : Transport.TLS,
         timeout,
-        "",
-        Topology.CLUSTER,
-        seeds,
-        DEFAULT_SENTINEL_MASTER);
-  }
-
-  /** The master named {@code masterName} by {@code sentinels}, database 0, without TLS. */
-  public static RedisConfig sentinel(
-      List<Node> sentinels, String masterName, String password, Duration timeout) {
-    Node first = sentinels.isEmpty() ? new Node(DEFAULT_HOST, DEFAULT_PORT) : sentinels.get(0);
-    return new RedisConfig(
-        first.host(),
-        first.port(),
-        0,
-        "",
-        password,
-        Transport.PLAIN,
-        timeout,
-        "",
-        Topology.SENTINEL,
-        sentinels,
+        tlsCaFile,
+        topology,
+        nodes,
         masterName);
   }
 

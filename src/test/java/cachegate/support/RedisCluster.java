@@ -1,6 +1,7 @@
 package cachegate.support;
 
 import cachegate.config.RedisConfig;
+import cachegate.config.RedisConfig.Topology;
 import cachegate.store.RedisStore;
 import io.lettuce.core.cluster.SlotHash;
 import java.io.File;
@@ -91,7 +92,15 @@ public final class RedisCluster implements AutoCloseable {
     List<RedisConfig.Node> seeds =
         nodes.stream().map(n -> new RedisConfig.Node("127.0.0.1", n.port())).toList();
     return new RedisStore(
-        RedisConfig.cluster(seeds, "", Duration.ofSeconds(2)), InstantSource.system());
+        RedisConfig.ofNodes(
+            Topology.CLUSTER,
+            seeds,
+            RedisConfig.DEFAULT_SENTINEL_MASTER,
+            0,
+            "",
+            "",
+            Duration.ofSeconds(2)),
+        InstantSource.system());
   }
 
   /** The port of the master that serves {@code key}'s slot now. */

@@ -1,6 +1,7 @@
 package cachegate.support;
 
 import cachegate.config.RedisConfig;
+import cachegate.config.RedisConfig.Topology;
 import cachegate.store.RedisStore;
 import java.io.File;
 import java.io.IOException;
@@ -108,7 +109,8 @@ public final class RedisSentinels implements AutoCloseable {
     List<RedisConfig.Node> nodes =
         sentinels.stream().map(n -> new RedisConfig.Node("127.0.0.1", n.port())).toList();
     return new RedisStore(
-        RedisConfig.sentinel(nodes, MASTER_NAME, "", Duration.ofSeconds(2)),
+        RedisConfig.ofNodes(
+            Topology.SENTINEL, nodes, MASTER_NAME, 0, "", "", Duration.ofSeconds(2)),
         InstantSource.system());
   }
 
