@@ -3,6 +3,7 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import cachegate.support.ClientLoad;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.RedisCluster;
@@ -15,8 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -172,31 +171,14 @@ class TopologyFailoverIT {
    * answers. Returns every status seen.
    */
   private static List<Integer> underLoad(List<GatewayUnderTest> gateways, Supplier<?> fault) {
-    List<Integer> statuses = new CopyOnWriteArrayList<>();
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<CompletableFuture<Void>> clients = new ArrayList<>();
-    for (int client = 0; client < 16; client++) {
-      int offset = client;
-      GatewayUnderTest gateway = gateways.get(client % 2);
-      clients.add(
-          CompletableFuture.runAsync(
-              () -> {
-                for (int i = offset; running.get(); i++) {
-                  String country = COUNTRIES.get(i % COUNTRIES.size());
-                  statuses.add(gateway.get("/universities?country=" + country).statusCode());
-                }
-              }));
-    }
-    try {
-      await().atMost(Duration.ofSeconds(30)).until(() -> statuses.size() >= 100);
+    ClientLoad load = ClientLoad.start(gateways, COUNTRIES, 16);
+    try (load) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> load.statuses().size() >= 100);
       fault.get();
-      int after = statuses.size();
-      await().atMost(Duration.ofSeconds(30)).until(() -> statuses.size() >= after + 100);
-    } finally {
-      running.set(false);
-      CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).join();
+      int after = load.statuses().size();
+      await().atMost(Duration.ofSeconds(30)).until(() -> load.statuses().size() >= after + 100);
     }
-    return statuses;
+    return load.statuses();
   }
 
   private static String redisKey(String query) {

@@ -3,6 +3,7 @@ package cachegate.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import cachegate.support.ClientLoad;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.RedisServer;
@@ -17,9 +18,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,27 +181,14 @@ class RedisFaultsIT {
    * halfway; returns every status seen.
    */
   private static List<Integer> underLoad(GatewayUnderTest gateway, Duration length, Runnable fault)
-      throws Exception {
-    List<Integer> statuses = new CopyOnWriteArrayList<>();
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<CompletableFuture<Void>> clients = new ArrayList<>();
-    for (int client = 0; client < 16; client++) {
-      int offset = client;
-      clients.add(
-          CompletableFuture.runAsync(
-              () -> {
-                for (int i = offset; running.get(); i++) {
-                  String country = COUNTRIES.get(i % COUNTRIES.size());
-                  statuses.add(gateway.get("/universities?country=" + country).statusCode());
-                }
-              }));
+      throws InterruptedException {
+    ClientLoad load = ClientLoad.start(List.of(gateway), COUNTRIES, 16);
+    try (load) {
+      Thread.sleep(length.toMillis() / 2);
+      fault.run();
+      Thread.sleep(length.toMillis() / 2);
     }
-    Thread.sleep(length.toMillis() / 2);
-    fault.run();
-    Thread.sleep(length.toMillis() / 2);
-    running.set(false);
-    CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get();
-    return statuses;
+    return load.statuses();
   }
 
   private GatewayUnderTest gateway(int redisPort) {
