@@ -71,14 +71,7 @@ class RedisSecurityIT {
 
     gateway.get("/universities?country=Germany");
 
-    assertThat(
-            keys(
-                RedisURI.builder()
-                    .withHost("127.0.0.1")
-                    .withPort(redis.port())
-                    .withPassword(PASSWORD.toCharArray())
-                    .build()))
-        .contains("cachegate:v2:{universities:country=germany}");
+    assertThat(keysWithPassword(redis)).contains("cachegate:v2:{universities:country=germany}");
     assertNoPasswordAnywhere(gateway);
   }
 
@@ -92,14 +85,7 @@ class RedisSecurityIT {
 
     gateway.get("/universities?country=France");
 
-    assertThat(
-            keys(
-                RedisURI.builder()
-                    .withHost("127.0.0.1")
-                    .withPort(redis.port())
-                    .withPassword(PASSWORD.toCharArray())
-                    .build()))
-        .contains("cachegate:v2:{universities:country=france}");
+    assertThat(keysWithPassword(redis)).contains("cachegate:v2:{universities:country=france}");
     assertNoPasswordAnywhere(gateway);
   }
 
@@ -180,6 +166,16 @@ class RedisSecurityIT {
   private <T extends AutoCloseable> T track(T closeable) {
     opened.add(closeable);
     return closeable;
+  }
+
+  /** The keys of {@code redis}, which requires {@link #PASSWORD}. */
+  private static List<String> keysWithPassword(RedisServer redis) {
+    return keys(
+        RedisURI.builder()
+            .withHost("127.0.0.1")
+            .withPort(redis.port())
+            .withPassword(PASSWORD.toCharArray())
+            .build());
   }
 
   private static List<String> keys(RedisURI uri) {
