@@ -3,8 +3,6 @@ package cachegate.e2e;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -26,8 +24,6 @@ abstract class RedisAndUpstream {
   static RedisServer redisServer;
   static FakeUniversitiesApi upstream;
   static RedisCommands<String, String> redis;
-  private static RedisClient redisClient;
-  private static StatefulRedisConnection<String, String> connection;
 
   private final List<GatewayUnderTest> gateways = new ArrayList<>();
 
@@ -35,15 +31,11 @@ abstract class RedisAndUpstream {
   static void startDependencies() {
     redisServer = RedisServer.start();
     upstream = FakeUniversitiesApi.start();
-    redisClient = RedisClient.create(redisServer.url());
-    connection = redisClient.connect();
-    redis = connection.sync();
+    redis = redisServer.sync();
   }
 
   @AfterAll
   static void stopDependencies() {
-    connection.close();
-    redisClient.shutdown();
     upstream.close();
     redisServer.close();
   }

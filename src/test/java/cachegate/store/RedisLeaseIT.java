@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.engine.CacheKey;
 import cachegate.support.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Map;
@@ -22,8 +20,6 @@ class RedisLeaseIT {
   private static final Duration TTL = Duration.ofSeconds(2);
 
   private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
   private static RedisCommands<String, String> redis;
   private RedisStore storeA;
   private RedisStore storeB;
@@ -33,15 +29,11 @@ class RedisLeaseIT {
   @BeforeAll
   static void startRedis() {
     server = RedisServer.start();
-    client = RedisClient.create(server.url());
-    connection = client.connect();
-    redis = connection.sync();
+    redis = server.sync();
   }
 
   @AfterAll
   static void stopRedis() {
-    connection.close();
-    client.shutdown();
     server.close();
   }
 

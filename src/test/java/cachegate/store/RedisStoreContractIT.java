@@ -6,8 +6,6 @@ import cachegate.config.RedisConfig;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import cachegate.support.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -19,23 +17,17 @@ import org.junit.jupiter.api.Test;
 /** The store contract against a real Redis, plus what only Redis can get wrong. */
 class RedisStoreContractIT extends ResponseStoreContract {
   private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
   private static RedisCommands<String, String> redis;
   private RedisStore store;
 
   @BeforeAll
   static void startRedis() {
     server = RedisServer.start();
-    client = RedisClient.create(server.url());
-    connection = client.connect();
-    redis = connection.sync();
+    redis = server.sync();
   }
 
   @AfterAll
   static void stopRedis() {
-    connection.close();
-    client.shutdown();
     server.close();
   }
 

@@ -7,8 +7,6 @@ import cachegate.engine.ManualClock;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.support.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +19,6 @@ import org.junit.jupiter.api.Test;
 /** The store contract for the local tier over Redis, plus eviction across instances. */
 class TieredStoreContractIT extends ResponseStoreContract {
   private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
 
   private final ManualClock clock = new ManualClock();
   private final List<RedisStore> opened = new ArrayList<>();
@@ -30,20 +26,16 @@ class TieredStoreContractIT extends ResponseStoreContract {
   @BeforeAll
   static void startRedis() {
     server = RedisServer.start();
-    client = RedisClient.create(server.url());
-    connection = client.connect();
   }
 
   @AfterAll
   static void stopRedis() {
-    connection.close();
-    client.shutdown();
     server.close();
   }
 
   @BeforeEach
   void emptyRedis() {
-    connection.sync().flushall();
+    server.sync().flushall();
   }
 
   @AfterEach
@@ -88,7 +80,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
     TieredStore store = tiered();
     store.put(key("germany"), entry("[1]"), RETENTION).join();
 
-    connection.sync().flushall();
+    server.sync().flushall();
 
     assertThat(store.get(key("germany")).join()).contains(entry("[1]"));
   }
@@ -99,7 +91,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
         .atMost(Duration.ofSeconds(5))
         .until(
             () ->
-                connection.sync().pubsubNumsub("contract:v2:evictions").values().stream()
+                server.sync().pubsubNumsub("contract:v2:evictions").values().stream()
                         .mapToLong(Long::longValue)
                         .sum()
                     >= 2);

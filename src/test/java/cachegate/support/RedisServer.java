@@ -3,6 +3,9 @@ package cachegate.support;
 import cachegate.config.RedisConfig;
 import cachegate.engine.ManualClock;
 import cachegate.store.RedisStore;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,6 +28,8 @@ import java.util.stream.Stream;
  * It keeps nothing on disk. Tests only ever flush a server started here.
  */
 public final class RedisServer implements AutoCloseable {
+  private RedisClient client;
+  private StatefulRedisConnection<String, String> connection;
   private static final String JAR_BINARY_LINUX_AMD64 = "redis-server-6.2.6-v5-linux-amd64";
   private static final String JAR_BINARY_LINUX_ARM64 = "redis-server-6.2.7-linux-arm64";
   private static final String JAR_BINARY_DARWIN_AMD64 = "redis-server-6.2.6-v5-darwin-amd64";
@@ -152,12 +157,31 @@ public final class RedisServer implements AutoCloseable {
         new ManualClock());
   }
 
+  /**
+   * Commands on this server for the test's own checks and clean-up, on one connection opened on
+   * first use and closed with the server.
+   */
+  public synchronized RedisCommands<String, String> sync() {
+    if (connection == null) {
+      client = RedisClient.create(url());
+      connection = client.connect();
+    }
+    return connection.sync();
+  }
+
   public long pid() {
     return process.pid();
   }
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (connection != null) {
+        connection.close();
+        client.shutdown();
+        connection = null;
+      }
+    }
     process.destroy();
     try {
       if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
