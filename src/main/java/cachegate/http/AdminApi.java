@@ -345,11 +345,7 @@ final class AdminApi {
 
   /** The route named in the path; null after answering 404. */
   private ServedRoute pathRoute(RoutingContext context) {
-    ServedRoute route = routes.get(context.pathParam("route"));
-    if (route == null) {
-      ErrorResponses.send(context.response(), 404, "no route " + context.pathParam("route"));
-    }
-    return route;
+    return named(context, context.pathParam("route"));
   }
 
   /** The route {@code name}, or the only one when no name is given; null after answering. */
@@ -362,6 +358,11 @@ final class AdminApi {
           context.response(), 400, "name the route: one of " + String.join(", ", routes.keySet()));
       return null;
     }
+    return named(context, name);
+  }
+
+  /** The route called {@code name}; null after answering 404. */
+  private ServedRoute named(RoutingContext context, String name) {
     ServedRoute route = routes.get(name);
     if (route == null) {
       ErrorResponses.send(context.response(), 404, "no route " + name);
