@@ -66,6 +66,7 @@ public final class ConfigLoader {
           new Variable(
               "UPSTREAM_MAX_CONCURRENCY", String.valueOf(UpstreamConfig.DEFAULT_MAX_CONCURRENCY)),
           new Variable("UPSTREAM_MAX_QUEUE", String.valueOf(UpstreamConfig.DEFAULT_MAX_QUEUE)),
+          new Variable("UPSTREAM_KEEP_ALIVE", "4"),
           new Variable("CACHEGATE_ADMIN_TOKEN", "none"));
 
   private final Map<String, String> env;
@@ -149,7 +150,10 @@ public final class ConfigLoader {
       throw new ConfigException("UPSTREAM_MAX_QUEUE must not be negative, was " + queue);
     }
     return new UpstreamConfig(
-        duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT), concurrency, queue);
+        duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT),
+        concurrency,
+        queue,
+        wholeSeconds("UPSTREAM_KEEP_ALIVE", UpstreamConfig.DEFAULT_KEEP_ALIVE));
   }
 
   /** The built-in route: the universities API at {@code UNIVERSITIES_API_URL}. */
@@ -392,14 +396,24 @@ public final class ConfigLoader {
     return duration(name, defaultValue, false);
   }
 
+  /** A duration of whole seconds, zero allowed. */
+  private Duration wholeSeconds(String name, Duration defaultValue) {
+    return duration(name, defaultValue, true, true);
+  }
+
   private Duration duration(String name, Duration defaultValue, boolean zeroAllowed) {
+    return duration(name, defaultValue, zeroAllowed, false);
+  }
+
+  private Duration duration(
+      String name, Duration defaultValue, boolean zeroAllowed, boolean wholeSeconds) {
     Optional<String> raw = value(name);
     if (raw.isEmpty()) {
       return defaultValue;
     }
     Duration parsed;
     try {
-      parsed = Durations.parse(raw.get());
+      parsed = Durations.parse(raw.get(), wholeSeconds);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(name + " " + e.getMessage() + ", was '" + raw.get() + "'");
     }

@@ -17,6 +17,14 @@ final class Durations {
    * @throws IllegalArgumentException when the text is none of these, or negative
    */
   static Duration parse(String text) {
+    return parse(text, false);
+  }
+
+  /**
+   * Parses as {@link #parse(String)} does, refusing fractions of a second when {@code
+   * wholeSeconds}.
+   */
+  static Duration parse(String text, boolean wholeSeconds) {
     try {
       Duration parsed;
       if (text.endsWith("ms")) {
@@ -27,6 +35,9 @@ final class Durations {
       }
       if (parsed.isNegative()) {
         throw new IllegalArgumentException("must not be negative");
+      }
+      if (wholeSeconds && parsed.toMillis() % 1000 != 0) {
+        throw new IllegalArgumentException("must be whole seconds");
       }
       return parsed;
     } catch (NumberFormatException | ArithmeticException e) {

@@ -47,7 +47,8 @@ public final class RoutesFile {
           "maxEntryBytes",
           "upstreamTimeout",
           "upstreamConcurrency",
-          "upstreamQueue");
+          "upstreamQueue",
+          "upstreamKeepAlive");
   private static final Set<String> PARAM_FIELDS =
       Set.of("type", "lowercase", "maxLength", "required", "default", "min", "max");
 
@@ -173,7 +174,8 @@ public final class RoutesFile {
                     upstreamDefaults.maxConcurrency(),
                     1,
                     10_000),
-            (int) number(fields, "upstreamQueue", what, upstreamDefaults.maxQueue(), 0, 100_000));
+            (int) number(fields, "upstreamQueue", what, upstreamDefaults.maxQueue(), 0, 100_000),
+            duration(fields, "upstreamKeepAlive", what, upstreamDefaults.keepAlive(), true, true));
     return new RouteConfig(route, policy, calls);
   }
 
@@ -312,13 +314,23 @@ public final class RoutesFile {
       String what,
       Duration defaultValue,
       boolean zeroAllowed) {
+    return duration(fields, field, what, defaultValue, zeroAllowed, false);
+  }
+
+  private Duration duration(
+      Map<String, Node> fields,
+      String field,
+      String what,
+      Duration defaultValue,
+      boolean zeroAllowed,
+      boolean wholeSeconds) {
     Node node = fields.get(field);
     if (node == null) {
       return defaultValue;
     }
     String value = scalar(node, what + ": " + field);
     try {
-      Duration parsed = Durations.parse(value);
+      Duration parsed = Durations.parse(value, wholeSeconds);
       if (parsed.isZero() && !zeroAllowed) {
         throw new IllegalArgumentException("must be positive");
       }

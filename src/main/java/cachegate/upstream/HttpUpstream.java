@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -42,6 +43,12 @@ public final class HttpUpstream implements Upstream {
   private static final int MAX_CONNECTIONS = 64;
 
   /**
+   * How often idle connections past the keep-alive are closed (Vert.x's default is 1 s, which would
+   * keep a connection up to a second longer than configured, closer to the upstream's own timeout).
+   */
+  private static final int POOL_CLEANER_PERIOD_MS = 100;
+
+  /**
    * The largest announced upstream body read at all (bodies over CACHE_MAX_ENTRY_BYTES are not
    * stored).
    */
@@ -61,8 +68,11 @@ public final class HttpUpstream implements Upstream {
         vertx.createHttpClient(
             new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
-                .setKeepAlive(true),
-            new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+                .setKeepAlive(!config.keepAlive().isZero())
+                .setKeepAliveTimeout((int) Math.max(1, config.keepAlive().toSeconds())),
+            new PoolOptions()
+                .setHttp1MaxSize(MAX_CONNECTIONS)
+                .setCleanerPeriod(POOL_CLEANER_PERIOD_MS));
   }
 
   @Override
@@ -80,18 +90,14 @@ public final class HttpUpstream implements Upstream {
                 Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
               }
             });
-    client
-        .request(
-            new RequestOptions()
-                .setMethod(HttpMethod.GET)
-                .setAbsoluteURI(address)
-                .putHeader(HttpHeaders.ACCEPT, JSON))
-        .compose(
-            request -> {
-              sent.set(request);
-              return request.send();
-            })
-        .compose(response -> bounded(target, response).map(body -> usable(target, response, body)))
+    attempt(address, target, sent)
+        .recover(
+            failure ->
+                // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed
+                // as the request went out fails at once; one new connection then answers it.
+                failure instanceof HttpClosedException && !result.isDone()
+                    ? attempt(address, target, sent)
+                    : Future.failedFuture(failure))
         .onComplete(
             (answer, failure) -> {
               vertx.cancelTimer(timer);
@@ -104,6 +110,30 @@ public final class HttpUpstream implements Upstream {
               }
             });
     return result;
+  }
+
+  /** One request for {@code address} on a pooled or new connection, read to its end. */
+  private Future<UpstreamResponse> attempt(
+      String address, String target, AtomicReference<HttpClientRequest> sent) {
+    return client
+        .request(
+            new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setAbsoluteURI(address)
+                .putHeader(HttpHeaders.ACCEPT, JSON))
+        .compose(
+            request -> {
+              sent.set(request);
+              // The body is asked for in the callback that receives the response, as Vert.x's
+              // authors advise for requests started off the event loop (this one may start on a
+              // Redis client thread): asked for in a later link of the chain, it can be asked for
+              // after the response has ended and never arrive (eclipse-vertx/vert.x#4705, #6038).
+              return request
+                  .send()
+                  .compose(
+                      response ->
+                          bounded(target, response).map(body -> usable(target, response, body)));
+            });
   }
 
   /**

@@ -385,6 +385,16 @@ class ConfigLoaderTest {
     assertThat(DURATIONS.get(variable).apply(config)).isEqualTo(Duration.ofMillis(expectedMillis));
   }
 
+  @ParameterizedTest(name = "UPSTREAM_KEEP_ALIVE={0} -> {1} s")
+  @CsvSource({"'', 4", "0, 0", "30, 30", "5s, 5", "1000ms, 1"})
+  void upstreamKeepAliveIsWholeSecondsAndZeroMeansNoReuse(String value, long expectedSeconds) {
+    Map<String, String> env = Map.of("UPSTREAM_KEEP_ALIVE", value);
+
+    Duration keepAlive = ConfigLoader.from(env).routes().get(0).upstream().keepAlive();
+
+    assertThat(keepAlive).isEqualTo(Duration.ofSeconds(expectedSeconds));
+  }
+
   @ParameterizedTest(name = "every variable set to ''{0}''")
   @ValueSource(strings = {"", " ", "\t", "  \n "})
   void blankValuesCountAsUnset(String blank) {
@@ -414,6 +424,9 @@ class ConfigLoaderTest {
     "UPSTREAM_TIMEOUT,      0",
     "UPSTREAM_TIMEOUT,      ms",
     "UPSTREAM_TIMEOUT,      0.0001",
+    "UPSTREAM_KEEP_ALIVE,   1.5",
+    "UPSTREAM_KEEP_ALIVE,   500ms",
+    "UPSTREAM_KEEP_ALIVE,   -1",
     "UNIVERSITIES_API_URL,  ftp://x",
     "UNIVERSITIES_API_URL,  http://x/?q=1",
     "UNIVERSITIES_CACHE_TIMEOUT, -5",

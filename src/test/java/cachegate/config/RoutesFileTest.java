@@ -26,7 +26,7 @@ class RoutesFileTest {
           0.05,
           CachePolicy.DEFAULT_MAX_ENTRY_BYTES);
   private static final UpstreamConfig UPSTREAM_DEFAULTS =
-      new UpstreamConfig(Duration.ofSeconds(10), 32, 256);
+      new UpstreamConfig(Duration.ofSeconds(10), 32, 256, Duration.ofSeconds(4));
   private static final Path EXAMPLE = Path.of("examples/routes.yml");
 
   @Test
@@ -53,7 +53,8 @@ class RoutesFileTest {
     RouteConfig postcodes = routes.get(1);
     assertThat(postcodes.policy().ttl()).isEqualTo(Duration.ofDays(1));
     assertThat(postcodes.policy().staleIfError()).isEqualTo(Duration.ofDays(7));
-    assertThat(postcodes.upstream()).isEqualTo(new UpstreamConfig(Duration.ofSeconds(5), 8, 256));
+    assertThat(postcodes.upstream())
+        .isEqualTo(new UpstreamConfig(Duration.ofSeconds(5), 8, 256, Duration.ofSeconds(1)));
     RouteConfig weather = routes.get(2);
     assertThat(weather.policy().staleWhileRevalidate()).isEqualTo(Duration.ofMinutes(10));
     assertThat(weather.policy().maxEntryBytes()).isEqualTo(65_536);
@@ -195,6 +196,9 @@ class RoutesFileTest {
         "zero concurrency | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
             + "    upstreamConcurrency: 0 | line 5: route 'a': upstreamConcurrency must be an integer"
             + " from 1 to 10000, was '0'",
+        "fractional keep-alive | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    upstreamKeepAlive: 1.5 | line 5: route 'a': upstreamKeepAlive must be whole seconds,"
+            + " was '1.5'",
         "bad boolean | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n    params:\\n"
             + "      q: {required: yes} | line 6: route 'a': parameter 'q': required must be true or"
             + " false, was 'yes'",

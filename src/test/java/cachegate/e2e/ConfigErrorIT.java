@@ -51,7 +51,7 @@ class ConfigErrorIT {
                 + routes
                 + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, name, params,"
                 + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, upstream,"
-                + " upstreamConcurrency, upstreamQueue, upstreamTimeout");
+                + " upstreamConcurrency, upstreamKeepAlive, upstreamQueue, upstreamTimeout");
   }
 
   private record Result(int exitCode, String stderr) {}

@@ -41,6 +41,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final AtomicInteger requests = new AtomicInteger();
   private final List<String> queries = new CopyOnWriteArrayList<>();
+  private final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
   private volatile Duration delay = Duration.ZERO;
   private volatile int failWithStatus;
   private volatile String garbage;
@@ -81,10 +82,19 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     return List.copyOf(queries);
   }
 
+  /**
+   * The client port of each request since the last reset, in order: requests on one connection
+   * share a port, so this tells which requests reused a connection.
+   */
+  public List<Integer> clientPorts() {
+    return List.copyOf(clientPorts);
+  }
+
   /** Back to fast, correct answers with counters at zero. */
   public void reset() {
     requests.set(0);
     queries.clear();
+    clientPorts.clear();
     delay = Duration.ZERO;
     failWithStatus = 0;
     garbage = null;
@@ -148,6 +158,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     requests.incrementAndGet();
     String rawQuery = exchange.getRequestURI().getRawQuery();
     queries.add(rawQuery == null ? "" : rawQuery);
+    clientPorts.add(exchange.getRemoteAddress().getPort());
     int now = concurrent.incrementAndGet();
     maxConcurrent.accumulateAndGet(now, Math::max);
     try (exchange) {
