@@ -15,12 +15,15 @@ import java.util.zip.Inflater;
 
 /**
  * A body in both encodings the cache serves, with its strong entity tag. Built once per upstream
- * answer (compressing) or once per read from a remote store (decompressing), so that serving either
- * encoding copies nothing. Immutable: the arrays are never modified after construction. Compares by
- * content.
+ * answer (compressing) or once per read from a remote store, so that serving either encoding copies
+ * nothing. A body read from a store holds only its gzip form until the identity form is first asked
+ * for, so that a gzip answer never pays for decompression. Immutable as seen from outside: the
+ * arrays are never modified after construction. Compares by content.
  */
 public final class ResponseBody {
-  private final byte[] identity;
+  /** Null until first needed, for a body restored by {@link #fromCheckedGzip}. */
+  private volatile byte[] identity;
+
   private final byte[] gzip;
   private final String etag;
 
@@ -44,9 +47,41 @@ public final class ResponseBody {
     return new ResponseBody(decompress(gzip), gzip, etag);
   }
 
-  /** The body as the upstream sent it. Shared: callers must not modify it. */
+  /**
+   * Restores a body from gzip bytes that are known to be exactly those {@link #of} made (the caller
+   * checked them against a checksum written with them), without decompressing them now: the
+   * identity form is decompressed the first time it is asked for, then kept.
+   *
+   * @throws IllegalArgumentException if {@code gzip} does not even have a gzip header and trailer
+   */
+  public static ResponseBody fromCheckedGzip(byte[] gzip, String etag) {
+    checkFrame(gzip);
+    return new ResponseBody(null, gzip, etag);
+  }
+
+  /**
+   * The body as the upstream sent it. Shared: callers must not modify it.
+   *
+   * @throws IllegalStateException if the body was restored by {@link #fromCheckedGzip} from bytes
+   *     that do not decompress, which the caller's checksum rules out
+   */
   public byte[] identity() {
-    return identity;
+    byte[] known = identity;
+    if (known == null) {
+      try {
+        known = decompress(gzip);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("a checked gzip body does not decompress", e);
+      }
+      identity = known;
+    }
+    return known;
+  }
+
+  /** The length of {@link #identity()}, known without decompressing. */
+  public int identityLength() {
+    byte[] known = identity;
+    return known != null ? known.length : (int) littleEndian(gzip, gzip.length - 4);
   }
 
   /** The body gzip-compressed. Shared: callers must not modify it. */
@@ -68,19 +103,28 @@ public final class ResponseBody {
     return etag.substring(0, etag.length() - 1) + "-gz\"";
   }
 
+  /** Equal when the entity tags, which hash the identity form, and the gzip forms are equal. */
   @Override
   public boolean equals(Object other) {
-    return other instanceof ResponseBody that && Arrays.equals(identity, that.identity);
+    return other instanceof ResponseBody that
+        && etag.equals(that.etag)
+        && Arrays.equals(gzip, that.gzip);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(identity);
+    return etag.hashCode();
   }
 
   @Override
   public String toString() {
-    return "ResponseBody[" + identity.length + " bytes, " + gzip.length + " gzipped, " + etag + "]";
+    return "ResponseBody["
+        + identityLength()
+        + " bytes, "
+        + gzip.length
+        + " gzipped, "
+        + etag
+        + "]";
   }
 
   private static String tag(byte[] identity) {
@@ -123,21 +167,8 @@ public final class ResponseBody {
    * GZIPInputStream} does.
    */
   private static byte[] decompress(byte[] gzip) {
-    if (gzip.length < GZIP_HEADER + GZIP_TRAILER
-        || (gzip[0] & 0xff) != 0x1f
-        || (gzip[1] & 0xff) != 0x8b
-        || gzip[2] != Deflater.DEFLATED
-        || gzip[3] != 0) {
-      throw invalid("bad header");
-    }
+    byte[] identity = new byte[checkFrame(gzip)];
     int end = gzip.length - GZIP_TRAILER;
-    long size = littleEndian(gzip, end + 4);
-    // Deflate shrinks data at most about 1032 times: a larger size is a damaged trailer, and must
-    // not make us allocate it.
-    if (size > Math.min(Integer.MAX_VALUE - 8L, (long) gzip.length * MAX_DEFLATE_RATIO)) {
-      throw invalid("its trailer names an impossible size, " + size + " bytes");
-    }
-    byte[] identity = new byte[(int) size];
     Inflater inflater = INFLATERS.get();
     inflater.reset();
     inflater.setInput(gzip, GZIP_HEADER, end - GZIP_HEADER);
@@ -171,6 +202,26 @@ public final class ResponseBody {
       throw invalid("CRC-32 does not match");
     }
     return identity;
+  }
+
+  /**
+   * Checks the header as {@link #compress} writes it and the trailer's size, and returns that size.
+   */
+  private static int checkFrame(byte[] gzip) {
+    if (gzip.length < GZIP_HEADER + GZIP_TRAILER
+        || (gzip[0] & 0xff) != 0x1f
+        || (gzip[1] & 0xff) != 0x8b
+        || gzip[2] != Deflater.DEFLATED
+        || gzip[3] != 0) {
+      throw invalid("bad header");
+    }
+    long size = littleEndian(gzip, gzip.length - 4);
+    // Deflate shrinks data at most about 1032 times: a larger size is a damaged trailer, and must
+    // not make us allocate it.
+    if (size > Math.min(Integer.MAX_VALUE - 8L, (long) gzip.length * MAX_DEFLATE_RATIO)) {
+      throw invalid("its trailer names an impossible size, " + size + " bytes");
+    }
+    return (int) size;
   }
 
   private static IllegalArgumentException invalid(String problem) {

@@ -79,7 +79,13 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     CachedResponse entry = result.entry();
     ResponseBody body = entry.body();
     boolean gzip = Negotiation.acceptsGzip(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
-    byte[] bytes = gzip ? body.gzip() : body.identity();
+    byte[] bytes;
+    try {
+      bytes = gzip ? body.gzip() : body.identity();
+    } catch (IllegalStateException e) {
+      ErrorResponses.send(response, e);
+      return;
+    }
     response
         .putHeader(HttpHeaders.CONTENT_TYPE, entry.contentType())
         .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)

@@ -9,17 +9,22 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.zip.CRC32C;
 
 /**
  * The versioned binary envelope entries are stored in, never Java serialization. Layout (big
  * endian): magic {@code "CG"}, format version byte, key (int length + UTF-8), status (short),
  * stored-at epoch millis (long), TTL millis (long), fetch time millis (long), content type (short
- * length + UTF-8), entity tag (short length + UTF-8), gzip-compressed body (int length + bytes).
- * The key is stored inside the envelope and checked on decode, so an entry can never be served for
- * a key it was not stored under.
+ * length + UTF-8), entity tag (short length + UTF-8), CRC-32C of the gzip bytes (int; since format
+ * 2), gzip-compressed body (int length + bytes). The key is stored inside the envelope and checked
+ * on decode, so an entry can never be served for a key it was not stored under. The checksum lets a
+ * read trust the gzip bytes without decompressing them (a few microseconds instead of 0.1 ms for 66
+ * KB of JSON), so an answer in gzip never decompresses; format 1, without it, is still read, by
+ * decompressing.
  */
 final class EntryCodec {
-  static final byte FORMAT_VERSION = 1;
+  static final byte FORMAT_VERSION = 2;
+  private static final byte FORMAT_WITHOUT_CHECKSUM = 1;
   private static final byte[] MAGIC = {'C', 'G'};
 
   private EntryCodec() {}
@@ -47,6 +52,7 @@ final class EntryCodec {
                 + 2
                 + etag.length
                 + 4
+                + 4
                 + body.length);
     buffer.put(MAGIC).put(FORMAT_VERSION);
     buffer.putInt(keyBytes.length).put(keyBytes);
@@ -56,6 +62,7 @@ final class EntryCodec {
     buffer.putLong(entry.fetchTime().toMillis());
     buffer.putShort((short) type.length).put(type);
     buffer.putShort((short) etag.length).put(etag);
+    buffer.putInt(checksum(body));
     buffer.putInt(body.length).put(body);
     return buffer.array();
   }
@@ -77,7 +84,7 @@ final class EntryCodec {
         throw corrupt(expected, "no cachegate envelope");
       }
       byte version = buffer.get();
-      if (version != FORMAT_VERSION) {
+      if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_CHECKSUM) {
         throw corrupt(expected, "envelope format " + version + ", expected " + FORMAT_VERSION);
       }
       String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
@@ -90,12 +97,18 @@ final class EntryCodec {
       Duration fetchTime = Duration.ofMillis(buffer.getLong());
       String type = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
       String etag = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
+      boolean checked = version == FORMAT_VERSION;
+      int checksum = checked ? buffer.getInt() : 0;
       byte[] gzip = slice(buffer, buffer.getInt());
       if (buffer.hasRemaining()) {
         throw corrupt(expected, buffer.remaining() + " trailing bytes");
       }
-      return new CachedResponse(
-          status, type, ResponseBody.fromGzip(gzip, etag), storedAt, ttl, fetchTime);
+      if (checked && checksum(gzip) != checksum) {
+        throw corrupt(expected, "its body does not match its CRC-32C");
+      }
+      ResponseBody body =
+          checked ? ResponseBody.fromCheckedGzip(gzip, etag) : ResponseBody.fromGzip(gzip, etag);
+      return new CachedResponse(status, type, body, storedAt, ttl, fetchTime);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw corrupt(expected, "truncated or malformed (" + e + ")");
     }
@@ -119,7 +132,11 @@ final class EntryCodec {
   static Head head(String storedUnder, byte[] firstBytes) {
     try {
       ByteBuffer buffer = ByteBuffer.wrap(firstBytes);
-      if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1] || buffer.get() != FORMAT_VERSION) {
+      if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1]) {
+        throw new StoreException("value under " + storedUnder + " is not a cachegate envelope");
+      }
+      byte version = buffer.get();
+      if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_CHECKSUM) {
         throw new StoreException("value under " + storedUnder + " is not a cachegate envelope");
       }
       String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
@@ -130,6 +147,12 @@ final class EntryCodec {
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new StoreException("value under " + storedUnder + " has a malformed head: " + e);
     }
+  }
+
+  private static int checksum(byte[] bytes) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes);
+    return (int) crc.getValue();
   }
 
   private static byte[] slice(ByteBuffer buffer, int length) {

@@ -55,7 +55,7 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
     long weight =
-        (long) entry.body().identity().length
+        (long) entry.body().identityLength()
             + entry.body().gzip().length
             + key.redisKey().length()
             + ENTRY_OVERHEAD_BYTES;

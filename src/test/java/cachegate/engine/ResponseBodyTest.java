@@ -40,6 +40,39 @@ class ResponseBodyTest {
   }
 
   @Test
+  void aBodyFromCheckedGzipServesItsGzipAsStoredAndItsIdentityOnDemand() {
+    ResponseBody body = ResponseBody.of(JSON);
+
+    ResponseBody restored = ResponseBody.fromCheckedGzip(body.gzip(), body.etag());
+
+    assertThat(restored.gzip()).isSameAs(body.gzip());
+    assertThat(restored.identityLength()).isEqualTo(JSON.length);
+    assertThat(restored).isEqualTo(body).hasSameHashCodeAs(body);
+    assertThat(restored.identity()).isEqualTo(JSON);
+    assertThat(restored.identity()).isSameAs(restored.identity());
+  }
+
+  @Test
+  void checkedGzipThatDoesNotDecompressFailsWhenItsIdentityIsAskedFor() {
+    byte[] gzip = ResponseBody.of(JSON).gzip().clone();
+    gzip[20] ^= 0x5A;
+
+    ResponseBody restored = ResponseBody.fromCheckedGzip(gzip, "\"tag\"");
+
+    assertThat(catchThrowable(restored::identity))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("does not decompress");
+  }
+
+  @Test
+  void checkedGzipWithoutAGzipFrameIsRefusedAtOnce() {
+    byte[] notGzip = "[1,2,3] and more text".getBytes(StandardCharsets.UTF_8);
+
+    assertThat(catchThrowable(() -> ResponseBody.fromCheckedGzip(notGzip, "\"tag\"")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void theGzipFormIsAStandardGzipStream() throws IOException {
     ResponseBody body = ResponseBody.of(JSON);
 
@@ -66,8 +99,11 @@ class ResponseBodyTest {
     ResponseBody body = ResponseBody.of(bytes);
 
     ResponseBody restored = ResponseBody.fromGzip(body.gzip(), body.etag());
+    ResponseBody restoredOnDemand = ResponseBody.fromCheckedGzip(body.gzip(), body.etag());
 
     assertThat(restored.identity()).isEqualTo(bytes);
+    assertThat(restoredOnDemand.identityLength()).isEqualTo(bytes.length);
+    assertThat(restoredOnDemand.identity()).isEqualTo(bytes);
   }
 
   @Test

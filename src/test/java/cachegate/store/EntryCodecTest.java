@@ -177,6 +177,35 @@ class EntryCodecTest {
   }
 
   @Test
+  void anEnvelopeOfFormatOneWithoutAChecksumIsStillRead() {
+    int checksumAt = GZIP_START - 8;
+    byte[] formatOne = new byte[SMALL_ENVELOPE.length - 4];
+    System.arraycopy(SMALL_ENVELOPE, 0, formatOne, 0, checksumAt);
+    System.arraycopy(
+        SMALL_ENVELOPE,
+        checksumAt + 4,
+        formatOne,
+        checksumAt,
+        SMALL_ENVELOPE.length - checksumAt - 4);
+    formatOne[2] = 1;
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY, formatOne);
+
+    assertThat(decoded).isEqualTo(SMALL);
+    assertThat(decoded.body().identity()).isEqualTo(SMALL.body().identity());
+  }
+
+  @Test
+  void aChangedBodyByteIsCaughtByTheChecksum() {
+    byte[] corrupted = SMALL_ENVELOPE.clone();
+    corrupted[GZIP_START + 20] ^= 0x5A;
+
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+
+    assertThat(error).isExactlyInstanceOf(StoreException.class).hasMessageContaining("CRC-32C");
+  }
+
+  @Test
   void javaSerializedBytesAreRefused() {
     byte[] serialized = {(byte) 0xAC, (byte) 0xED, 0x00, 0x05, 0x73, 0x72};
 

@@ -12,9 +12,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Both directions of the body's encodings: {@link ResponseBody#fromGzip} (each read from Redis
- * decompresses once) and {@link ResponseBody#of} (each upstream answer is compressed at level 9 and
- * hashed once, on the miss path).
+ * Both directions of the body's encodings: {@link ResponseBody#fromGzip} (decompressing and
+ * checking, what an identity answer of an entry read from Redis pays) and {@link ResponseBody#of}
+ * (each upstream answer is compressed and hashed once, on the miss path).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The Redis envelope of a real answer. {@code decode} is what every Redis hit pays (it restores the
- * identity body from the stored gzip); {@code encode} is what every store pays. {@link EntryCodec}
+ * The Redis envelope of a real answer. {@code decode} is what every Redis hit pays (it checks the
+ * stored gzip against its CRC-32C; an identity answer then also pays {@code
+ * ResponseBodyBenchmark.fromGzip}'s decompression); {@code encode} is what every store pays. {@link EntryCodec}
  * is package-private, hence this package (split packages are fine on the class path).
  */
 @State(Scope.Benchmark)
