@@ -84,7 +84,7 @@ final class EntryCodec {
         throw corrupt(expected, "no cachegate envelope");
       }
       byte version = buffer.get();
-      if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_CHECKSUM) {
+      if (!readable(version)) {
         throw corrupt(expected, "envelope format " + version + ", expected " + FORMAT_VERSION);
       }
       String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
@@ -132,11 +132,7 @@ final class EntryCodec {
   static Head head(String storedUnder, byte[] firstBytes) {
     try {
       ByteBuffer buffer = ByteBuffer.wrap(firstBytes);
-      if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1]) {
-        throw new StoreException("value under " + storedUnder + " is not a cachegate envelope");
-      }
-      byte version = buffer.get();
-      if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_CHECKSUM) {
+      if (buffer.get() != MAGIC[0] || buffer.get() != MAGIC[1] || !readable(buffer.get())) {
         throw new StoreException("value under " + storedUnder + " is not a cachegate envelope");
       }
       String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
@@ -147,6 +143,10 @@ final class EntryCodec {
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new StoreException("value under " + storedUnder + " has a malformed head: " + e);
     }
+  }
+
+  private static boolean readable(byte version) {
+    return version == FORMAT_VERSION || version == FORMAT_WITHOUT_CHECKSUM;
   }
 
   private static int checksum(byte[] bytes) {
