@@ -60,7 +60,7 @@ EXPOSE 5000
 # Cap the heap explicitly: by default the JVM takes 1/4 of the container's memory limit (or of the host's RAM when
 # there is no limit). SerialGC suits a small single-service heap; the archive made above speeds up start-up; ExitOnOutOfMemoryError lets the restart policy
 # replace a JVM that is out of memory instead of leaving it half-working. Override JAVA_OPTS at run time to tune.
-ENV JAVA_OPTS="-Xmx192m -XX:+UseSerialGC -XX:SharedArchiveFile=/app/cachegate.jsa -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_OPTS="-Xmx128m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 -XX:SharedArchiveFile=/app/cachegate.jsa -XX:+ExitOnOutOfMemoryError"
 
 # `exec` makes java PID 1 so it receives SIGTERM from `docker stop` and shuts down cleanly. JAVA_OPTS is expanded
 # by the shell at start-up; any arguments given to `docker run` are passed on to the application.

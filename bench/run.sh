@@ -10,7 +10,8 @@
 #   - bench/fake_upstream.py: the universities API's /search with 300 ms per answer, serving the real
 #     dataset from ../shared/data/universities/ when present (else the test fixture), counting calls;
 #   - a private redis-server on a free port (--save "" --appendonly no);
-#   - cachegate as the README's quickstart launches it, `java -Xmx192m -XX:+UseSerialGC
+#   - cachegate as the README's quickstart launches it, `java -Xmx128m -XX:+UseSerialGC
+#     -XX:TrimNativeHeapInterval=5000
 #     -XX:SharedArchiveFile=cachegate.jsa -jar cachegate.jar` (the class-data archive is made for the
 #     copied jar by the same training run the build uses), with
 #     CACHE_TYPE=redis, CACHE_REDIS_URL, UNIVERSITIES_API_URL and PORT set and everything else at its
@@ -225,8 +226,8 @@ cp "$TMP/nginx/nginx.conf" "$OUT/nginx.conf"
 NGINX_PID=$!
 PIDS+=($NGINX_PID)
 
-JAVA_CMD=(java -Xmx192m -XX:+UseSerialGC -XX:SharedArchiveFile="$TMP/cachegate.jsa" -jar "$TMP/cachegate.jar")
-metric cachegate_command "java -Xmx192m -XX:+UseSerialGC -XX:SharedArchiveFile=target/cachegate.jsa -jar target/cachegate.jar"
+JAVA_CMD=(java -Xmx128m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 -XX:SharedArchiveFile="$TMP/cachegate.jsa" -jar "$TMP/cachegate.jar")
+metric cachegate_command "java -Xmx128m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 -XX:SharedArchiveFile=target/cachegate.jsa -jar target/cachegate.jar"
 start_cachegate() { # name port [VAR=value...]
   local name=$1 port=$2; shift 2
   mkdir -p "$TMP/cg-$name"
