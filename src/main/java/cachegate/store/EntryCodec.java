@@ -18,9 +18,9 @@ import java.util.zip.CRC32C;
  * length + UTF-8), entity tag (short length + UTF-8), CRC-32C of the gzip bytes (int; since format
  * 2), gzip-compressed body (int length + bytes). The key is stored inside the envelope and checked
  * on decode, so an entry can never be served for a key it was not stored under. The checksum lets a
- * read trust the gzip bytes without decompressing them (a few microseconds instead of 0.1 ms for 66
- * KB of JSON), so an answer in gzip never decompresses; format 1, without it, is still read, by
- * decompressing.
+ * read trust the gzip bytes without decompressing them (JMH: decoding Germany's entry takes 0.5 us;
+ * decompressing its 66 KB takes 25 us), so an answer in gzip never decompresses; format 1, without
+ * it, is still read, by decompressing.
  */
 final class EntryCodec {
   static final byte FORMAT_VERSION = 2;
