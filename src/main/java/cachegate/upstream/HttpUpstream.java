@@ -59,20 +59,29 @@ public final class HttpUpstream implements Upstream {
   private final UrlTemplate url;
   private final HttpClient client;
 
+  /** For a request sent once more: a new connection each time, closed after its answer. */
+  private final HttpClient freshConnections;
+
   /** Calls {@code url}, filled with each key's parameters, within {@code config}'s timeout. */
   public HttpUpstream(Vertx vertx, UpstreamConfig config, UrlTemplate url) {
     this.vertx = vertx;
     this.config = config;
     this.url = url;
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
     this.client =
         vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
+            new HttpClientOptions(options)
                 .setKeepAlive(!config.keepAlive().isZero())
                 .setKeepAliveTimeout((int) Math.max(1, config.keepAlive().toSeconds())),
             new PoolOptions()
                 .setHttp1MaxSize(MAX_CONNECTIONS)
                 .setCleanerPeriod(POOL_CLEANER_PERIOD_MS));
+    this.freshConnections =
+        vertx.createHttpClient(
+            new HttpClientOptions(options).setKeepAlive(false),
+            new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
   }
 
   @Override
@@ -90,14 +99,17 @@ public final class HttpUpstream implements Upstream {
                 Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
               }
             });
-    attempt(address, target, sent)
+    attempt(client, address, target, sent)
         .recover(
-            failure ->
-                // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed
-                // as the request went out fails at once; one new connection then answers it.
-                failure instanceof HttpClosedException && !result.isDone()
-                    ? attempt(address, target, sent)
-                    : Future.failedFuture(failure))
+            failure -> {
+              if (!(failure instanceof HttpClosedException) || result.isDone()) {
+                return Future.failedFuture(failure);
+              }
+              // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed as
+              // the request went out fails at once; a new connection, never a pooled one (the pool
+              // may still hold the closing one), then answers it.
+              return attempt(freshConnections, address, target, sent);
+            })
         .onComplete(
             (answer, failure) -> {
               vertx.cancelTimer(timer);
@@ -112,10 +124,13 @@ public final class HttpUpstream implements Upstream {
     return result;
   }
 
-  /** One request for {@code address} on a pooled or new connection, read to its end. */
+  /** One request for {@code address} through {@code connections}, read to its end. */
   private Future<UpstreamResponse> attempt(
-      String address, String target, AtomicReference<HttpClientRequest> sent) {
-    return client
+      HttpClient connections,
+      String address,
+      String target,
+      AtomicReference<HttpClientRequest> sent) {
+    return connections
         .request(
             new RequestOptions()
                 .setMethod(HttpMethod.GET)
@@ -157,9 +172,10 @@ public final class HttpUpstream implements Upstream {
     return response.body();
   }
 
-  /** Closes the connection pool. */
+  /** Closes the connection pools. */
   public void close() {
     client.close();
+    freshConnections.close();
   }
 
   private static UpstreamResponse usable(String target, HttpClientResponse response, Buffer body) {
