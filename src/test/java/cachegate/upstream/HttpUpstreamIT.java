@@ -30,8 +30,9 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /**
- * The upstream client against a real HTTP server on loopback that answers at once, headers and body
- * in one write, so a response often ends in the same read that delivers it.
+ * The upstream client against real HTTP servers on loopback: one that answers at once, headers and
+ * body in one write (a response often ends in the same read that delivers it), and one that closes
+ * a kept-alive connection when the next request arrives on it.
  */
 class HttpUpstreamIT {
   private static final int BURSTS = 250;
