@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import cachegate.support.ClientLoad;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
+import cachegate.support.Opened;
 import cachegate.support.RedisCluster;
 import cachegate.support.RedisSentinels;
 import java.net.http.HttpResponse;
@@ -32,7 +33,7 @@ class TopologyFailoverIT {
   private static final List<String> COUNTRIES =
       List.of("Germany", "France", "Japan", "Turkey", "United+States", "Italy", "Spain");
 
-  private final List<AutoCloseable> opened = new ArrayList<>();
+  private final Opened opened = new Opened();
   private final AtomicInteger attempts = new AtomicInteger();
   private FakeUniversitiesApi upstream;
 
@@ -44,14 +45,12 @@ class TopologyFailoverIT {
 
   @AfterEach
   void stopAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) {
-      opened.get(i).close();
-    }
+    opened.closeAll();
   }
 
   @Test
   void clusterMasterKilledUnderLoadFailsNoRequestAndCoalescingHoldsAfterFailover() {
-    RedisCluster cluster = track(RedisCluster.start());
+    RedisCluster cluster = opened.add(RedisCluster.start());
     List<GatewayUnderTest> gateways =
         twoGateways(
             Map.of("CACHE_TYPE", "RedisClusterCache", "CACHE_REDIS_CLUSTER", cluster.seeds()));
@@ -73,7 +72,7 @@ class TopologyFailoverIT {
 
   @Test
   void sentinelMasterKilledUnderLoadFailsNoRequestAndWritesReachTheNewMaster() {
-    RedisSentinels sentinels = track(RedisSentinels.start());
+    RedisSentinels sentinels = opened.add(RedisSentinels.start());
     List<GatewayUnderTest> gateways =
         twoGateways(
             Map.of(
@@ -183,10 +182,5 @@ class TopologyFailoverIT {
 
   private static String redisKey(String query) {
     return "cachegate:v2:{universities:" + query + "}";
-  }
-
-  private <T extends AutoCloseable> T track(T closeable) {
-    opened.add(closeable);
-    return closeable;
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import cachegate.support.ClientLoad;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
+import cachegate.support.Opened;
 import cachegate.support.RedisServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
@@ -32,7 +33,7 @@ class RedisFaultsIT {
   private static final List<String> COUNTRIES =
       List.of("Germany", "France", "Japan", "Turkey", "United+States");
 
-  private final List<AutoCloseable> opened = new ArrayList<>();
+  private final Opened opened = new Opened();
   private final AtomicInteger attempts = new AtomicInteger();
   private FakeUniversitiesApi upstream;
 
@@ -44,9 +45,7 @@ class RedisFaultsIT {
 
   @AfterEach
   void stopAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) {
-      opened.get(i).close();
-    }
+    opened.closeAll();
   }
 
   @Test
@@ -56,7 +55,7 @@ class RedisFaultsIT {
 
     HttpResponse<String> before = gateway.get("/universities?country=Germany");
     JsonObject healthBefore = new JsonObject(gateway.get("/health").body());
-    RedisServer redis = track(RedisServer.startOn(port));
+    RedisServer redis = opened.add(RedisServer.startOn(port));
 
     assertThat(before.statusCode()).isEqualTo(200);
     assertThat(healthBefore.getString("status")).isEqualTo("DEGRADED");
@@ -66,12 +65,12 @@ class RedisFaultsIT {
 
   @Test
   void redisKilledUnderLoadFailsNoRequestAndIsUsedAgainAfterRestart() throws Exception {
-    RedisServer redis = track(RedisServer.start());
+    RedisServer redis = opened.add(RedisServer.start());
     GatewayUnderTest gateway = gateway(redis.port());
     COUNTRIES.forEach(country -> gateway.get("/universities?country=" + country));
 
     List<Integer> statuses = underLoad(gateway, Duration.ofSeconds(3), redis::kill);
-    RedisServer restarted = track(RedisServer.startOn(redis.port()));
+    RedisServer restarted = opened.add(RedisServer.startOn(redis.port()));
 
     assertThat(statuses).isNotEmpty().containsOnly(200);
     awaitWritesReach(restarted, gateway, "Germany");
@@ -79,7 +78,7 @@ class RedisFaultsIT {
 
   @Test
   void redisFrozenBySigstopCostsAFewTimeoutsNotOnePerRequest() throws Exception {
-    RedisServer redis = track(RedisServer.start());
+    RedisServer redis = opened.add(RedisServer.start());
     GatewayUnderTest gateway = gateway(redis.port());
     gateway.get("/universities?country=Germany");
 
@@ -104,7 +103,7 @@ class RedisFaultsIT {
 
   @Test
   void redisFrozenUnderLoadFailsNoRequest() throws Exception {
-    RedisServer redis = track(RedisServer.start());
+    RedisServer redis = opened.add(RedisServer.start());
     GatewayUnderTest gateway = gateway(redis.port());
     COUNTRIES.forEach(country -> gateway.get("/universities?country=" + country));
 
@@ -116,7 +115,7 @@ class RedisFaultsIT {
 
   @Test
   void redisDroppingConnectionsUnderLoadFailsNoRequest() throws Exception {
-    RedisServer redis = track(RedisServer.start());
+    RedisServer redis = opened.add(RedisServer.start());
     GatewayUnderTest gateway = gateway(redis.port());
     COUNTRIES.forEach(country -> gateway.get("/universities?country=" + country));
 
@@ -194,11 +193,6 @@ class RedisFaultsIT {
             InstantSource.system());
     opened.add(gateway);
     return gateway;
-  }
-
-  private RedisServer track(RedisServer server) {
-    opened.add(server);
-    return server;
   }
 
   private static List<String> keys(RedisServer server) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
+import cachegate.support.Opened;
 import cachegate.support.RedisServer;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +37,13 @@ class RedisSecurityIT {
 
   @TempDir Path certificates;
 
-  private final List<AutoCloseable> opened = new ArrayList<>();
+  private final Opened opened = new Opened();
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private FakeUniversitiesApi upstream;
 
   @BeforeEach
   void start() {
-    upstream = track(FakeUniversitiesApi.start());
+    upstream = opened.add(FakeUniversitiesApi.start());
     logs.start();
     root().addAppender(logs);
   }
@@ -51,14 +51,12 @@ class RedisSecurityIT {
   @AfterEach
   void stop() throws Exception {
     root().detachAppender(logs);
-    for (int i = opened.size() - 1; i >= 0; i--) {
-      opened.get(i).close();
-    }
+    opened.closeAll();
   }
 
   @Test
   void passwordFromCacheRedisPasswordIsUsed() {
-    RedisServer redis = track(RedisServer.start("--requirepass", PASSWORD));
+    RedisServer redis = opened.add(RedisServer.start("--requirepass", PASSWORD));
     GatewayUnderTest gateway =
         gateway(
             Map.of(
@@ -77,7 +75,7 @@ class RedisSecurityIT {
 
   @Test
   void passwordInTheUrlIsUsed() {
-    RedisServer redis = track(RedisServer.start("--requirepass", PASSWORD));
+    RedisServer redis = opened.add(RedisServer.start("--requirepass", PASSWORD));
     GatewayUnderTest gateway =
         gateway(
             Map.of(
@@ -91,7 +89,7 @@ class RedisSecurityIT {
 
   @Test
   void wrongPasswordStillServesSaysDegradedAndNeverShowsThePassword() {
-    RedisServer redis = track(RedisServer.start("--requirepass", "the-right-one"));
+    RedisServer redis = opened.add(RedisServer.start("--requirepass", "the-right-one"));
     GatewayUnderTest gateway =
         gateway(
             Map.of(
@@ -111,7 +109,7 @@ class RedisSecurityIT {
     makeCertificates();
     int tlsPort = freePort();
     RedisServer redis =
-        track(
+        opened.add(
             RedisServer.start(
                 "--tls-port", String.valueOf(tlsPort),
                 "--tls-cert-file", certificates.resolve("server.crt").toString(),
@@ -160,12 +158,7 @@ class RedisSecurityIT {
     env.put("CACHE_TYPE", "redis");
     env.put("CACHE_REDIS_TIMEOUT", "2s");
     env.put("UNIVERSITIES_API_URL", upstream.url());
-    return track(GatewayUnderTest.start(env, InstantSource.system()));
-  }
-
-  private <T extends AutoCloseable> T track(T closeable) {
-    opened.add(closeable);
-    return closeable;
+    return opened.add(GatewayUnderTest.start(env, InstantSource.system()));
   }
 
   /** The keys of {@code redis}, which requires {@link #PASSWORD}. */
