@@ -153,7 +153,10 @@ public final class ConfigLoader {
         duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT),
         concurrency,
         queue,
-        wholeSeconds("UPSTREAM_KEEP_ALIVE", UpstreamConfig.DEFAULT_KEEP_ALIVE));
+        duration(
+            "UPSTREAM_KEEP_ALIVE",
+            UpstreamConfig.DEFAULT_KEEP_ALIVE,
+            Durations.Range.WHOLE_SECONDS));
   }
 
   /** The built-in route: the universities API at {@code UNIVERSITIES_API_URL}. */
@@ -385,7 +388,7 @@ public final class ConfigLoader {
 
   /** A stale window: like {@link #duration}, but 0 (no window) is allowed. */
   private Duration window(String name, Duration defaultValue) {
-    return duration(name, defaultValue, true);
+    return duration(name, defaultValue, Durations.Range.NOT_NEGATIVE);
   }
 
   /**
@@ -393,34 +396,19 @@ public final class ConfigLoader {
    * 2s}.
    */
   private Duration duration(String name, Duration defaultValue) {
-    return duration(name, defaultValue, false);
+    return duration(name, defaultValue, Durations.Range.POSITIVE);
   }
 
-  /** A duration of whole seconds, zero allowed. */
-  private Duration wholeSeconds(String name, Duration defaultValue) {
-    return duration(name, defaultValue, true, true);
-  }
-
-  private Duration duration(String name, Duration defaultValue, boolean zeroAllowed) {
-    return duration(name, defaultValue, zeroAllowed, false);
-  }
-
-  private Duration duration(
-      String name, Duration defaultValue, boolean zeroAllowed, boolean wholeSeconds) {
+  private Duration duration(String name, Duration defaultValue, Durations.Range range) {
     Optional<String> raw = value(name);
     if (raw.isEmpty()) {
       return defaultValue;
     }
-    Duration parsed;
     try {
-      parsed = Durations.parse(raw.get(), wholeSeconds);
+      return Durations.parse(raw.get(), range);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(name + " " + e.getMessage() + ", was '" + raw.get() + "'");
     }
-    if (parsed.isZero() && !zeroAllowed) {
-      throw new ConfigException(name + " must be positive, was '" + raw.get() + "'");
-    }
-    return parsed;
   }
 
   private URI url(String name, URI defaultValue) {

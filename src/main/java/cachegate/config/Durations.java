@@ -11,20 +11,23 @@ final class Durations {
 
   private Durations() {}
 
-  /**
-   * Parses {@code 30}, {@code 0.5}, {@code 2s} or {@code 100ms}.
-   *
-   * @throws IllegalArgumentException when the text is none of these, or negative
-   */
-  static Duration parse(String text) {
-    return parse(text, false);
+  /** Which durations a setting takes. */
+  enum Range {
+    /** More than zero. */
+    POSITIVE,
+    /** Zero or more (e.g. a stale window, where zero means none). */
+    NOT_NEGATIVE,
+    /** Zero or more whole seconds. */
+    WHOLE_SECONDS
   }
 
   /**
-   * Parses as {@link #parse(String)} does, refusing fractions of a second when {@code
-   * wholeSeconds}.
+   * Parses {@code 30}, {@code 0.5}, {@code 2s} or {@code 100ms}.
+   *
+   * @throws IllegalArgumentException when the text is none of these or is outside {@code range};
+   *     its message completes "&lt;setting&gt; ", e.g. "must be positive"
    */
-  static Duration parse(String text, boolean wholeSeconds) {
+  static Duration parse(String text, Range range) {
     try {
       Duration parsed;
       if (text.endsWith("ms")) {
@@ -36,8 +39,11 @@ final class Durations {
       if (parsed.isNegative()) {
         throw new IllegalArgumentException("must not be negative");
       }
-      if (wholeSeconds && parsed.toMillis() % 1000 != 0) {
+      if (range == Range.WHOLE_SECONDS && parsed.toMillis() % 1000 != 0) {
         throw new IllegalArgumentException("must be whole seconds");
+      }
+      if (range == Range.POSITIVE && parsed.isZero()) {
+        throw new IllegalArgumentException("must be positive");
       }
       return parsed;
     } catch (NumberFormatException | ArithmeticException e) {

@@ -156,16 +156,30 @@ public final class RoutesFile {
     }
     CachePolicy policy =
         new CachePolicy(
-            duration(fields, "ttl", what, policyDefaults.ttl(), false),
+            duration(fields, "ttl", what, policyDefaults.ttl(), Durations.Range.POSITIVE),
             duration(
-                fields, "staleWhileRevalidate", what, policyDefaults.staleWhileRevalidate(), true),
-            duration(fields, "staleIfError", what, policyDefaults.staleIfError(), true),
+                fields,
+                "staleWhileRevalidate",
+                what,
+                policyDefaults.staleWhileRevalidate(),
+                Durations.Range.NOT_NEGATIVE),
+            duration(
+                fields,
+                "staleIfError",
+                what,
+                policyDefaults.staleIfError(),
+                Durations.Range.NOT_NEGATIVE),
             policyDefaults.ttlJitter(),
             number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE));
     UpstreamConfig calls =
         new UpstreamConfig(
-            duration(fields, "upstreamTimeout", what, upstreamDefaults.timeout(), false),
+            duration(
+                fields,
+                "upstreamTimeout",
+                what,
+                upstreamDefaults.timeout(),
+                Durations.Range.POSITIVE),
             (int)
                 number(
                     fields,
@@ -175,7 +189,12 @@ public final class RoutesFile {
                     1,
                     10_000),
             (int) number(fields, "upstreamQueue", what, upstreamDefaults.maxQueue(), 0, 100_000),
-            duration(fields, "upstreamKeepAlive", what, upstreamDefaults.keepAlive(), true, true));
+            duration(
+                fields,
+                "upstreamKeepAlive",
+                what,
+                upstreamDefaults.keepAlive(),
+                Durations.Range.WHOLE_SECONDS));
     return new RouteConfig(route, policy, calls);
   }
 
@@ -313,28 +332,14 @@ public final class RoutesFile {
       String field,
       String what,
       Duration defaultValue,
-      boolean zeroAllowed) {
-    return duration(fields, field, what, defaultValue, zeroAllowed, false);
-  }
-
-  private Duration duration(
-      Map<String, Node> fields,
-      String field,
-      String what,
-      Duration defaultValue,
-      boolean zeroAllowed,
-      boolean wholeSeconds) {
+      Durations.Range range) {
     Node node = fields.get(field);
     if (node == null) {
       return defaultValue;
     }
     String value = scalar(node, what + ": " + field);
     try {
-      Duration parsed = Durations.parse(value, wholeSeconds);
-      if (parsed.isZero() && !zeroAllowed) {
-        throw new IllegalArgumentException("must be positive");
-      }
-      return parsed;
+      return Durations.parse(value, range);
     } catch (IllegalArgumentException e) {
       throw problem(node, what + ": " + field + " " + e.getMessage() + ", was '" + value + "'");
     }
