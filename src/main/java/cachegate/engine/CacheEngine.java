@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -70,14 +71,34 @@ public final class CacheEngine {
   /**
    * An answer fetched for a key: by this instance from the upstream, or by a peer.
    *
+   * @param stored whether the answer is being written to the store (after it is served) and the
+   *     store has not been failing
    * @param upstream the upstream's answer when this instance fetched it
+   * @param afterwards what is still to do once the answer is served: writing it to the store and
+   *     letting go of the fetch lease
    */
   private record Fetched(
-      CachedResponse entry, boolean stored, boolean byPeer, Optional<UpstreamResponse> upstream) {
+      CachedResponse entry,
+      boolean stored,
+      boolean byPeer,
+      Optional<UpstreamResponse> upstream,
+      Supplier<CompletableFuture<?>> afterwards) {
     static Fetched byPeer(CachedResponse entry) {
-      return new Fetched(entry, false, true, Optional.empty());
+      return new Fetched(entry, false, true, Optional.empty(), () -> DONE);
+    }
+
+    /** This answer, with {@code then} run once what comes after it is done. */
+    Fetched andThen(Runnable then) {
+      return new Fetched(
+          entry,
+          stored,
+          byPeer,
+          upstream,
+          () -> afterwards.get().whenComplete((x, y) -> then.run()));
     }
   }
+
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   /**
    * @param fetchTimeout the longest an upstream fetch takes; no instance waits for another's fetch
@@ -203,7 +224,8 @@ public final class CacheEngine {
     if (closed) {
       return;
     }
-    Coalescer.Flight<Fetched> flight = fetches.join(key, () -> fetchOnce(key, Optional.of(entry)));
+    Coalescer.Flight<Fetched> flight =
+        fetches.join(key, () -> fetchOnce(key, Optional.of(entry)), f -> f.afterwards().get());
     if (flight.leader()) {
       flight
           .result()
@@ -223,7 +245,15 @@ public final class CacheEngine {
 
   private CompletableFuture<CacheResult> fetch(
       CacheKey key, Optional<CachedResponse> previous, CacheOutcome outcome) {
-    Coalescer.Flight<Fetched> flight = fetches.join(key, () -> fetchOnce(key, previous));
+    Coalescer.Flight<Fetched> flight =
+        fetches.join(key, () -> fetchOnce(key, previous), f -> f.afterwards().get());
+    CompletableFuture<Fetched> running = flight.result();
+    if (!flight.leader() && running.isDone() && !running.isCompletedExceptionally()) {
+      // The answer arrived before this request and is being written: it is served like a hit.
+      return CompletableFuture.completedFuture(
+          served(
+              key, running.join().entry(), clock.instant(), CacheOutcome.HIT, OptionalInt.empty()));
+    }
     return flight
         .result()
         .thenApply(
@@ -256,41 +286,45 @@ public final class CacheEngine {
 
   private CompletableFuture<Fetched> fetchOnce(
       CacheKey key, Optional<CachedResponse> previous, long deadlineNanos) {
-    return acquire(key)
-        .thenCompose(
-            acquired -> {
-              if (!acquired && System.nanoTime() - deadlineNanos < 0) {
-                return CompletableFuture.supplyAsync(() -> null, pollDelay)
-                    .thenCompose(ignored -> answeredByPeer(key, previous, deadlineNanos));
-              }
-              // Holding the lease (or waited long enough): the answer may have landed meanwhile.
-              return lookup(key)
-                  .thenCompose(
-                      found -> {
-                        if (isNewer(found, previous)) {
-                          release(key);
-                          return CompletableFuture.completedFuture(Fetched.byPeer(found.get()));
-                        }
-                        LeaseKeeper keeper = new LeaseKeeper(key);
-                        keeper.schedule();
-                        return fromUpstream(key)
-                            .whenComplete(
-                                (fetched, failure) -> {
-                                  keeper.stop();
-                                  release(key);
-                                });
-                      });
-            });
-  }
-
-  private CompletableFuture<Fetched> answeredByPeer(
-      CacheKey key, Optional<CachedResponse> previous, long deadlineNanos) {
-    return lookup(key)
-        .thenCompose(
-            found ->
-                isNewer(found, previous)
-                    ? CompletableFuture.completedFuture(Fetched.byPeer(found.get()))
-                    : fetchOnce(key, previous, deadlineNanos));
+    // The entry is read together with the try for the lease, not after its answer: both go to
+    // Redis on one connection (an entry and its lease share a hash slot), which runs the read after
+    // the lease script, so the read sees what a peer wrote before letting go of the lease.
+    CompletableFuture<Boolean> lease = acquire(key);
+    CompletableFuture<Optional<CachedResponse>> stored = lookup(key);
+    return lease.thenCompose(
+        acquired ->
+            stored.thenCompose(
+                found -> {
+                  if (isNewer(found, previous)) {
+                    if (acquired) {
+                      release(key);
+                    }
+                    return CompletableFuture.completedFuture(Fetched.byPeer(found.get()));
+                  }
+                  if (!acquired && System.nanoTime() - deadlineNanos < 0) {
+                    // A peer is fetching: look again shortly.
+                    return CompletableFuture.supplyAsync(() -> null, pollDelay)
+                        .thenCompose(ignored -> fetchOnce(key, previous, deadlineNanos));
+                  }
+                  // Holding the lease (or waited long enough): fetch. The lease is kept until
+                  // the answer is in the store, so that peers wait for it there instead of
+                  // fetching it again.
+                  LeaseKeeper keeper = new LeaseKeeper(key);
+                  keeper.schedule();
+                  Runnable letGo =
+                      () -> {
+                        keeper.stop();
+                        release(key);
+                      };
+                  return fromUpstream(key)
+                      .whenComplete(
+                          (fetched, failure) -> {
+                            if (failure != null) {
+                              letGo.run();
+                            }
+                          })
+                      .thenApply(fetched -> fetched.andThen(letGo));
+                }));
   }
 
   private static boolean isNewer(
@@ -313,7 +347,7 @@ public final class CacheEngine {
                 upstreamLog.failed(message(failure), "stale entries or errors (502/504)");
               }
             })
-        .thenCompose(
+        .thenApply(
             answer -> {
               CachedResponse entry =
                   new CachedResponse(
@@ -323,12 +357,15 @@ public final class CacheEngine {
                       clock.instant(),
                       jittered(policy.ttl()),
                       Duration.ofMillis((System.nanoTime() - started) / 1_000_000));
-              if (!answer.isStorable() || answer.body().length > policy.maxEntryBytes()) {
-                return CompletableFuture.completedFuture(
-                    new Fetched(entry, false, false, Optional.of(answer)));
+              if (!answer.isStorable()
+                  || answer.body().length > policy.maxEntryBytes()
+                  || !store.keepsEntries()) {
+                return new Fetched(entry, false, false, Optional.of(answer), () -> DONE);
               }
-              return save(key, entry)
-                  .thenApply(stored -> new Fetched(entry, stored, false, Optional.of(answer)));
+              // Written once the answer is served: a miss does not wait for the store, so
+              // "stored" is what is expected of a store that has not been failing.
+              return new Fetched(
+                  entry, !storeLog.isFailing(), false, Optional.of(answer), () -> save(key, entry));
             });
   }
 
@@ -425,19 +462,23 @@ public final class CacheEngine {
   }
 
   private CompletableFuture<Boolean> save(CacheKey key, CachedResponse entry) {
-    return store
-        .put(key, entry, policy.retention())
-        .handle(
-            (stored, failure) -> {
-              if (failure != null) {
-                metrics.storeFailure(store.tier());
-                storeLog.failed(
-                    "writing " + key + ": " + message(failure), "upstream answers uncached");
-                return false;
-              }
-              storeLog.succeeded();
-              return stored;
-            });
+    CompletableFuture<Boolean> put;
+    try {
+      put = store.put(key, entry, policy.retention());
+    } catch (RuntimeException e) {
+      put = CompletableFuture.failedFuture(e);
+    }
+    return put.handle(
+        (stored, failure) -> {
+          if (failure != null) {
+            metrics.storeFailure(store.tier());
+            storeLog.failed(
+                "writing " + key + ": " + message(failure), "upstream answers uncached");
+            return false;
+          }
+          storeLog.succeeded();
+          return stored;
+        });
   }
 
   private static String message(Throwable failure) {

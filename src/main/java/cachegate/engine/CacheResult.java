@@ -15,7 +15,8 @@ import java.util.OptionalInt;
  * @param key the cache key the entry belongs to
  * @param age RFC 9111 §5.1 {@code Age}
  * @param ttl freshness lifetime left, negative when stale (RFC 9211 {@code ttl})
- * @param stored whether an upstream answer was written to the store for this request
+ * @param stored whether an upstream answer fetched for this request is being written to the store:
+ *     the write follows the answer, so this is what is expected of a store that was not failing
  * @param collapsed whether the answer came from a fetch made for another request (RFC 9211 {@code
  *     collapsed})
  * @param forwardStatus the upstream's status when the request went forward (RFC 9211 {@code

@@ -1,8 +1,10 @@
 package cachegate.engine;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -10,8 +12,8 @@ import java.util.function.Supplier;
  * its future instead of starting another.
  *
  * <p>Threading: thread-safe and lock-free. The operation is started outside any map compute
- * function (no I/O inside {@code compute}, as Caffeine warns), and its future is removed from the
- * map when it completes, before callers see the result, so a caller arriving after completion
+ * function (no I/O inside {@code compute}, as Caffeine warns). Its future leaves the map when what
+ * the operation does after its result is done (see {@link #join}); a caller arriving after that
  * starts a new operation.
  *
  * @param <K> the key type
@@ -28,8 +30,18 @@ public final class Coalescer<K, V> {
 
   private final ConcurrentMap<K, CompletableFuture<V>> inFlight = new ConcurrentHashMap<>();
 
-  /** Joins the operation running for {@code key}, or starts {@code operation} if there is none. */
-  public Flight<V> join(K key, Supplier<CompletableFuture<V>> operation) {
+  /**
+   * Joins the operation running for {@code key}, or starts {@code operation} if there is none.
+   *
+   * @param afterwards started with a successful result once the callers have it, for what the
+   *     operation still does with it (writing it to a store, say); the key stays taken until that
+   *     completes, so a caller arriving meanwhile gets the result instead of starting another
+   *     operation. A failed operation frees the key before its callers see the failure.
+   */
+  public Flight<V> join(
+      K key,
+      Supplier<CompletableFuture<V>> operation,
+      Function<? super V, ? extends CompletionStage<?>> afterwards) {
     CompletableFuture<V> mine = new CompletableFuture<>();
     CompletableFuture<V> running = inFlight.putIfAbsent(key, mine);
     if (running != null) {
@@ -43,11 +55,17 @@ public final class Coalescer<K, V> {
     }
     started.whenComplete(
         (value, failure) -> {
-          inFlight.remove(key, mine);
           if (failure != null) {
+            inFlight.remove(key, mine);
             mine.completeExceptionally(failure);
-          } else {
-            mine.complete(value);
+            return;
+          }
+          mine.complete(value);
+          try {
+            afterwards.apply(value).whenComplete((done, problem) -> inFlight.remove(key, mine));
+          } catch (RuntimeException e) {
+            inFlight.remove(key, mine);
+            throw e;
           }
         });
     return new Flight<>(mine, true);

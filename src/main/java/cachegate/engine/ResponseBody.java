@@ -15,16 +15,20 @@ import java.util.zip.Inflater;
 
 /**
  * A body in both encodings the cache serves, with its strong entity tag. Built once per upstream
- * answer (compressing) or once per read from a remote store, so that serving either encoding copies
- * nothing. A body read from a store holds only its gzip form until the identity form is first asked
- * for, so that a gzip answer never pays for decompression. Immutable as seen from outside: the
- * arrays are never modified after construction. Compares by content.
+ * answer or once per read from a remote store, so that serving either encoding copies nothing. Each
+ * form is made the first time it is asked for, then kept: a body from the upstream is compressed
+ * when a gzip answer or the store first needs it (an identity answer to a miss never waits for
+ * compression), and a body read from a store holds only its gzip form until an identity answer
+ * needs it. Two threads asking at once may both compute a form; the results are equal. Immutable as
+ * seen from outside: the arrays are never modified once made. Compares by content.
  */
 public final class ResponseBody {
   /** Null until first needed, for a body restored by {@link #fromCheckedGzip}. */
   private volatile byte[] identity;
 
-  private final byte[] gzip;
+  /** Null until first needed, for a body made by {@link #of}. */
+  private volatile byte[] gzip;
+
   private final String etag;
 
   private ResponseBody(byte[] identity, byte[] gzip, String etag) {
@@ -33,9 +37,12 @@ public final class ResponseBody {
     this.etag = etag;
   }
 
-  /** Compresses {@code identity} (the array is kept, not copied) and derives its entity tag. */
+  /**
+   * A body from its identity form (the array is kept, not copied), with its entity tag; compressed
+   * when {@link #gzip()} is first called.
+   */
   public static ResponseBody of(byte[] identity) {
-    return new ResponseBody(identity, compress(identity), tag(identity));
+    return new ResponseBody(identity, null, tag(identity));
   }
 
   /**
@@ -69,7 +76,7 @@ public final class ResponseBody {
     byte[] known = identity;
     if (known == null) {
       try {
-        known = decompress(gzip);
+        known = decompress(gzip());
       } catch (IllegalArgumentException e) {
         throw new IllegalStateException("a checked gzip body does not decompress", e);
       }
@@ -86,7 +93,12 @@ public final class ResponseBody {
 
   /** The body gzip-compressed. Shared: callers must not modify it. */
   public byte[] gzip() {
-    return gzip;
+    byte[] known = gzip;
+    if (known == null) {
+      known = compress(identity);
+      gzip = known;
+    }
+    return known;
   }
 
   /**
@@ -108,7 +120,7 @@ public final class ResponseBody {
   public boolean equals(Object other) {
     return other instanceof ResponseBody that
         && etag.equals(that.etag)
-        && Arrays.equals(gzip, that.gzip);
+        && Arrays.equals(gzip(), that.gzip());
   }
 
   @Override
@@ -121,7 +133,7 @@ public final class ResponseBody {
     return "ResponseBody["
         + identityLength()
         + " bytes, "
-        + gzip.length
+        + gzip().length
         + " gzipped, "
         + etag
         + "]";

@@ -21,6 +21,11 @@ public interface ResponseStore {
    */
   CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention);
 
+  /** Whether {@link #put} keeps anything; {@code false} for a store that is no cache at all. */
+  default boolean keepsEntries() {
+    return true;
+  }
+
   /** Removes the entry under {@code key}, if any. */
   CompletableFuture<Void> remove(CacheKey key);
 

@@ -23,6 +23,11 @@ public final class NullStore implements ResponseStore, EntryCatalog {
   }
 
   @Override
+  public boolean keepsEntries() {
+    return false;
+  }
+
+  @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
     return CompletableFuture.completedFuture(false);
   }

@@ -28,6 +28,13 @@ class OperateIT extends RedisAndUpstream {
 
   private final ManualClock clock = new ManualClock();
 
+  /** Gets a cold {@code path} and waits for its answer to be in Redis (written just after it). */
+  private void getStored(GatewayUnderTest gateway, String path) {
+    int before = redis.keys("cachegate:v2:{*").size();
+    gateway.get(path);
+    await().until(() -> redis.keys("cachegate:v2:{*").size() > before);
+  }
+
   private GatewayUnderTest admin() {
     return gateway(clock, Map.of("CACHEGATE_ADMIN_TOKEN", TOKEN));
   }
@@ -112,7 +119,7 @@ class OperateIT extends RedisAndUpstream {
   void entriesOfARouteAreListedPageByPageWithTheirMetadata() {
     GatewayUnderTest gateway = admin();
     for (String country : new String[] {"Germany", "France", "Japan", "Turkey", "United+States"}) {
-      gateway.get("/universities?country=" + country);
+      getStored(gateway, "/universities?country=" + country);
     }
     redis.set("not-ours", "x");
     clock.advance(Duration.ofSeconds(10));
@@ -150,7 +157,7 @@ class OperateIT extends RedisAndUpstream {
   @Test
   void oneEntryIsDescribedByItsQuery() {
     GatewayUnderTest gateway = admin();
-    gateway.get("/universities?country=Germany");
+    getStored(gateway, "/universities?country=Germany");
 
     HttpResponse<String> found =
         call(gateway, "GET", "/admin/api/entries?route=universities&country=GERMANY");
@@ -164,7 +171,7 @@ class OperateIT extends RedisAndUpstream {
   void purgeOfOneEntryRemovesItFromRedisAndFromEveryInstancesLocalTier() {
     GatewayUnderTest a = admin();
     GatewayUnderTest b = admin();
-    a.get("/universities?country=Germany");
+    getStored(a, "/universities?country=Germany");
     b.get("/universities?country=Germany");
     await()
         .atMost(Duration.ofSeconds(5))
@@ -187,9 +194,9 @@ class OperateIT extends RedisAndUpstream {
   @Test
   void purgeByKeyAndPurgeOfARouteAndOfEverythingOfOursLeaveOtherKeysAlone() {
     GatewayUnderTest gateway = admin();
-    gateway.get("/universities?country=Germany");
-    gateway.get("/universities?country=France");
-    gateway.get("/universities?country=Japan");
+    getStored(gateway, "/universities?country=Germany");
+    getStored(gateway, "/universities?country=France");
+    getStored(gateway, "/universities?country=Japan");
     redis.set("someone-else:key", "keep me");
 
     JsonObject byKey =
@@ -202,7 +209,7 @@ class OperateIT extends RedisAndUpstream {
                 .body());
     JsonObject route =
         new JsonObject(call(gateway, "DELETE", "/admin/api/routes/universities/entries").body());
-    gateway.get("/universities?country=Turkey");
+    getStored(gateway, "/universities?country=Turkey");
     JsonObject everything =
         new JsonObject(call(gateway, "DELETE", "/admin/api/entries?all=true").body());
 

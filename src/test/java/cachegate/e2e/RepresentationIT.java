@@ -1,6 +1,7 @@
 package cachegate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.ManualClock;
 import cachegate.support.FakeUniversitiesApi;
@@ -49,6 +50,7 @@ class RepresentationIT extends RedisAndUpstream {
 
     gateway.get(GERMANY);
 
+    await().until(() -> redis.strlen(GERMANY_KEY) > 0);
     long stored = redis.strlen(GERMANY_KEY);
     System.out.printf("Germany: %d bytes of JSON, %d bytes in Redis%n", json, stored);
     assertThat(stored).isLessThan(json / 2);

@@ -98,8 +98,9 @@ class RoutesFileIT extends RedisAndUpstream {
     assertThat(second.headers().firstValue("X-Cache")).hasValue("HIT");
     assertThat(second.body()).isEqualTo(first.body());
     assertThat(postcodesApi.requests()).containsExactly("/de/10115?format=full");
-    assertThat(redis.exists("cachegate:v2:{postcodes:code=10115&country=de&format=full}"))
-        .isEqualTo(1);
+    await()
+        .until(
+            () -> redis.exists("cachegate:v2:{postcodes:code=10115&country=de&format=full}") == 1);
   }
 
   @Test

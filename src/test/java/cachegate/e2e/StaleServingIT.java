@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /** RFC 5861 over HTTP: stale-while-revalidate and stale-if-error, with the clock advanced. */
@@ -50,7 +51,7 @@ class StaleServingIT extends RedisAndUpstream {
   void upstreamFailureWithinStaleIfErrorServesTheEntryAndKeepsIt() {
     GatewayUnderTest gateway = gateway(clock);
     String old = gateway.get(GERMANY).body();
-    String stored = redis.get(GERMANY_KEY);
+    String stored = await().until(() -> redis.get(GERMANY_KEY), Objects::nonNull);
     upstream.failWith(503);
     clock.advance(Duration.ofHours(2));
 

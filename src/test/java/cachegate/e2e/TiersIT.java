@@ -22,6 +22,7 @@ class TiersIT extends RedisAndUpstream {
   void localTierServesHitsWithoutReadingRedis() {
     GatewayUnderTest gateway = gateway(new ManualClock());
     gateway.get(GERMANY);
+    await().until(() -> redis.exists(GERMANY_KEY) == 1); // written just after the answer
     redis.del(GERMANY_KEY);
 
     String cacheHeader = gateway.get(GERMANY).headers().firstValue("X-Cache").orElseThrow();
@@ -34,6 +35,7 @@ class TiersIT extends RedisAndUpstream {
   void withoutTheLocalTierEveryHitReadsRedis() {
     GatewayUnderTest gateway = gateway(new ManualClock(), Map.of("CACHE_LOCAL_MAX_BYTES", "0"));
     gateway.get(GERMANY);
+    await().until(() -> redis.exists(GERMANY_KEY) == 1); // written just after the answer
     redis.del(GERMANY_KEY);
 
     String cacheHeader = gateway.get(GERMANY).headers().firstValue("X-Cache").orElseThrow();
@@ -70,6 +72,7 @@ class TiersIT extends RedisAndUpstream {
     ManualClock clock = new ManualClock();
     GatewayUnderTest gateway = gateway(clock);
     gateway.get(GERMANY);
+    await().until(() -> redis.exists(GERMANY_KEY) == 1); // written just after the answer
     redis.del(GERMANY_KEY);
 
     clock.advance(Duration.ofSeconds(30));

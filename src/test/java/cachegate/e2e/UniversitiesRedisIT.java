@@ -1,6 +1,7 @@
 package cachegate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.ManualClock;
 import cachegate.support.GatewayUnderTest;
@@ -83,15 +84,19 @@ class UniversitiesRedisIT extends RedisAndUpstream {
     assertThat(reordered.headers().firstValue("X-Cache")).hasValue("HIT");
     assertThat(padded.headers().firstValue("X-Cache")).hasValue("HIT");
     assertThat(upstream.requests()).isEqualTo(1);
-    assertThat(redis.keys(ENTRIES))
-        .containsExactly("cachegate:v2:{universities:country=germany&limit=3}");
+    // The entry is written right after the first answer.
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(redis.keys(ENTRIES))
+                    .containsExactly("cachegate:v2:{universities:country=germany&limit=3}"));
   }
 
   @Test
   void entryAndItsTtlAreVisibleInRedis() {
     gateway.get("/universities?country=Germany");
 
-    assertThat(redis.exists(GERMANY_KEY)).isEqualTo(1);
+    await().until(() -> redis.exists(GERMANY_KEY) == 1);
     assertThat(redis.pttl(GERMANY_KEY))
         .as("TTL plus the stale-if-error window")
         .isBetween(86_425_000L, 86_430_000L);
@@ -146,7 +151,11 @@ class UniversitiesRedisIT extends RedisAndUpstream {
     clock.advance(Duration.ofSeconds(6));
     HttpResponse<String> later = gateway.get("/universities?country=Japan");
 
-    assertThat(redis.pttl("cachegate:v2:{universities:country=japan}")).isBetween(1L, 5_000L);
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(redis.pttl("cachegate:v2:{universities:country=japan}"))
+                    .isBetween(1L, 5_000L));
     assertThat(later.headers().firstValue("X-Cache")).hasValue("REVALIDATED");
   }
 
@@ -157,7 +166,11 @@ class UniversitiesRedisIT extends RedisAndUpstream {
 
     gateway.get("/universities?country=Japan");
 
-    assertThat(redis.keys(ENTRIES)).containsExactly("myapp:v2:{universities:country=japan}");
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(redis.keys(ENTRIES))
+                    .containsExactly("myapp:v2:{universities:country=japan}"));
   }
 
   @ParameterizedTest
@@ -220,6 +233,7 @@ class UniversitiesRedisIT extends RedisAndUpstream {
 
     gateway.get("/universities?name=" + name);
 
+    await().until(() -> !redis.keys(ENTRIES).isEmpty());
     assertThat(redis.keys(ENTRIES))
         .singleElement()
         .asString()

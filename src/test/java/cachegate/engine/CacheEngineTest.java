@@ -384,6 +384,25 @@ class CacheEngineTest {
   }
 
   @Test
+  void aMissIsAnsweredBeforeItsWriteAndARequestDuringTheWriteIsAHitWithoutAnotherFetch() {
+    SlowWriteStore store = new SlowWriteStore(memory);
+    CacheEngine engine = engine(store, FetchLease.LOCAL, POLICY, FixedRandom.of(0));
+
+    CacheResult first = engine.get(GERMANY).join();
+    CacheResult during = engine.get(GERMANY).join();
+    store.finishWrites();
+    CacheResult after = engine.get(GERMANY).join();
+
+    assertThat(first.outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(first.stored()).isTrue();
+    assertThat(during.outcome()).isEqualTo(CacheOutcome.HIT);
+    assertThat(during.entry()).isEqualTo(first.entry());
+    assertThat(after.outcome()).isEqualTo(CacheOutcome.HIT);
+    assertThat(memory.get(GERMANY).join()).contains(first.entry());
+    assertThat(upstream.calls()).isEqualTo(1);
+  }
+
+  @Test
   void failingStoreIsAMissAnsweredByTheUpstreamAndNotStored() {
     CacheEngine engine = engine(new FailingStore(), FetchLease.LOCAL, POLICY, FixedRandom.of(0));
 
@@ -494,6 +513,38 @@ class CacheEngineTest {
   }
 
   /** A store whose every call fails, as Redis does while it is down. */
+  /** Writes to {@code inner} only when told to, so a test can act while a write is pending. */
+  private static final class SlowWriteStore implements ResponseStore {
+    private final ResponseStore inner;
+    private final List<Runnable> pending = new ArrayList<>();
+
+    SlowWriteStore(ResponseStore inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public CompletableFuture<Optional<CachedResponse>> get(CacheKey key) {
+      return inner.get(key);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
+      CompletableFuture<Boolean> done = new CompletableFuture<>();
+      pending.add(() -> inner.put(key, entry, retention).thenAccept(done::complete));
+      return done;
+    }
+
+    @Override
+    public CompletableFuture<Void> remove(CacheKey key) {
+      return inner.remove(key);
+    }
+
+    void finishWrites() {
+      pending.forEach(Runnable::run);
+      pending.clear();
+    }
+  }
+
   private static final class FailingStore implements ResponseStore {
     @Override
     public CompletableFuture<Optional<CachedResponse>> get(CacheKey key) {

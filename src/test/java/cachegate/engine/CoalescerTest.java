@@ -26,10 +26,10 @@ class CoalescerTest {
   @Test
   void callersArrivingWhileAnOperationRunsJoinItInsteadOfStartingAnother() {
     CompletableFuture<String> running = new CompletableFuture<>();
-    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
+    Coalescer.Flight<String> first = join("germany", counted(() -> running));
 
-    Coalescer.Flight<String> second = coalescer.join("germany", counted(() -> running));
-    Coalescer.Flight<String> third = coalescer.join("germany", counted(CompletableFuture::new));
+    Coalescer.Flight<String> second = join("germany", counted(() -> running));
+    Coalescer.Flight<String> third = join("germany", counted(CompletableFuture::new));
 
     assertThat(started).hasValue(1);
     assertThat(first.leader()).isTrue();
@@ -43,8 +43,8 @@ class CoalescerTest {
   @Test
   void everyCallerGetsTheOperationsResult() {
     CompletableFuture<String> running = new CompletableFuture<>();
-    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
-    Coalescer.Flight<String> second = coalescer.join("germany", counted(() -> running));
+    Coalescer.Flight<String> first = join("germany", counted(() -> running));
+    Coalescer.Flight<String> second = join("germany", counted(() -> running));
 
     running.complete("answer");
 
@@ -55,11 +55,11 @@ class CoalescerTest {
   @Test
   void aCallerArrivingAfterCompletionStartsANewOperation() {
     CompletableFuture<String> running = new CompletableFuture<>();
-    coalescer.join("germany", counted(() -> running));
+    join("germany", counted(() -> running));
     running.complete("first");
 
     Coalescer.Flight<String> later =
-        coalescer.join("germany", counted(() -> CompletableFuture.completedFuture("second")));
+        join("germany", counted(() -> CompletableFuture.completedFuture("second")));
 
     assertThat(started).hasValue(2);
     assertThat(later.leader()).isTrue();
@@ -68,16 +68,57 @@ class CoalescerTest {
   }
 
   @Test
-  void theKeyIsFreeBeforeCallersSeeTheResult() {
+  void aCallerArrivingWhileTheResultIsStillBeingWrittenGetsItWithoutANewOperation() {
     CompletableFuture<String> running = new CompletableFuture<>();
-    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
+    CompletableFuture<Void> writing = new CompletableFuture<>();
+    coalescer.join("germany", counted(() -> running), value -> writing);
+    running.complete("answer");
+
+    Coalescer.Flight<String> meanwhile = join("germany", counted(CompletableFuture::new));
+    writing.complete(null);
+    Coalescer.Flight<String> after = join("germany", counted(CompletableFuture::new));
+
+    assertThat(meanwhile.leader()).isFalse();
+    assertThat(meanwhile.result()).isCompletedWithValue("answer");
+    assertThat(after.leader()).isTrue();
+    assertThat(started).hasValue(2);
+    assertThat(coalescer.inFlight()).isEqualTo(1);
+  }
+
+  @Test
+  void whatComesAfterTheResultStartsOnceTheCallersHaveIt() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    List<String> order = new ArrayList<>();
+    Coalescer.Flight<String> first =
+        coalescer.join(
+            "germany",
+            counted(() -> running),
+            value -> {
+              order.add("afterwards with " + value);
+              return CompletableFuture.completedFuture(null);
+            });
+    first.result().thenAccept(value -> order.add("caller got " + value));
+
+    running.complete("answer");
+
+    assertThat(order).containsExactly("caller got answer", "afterwards with answer");
+    assertThat(coalescer.inFlight()).isZero();
+  }
+
+  @Test
+  void theKeyIsFreeBeforeCallersSeeAFailure() {
+    CompletableFuture<String> running = new CompletableFuture<>();
+    Coalescer.Flight<String> first = join("germany", counted(() -> running));
     AtomicReference<Coalescer.Flight<String>> fromCallback = new AtomicReference<>();
     first
         .result()
-        .thenRun(
-            () -> fromCallback.set(coalescer.join("germany", counted(CompletableFuture::new))));
+        .exceptionally(
+            failure -> {
+              fromCallback.set(join("germany", counted(CompletableFuture::new)));
+              return null;
+            });
 
-    running.complete("answer");
+    running.completeExceptionally(new IllegalStateException("upstream down"));
 
     assertThat(fromCallback.get().leader()).isTrue();
     assertThat(started).hasValue(2);
@@ -86,8 +127,8 @@ class CoalescerTest {
   @Test
   void aFailureReachesEveryCallerAndFreesTheKey() {
     CompletableFuture<String> running = new CompletableFuture<>();
-    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> running));
-    Coalescer.Flight<String> second = coalescer.join("germany", counted(() -> running));
+    Coalescer.Flight<String> first = join("germany", counted(() -> running));
+    Coalescer.Flight<String> second = join("germany", counted(() -> running));
     IllegalStateException failure = new IllegalStateException("upstream down");
 
     running.completeExceptionally(failure);
@@ -101,7 +142,7 @@ class CoalescerTest {
                     .havingRootCause()
                     .isSameAs(failure));
     assertThat(coalescer.inFlight()).isZero();
-    Coalescer.Flight<String> retry = coalescer.join("germany", counted(CompletableFuture::new));
+    Coalescer.Flight<String> retry = join("germany", counted(CompletableFuture::new));
     assertThat(retry.leader()).isTrue();
     assertThat(started).hasValue(2);
   }
@@ -110,9 +151,9 @@ class CoalescerTest {
   void differentKeysRunIndependently() {
     CompletableFuture<String> germany = new CompletableFuture<>();
     CompletableFuture<String> france = new CompletableFuture<>();
-    Coalescer.Flight<String> first = coalescer.join("germany", counted(() -> germany));
+    Coalescer.Flight<String> first = join("germany", counted(() -> germany));
 
-    Coalescer.Flight<String> other = coalescer.join("france", counted(() -> france));
+    Coalescer.Flight<String> other = join("france", counted(() -> france));
     france.complete("fr");
 
     assertThat(other.leader()).isTrue();
@@ -127,7 +168,7 @@ class CoalescerTest {
     IllegalStateException thrown = new IllegalStateException("cannot start");
 
     Coalescer.Flight<String> flight =
-        coalescer.join(
+        join(
             "germany",
             counted(
                 () -> {
@@ -146,7 +187,7 @@ class CoalescerTest {
   @Test
   void anOperationThatCompletesAtOnceLeavesNothingInFlight() {
     Coalescer.Flight<String> flight =
-        coalescer.join("germany", counted(() -> CompletableFuture.completedFuture("now")));
+        join("germany", counted(() -> CompletableFuture.completedFuture("now")));
 
     CompletableFuture<String> result = flight.result();
 
@@ -163,7 +204,7 @@ class CoalescerTest {
             .mapToObj(
                 i ->
                     (Callable<Coalescer.Flight<String>>)
-                        () -> coalescer.join("germany", counted(() -> running)))
+                        () -> join("germany", counted(() -> running)))
             .toList();
 
     List<Coalescer.Flight<String>> flights = new ArrayList<>();
@@ -178,6 +219,11 @@ class CoalescerTest {
     assertThat(started).hasValue(1);
     assertThat(flights).filteredOn(Coalescer.Flight::leader).hasSize(1);
     assertThat(flights).extracting(Coalescer.Flight::result).containsOnly(flights.get(0).result());
+  }
+
+  /** Joins an operation with nothing to do after its result. */
+  private Coalescer.Flight<String> join(String key, Supplier<CompletableFuture<String>> operation) {
+    return coalescer.join(key, operation, value -> CompletableFuture.completedFuture(null));
   }
 
   private Supplier<CompletableFuture<String>> counted(Supplier<CompletableFuture<String>> op) {
