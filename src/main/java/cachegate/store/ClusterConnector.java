@@ -15,6 +15,7 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Comparator;
@@ -58,8 +59,8 @@ final class ClusterConnector
             return thread;
           });
 
-  ClusterConnector(RedisConfig config) {
-    super(config);
+  ClusterConnector(RedisConfig config, ClientResources resources) {
+    super(config, resources);
     List<RedisURI> seeds =
         config.nodes().stream()
             .map(

@@ -19,6 +19,12 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.EventLoopGroupProvider;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.Timer;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
 import java.io.File;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * How {@link RedisStore} reaches Redis, one subclass per way of finding the servers: {@link
@@ -74,24 +81,71 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
   private final List<StatefulRedisPubSubConnection<String, String>> subscriptions =
       new CopyOnWriteArrayList<>();
 
-  RedisConnector(RedisConfig config) {
+  /**
+   * @param resources Lettuce's threads and timers; shut down by {@link #close()}
+   */
+  RedisConnector(RedisConfig config, ClientResources resources) {
     this.config = config;
-    this.resources =
-        DefaultClientResources.builder()
-            .ioThreadPoolSize(IO_THREADS)
-            .computationThreadPoolSize(IO_THREADS)
-            .reconnectDelay(
-                Delay.exponential(
-                    Duration.ofMillis(10), RECONNECT_INTERVAL, 2, TimeUnit.MILLISECONDS))
-            .build();
+    this.resources = resources;
   }
 
   /** A connector for {@code config}'s topology. */
-  static RedisConnector<?> of(RedisConfig config) {
+  static RedisConnector<?> of(RedisConfig config, ClientResources resources) {
     return switch (config.topology()) {
-      case STANDALONE, SENTINEL -> new ServerConnector(config);
-      case CLUSTER -> new ClusterConnector(config);
+      case STANDALONE, SENTINEL -> new ServerConnector(config, resources);
+      case CLUSTER -> new ClusterConnector(config, resources);
     };
+  }
+
+  /** Resources with Lettuce's own I/O and computation threads. */
+  static ClientResources ownThreads() {
+    return DefaultClientResources.builder()
+        .ioThreadPoolSize(IO_THREADS)
+        .computationThreadPoolSize(IO_THREADS)
+        .reconnectDelay(RECONNECT_DELAY)
+        .build();
+  }
+
+  /**
+   * Resources whose connections do their I/O, complete their commands and schedule their
+   * reconnections on {@code loop}, a thread that belongs to the caller and is not shut down with
+   * them; timeouts run on {@code timer}, also the caller's.
+   */
+  static ClientResources on(EventLoop loop, Timer timer) {
+    return DefaultClientResources.builder()
+        .eventLoopGroupProvider(new OneLoop(loop))
+        .eventExecutorGroup(loop)
+        .timer(timer)
+        .reconnectDelay(RECONNECT_DELAY)
+        .build();
+  }
+
+  private static final Supplier<Delay> RECONNECT_DELAY =
+      () -> Delay.exponential(Duration.ofMillis(10), RECONNECT_INTERVAL, 2, TimeUnit.MILLISECONDS);
+
+  /** Hands Lettuce one event loop that it neither creates nor shuts down. */
+  private record OneLoop(EventLoop loop) implements EventLoopGroupProvider {
+    @Override
+    @SuppressWarnings("unchecked") // Lettuce asks for its transport's group type; a loop is one.
+    public <T extends EventLoopGroup> T allocate(Class<T> type) {
+      return (T) loop;
+    }
+
+    @Override
+    public int threadPoolSize() {
+      return 1;
+    }
+
+    @Override
+    public Future<Boolean> release(
+        EventExecutorGroup group, long quietPeriod, long timeout, TimeUnit unit) {
+      return loop.newSucceededFuture(true);
+    }
+
+    @Override
+    public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit unit) {
+      return loop.newSucceededFuture(true);
+    }
   }
 
   /** Commands on the shared connection; a cluster routes each to the master of its key's slot. */

@@ -10,10 +10,14 @@ import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.HashedWheelTimer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -23,10 +27,12 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The Redis store, on one Lettuce connection shared by all threads (Lettuce pipelines concurrent
- * commands on it). It reaches one server, a Redis Cluster or the master that Redis Sentinel names
- * ({@link RedisConfig#topology()}); see {@link ClusterConnector} and {@link ServerConnector} for
- * how each follows a failover. Thread-safe.
+ * The Redis store, on Lettuce connections that pipeline concurrent commands: one per event loop
+ * when built with the caller's event loops (each connection's I/O on its loop, so a command and its
+ * reply stay on the caller's thread), else one shared connection on Lettuce's own threads. It
+ * reaches one server, a Redis Cluster or the master that Redis Sentinel names ({@link
+ * RedisConfig#topology()}); see {@link ClusterConnector} and {@link ServerConnector} for how each
+ * follows a failover. Thread-safe.
  *
  * <p>Failure behaviour: every command has the configured timeout. After {@link #BREAKER_THRESHOLD}
  * failures in a row a circuit breaker fails commands at once for {@link #BREAKER_OPEN_FOR}, then
@@ -49,13 +55,56 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   private final RedisConfig config;
   private final CircuitBreaker breaker;
-  private final RedisConnector<?> connector;
+  private final List<EventLoop> loops;
+  private final List<RedisConnector<?>> connectors;
+  private final Optional<HashedWheelTimer> timer;
 
+  /** A store with one connection, on Lettuce's own threads. */
   public RedisStore(RedisConfig config, InstantSource clock) {
     this.config = config;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
-    this.connector = RedisConnector.of(config);
-    connector.connection();
+    this.loops = List.of();
+    this.connectors = List.of(RedisConnector.of(config, RedisConnector.ownThreads()));
+    this.timer = Optional.empty();
+    connectors.forEach(RedisConnector::connection);
+  }
+
+  /**
+   * A store with one connection per event loop of {@code eventLoops}, whose I/O runs on that loop:
+   * a command sent from the loop is answered on it, so a request's Redis commands never wait for
+   * another thread to wake up. Callers on other threads use the first loop's connection. The loops
+   * stay their owner's: closing the store does not shut them down.
+   */
+  public RedisStore(RedisConfig config, InstantSource clock, EventLoopGroup eventLoops) {
+    this.config = config;
+    this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
+    List<EventLoop> all = new ArrayList<>();
+    eventLoops.forEach(loop -> all.add((EventLoop) loop));
+    this.loops = List.copyOf(all);
+    HashedWheelTimer timeouts =
+        new HashedWheelTimer(
+            runnable -> {
+              Thread thread = new Thread(runnable, "cachegate-redis-timer");
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.timer = Optional.of(timeouts);
+    this.connectors =
+        loops.stream()
+            .<RedisConnector<?>>map(
+                loop -> RedisConnector.of(config, RedisConnector.on(loop, timeouts)))
+            .toList();
+    connectors.forEach(RedisConnector::connection);
+  }
+
+  /** The connection of the event loop this runs on, else the first. */
+  private RedisConnector<?> connector() {
+    for (int i = 0; i < loops.size(); i++) {
+      if (loops.get(i).inEventLoop()) {
+        return connectors.get(i);
+      }
+    }
+    return connectors.get(0);
   }
 
   @Override
@@ -114,7 +163,9 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   @Override
   public CompletableFuture<Page> list(String prefix, String cursor, int count) {
     return guarded(
-            "SCAN " + prefix + "*", () -> connector.scan(cursor, prefix + "*", count), scan -> scan)
+            "SCAN " + prefix + "*",
+            () -> connector().scan(cursor, prefix + "*", count),
+            scan -> scan)
         .thenCompose(
             scan -> {
               List<CompletableFuture<Optional<EntryInfo>>> described =
@@ -166,7 +217,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
    */
   private CompletableFuture<Long> removeAll(String prefix, String cursor, long removed) {
     return guarded(
-            "SCAN " + prefix + "*", () -> connector.scan(cursor, prefix + "*", 500), scan -> scan)
+            "SCAN " + prefix + "*", () -> connector().scan(cursor, prefix + "*", 500), scan -> scan)
         .thenCompose(
             scan -> {
               CompletableFuture<Long> unlinked =
@@ -202,7 +253,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
    * RedisConnector#subscribe}. Messages published while the subscription is down are lost.
    */
   void subscribe(String channel, Consumer<String> listener) {
-    connector.subscribe(channel, listener);
+    connectors.get(0).subscribe(channel, listener);
   }
 
   /** Where this store connects, password masked. */
@@ -212,7 +263,8 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   @Override
   public void close() {
-    connector.close();
+    connectors.forEach(RedisConnector::close);
+    timer.ifPresent(HashedWheelTimer::stop);
   }
 
   /**
@@ -223,7 +275,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
       String command,
       Function<RedisClusterAsyncCommands<String, byte[]>, CompletionStage<R>> call,
       Function<R, T> convert) {
-    return guarded(command, () -> connector.commands().thenCompose(call), convert);
+    return guarded(command, () -> connector().commands().thenCompose(call), convert);
   }
 
   /** Runs {@code call} unless the breaker is open, and tells the breaker how it went. */

@@ -11,6 +11,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -24,8 +25,8 @@ final class ServerConnector extends RedisConnector<StatefulRedisConnection<Strin
   private final RedisClient client;
   private final RedisURI uri;
 
-  ServerConnector(RedisConfig config) {
-    super(config);
+  ServerConnector(RedisConfig config, ClientResources resources) {
+    super(config, resources);
     this.uri = uri(config);
     this.client = RedisClient.create(resources);
     client.setOptions(options(ClientOptions.builder(), config).build());

@@ -9,6 +9,7 @@ import cachegate.engine.UrlTemplate;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,12 +22,16 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,6 +67,9 @@ public final class HttpUpstream implements Upstream {
   /** For a request sent once more: a new connection each time, closed after its answer. */
   private final HttpClient freshConnections;
 
+  /** A context on each of Vert.x's event loops. */
+  private final List<ContextInternal> loopContexts;
+
   /** Calls {@code url}, filled with each key's parameters, within {@code config}'s timeout. */
   public HttpUpstream(Vertx vertx, UpstreamConfig config, UrlTemplate url) {
     this.vertx = vertx;
@@ -82,10 +90,45 @@ public final class HttpUpstream implements Upstream {
         vertx.createHttpClient(
             new HttpClientOptions(options).setKeepAlive(false),
             new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+    VertxInternal internal = (VertxInternal) vertx;
+    List<ContextInternal> contexts = new ArrayList<>();
+    internal
+        .nettyEventLoopGroup()
+        .forEach(
+            loop ->
+                contexts.add(internal.contextBuilder().withEventLoop((EventLoop) loop).build()));
+    this.loopContexts = List.copyOf(contexts);
   }
 
+  /**
+   * Sends the request from the Vert.x event loop this is called on, when it is one: the engine
+   * calls from where the last Redis reply arrived, which is the request's own event loop (see
+   * {@code RedisStore}), and Vert.x would otherwise send from a loop of its choosing.
+   */
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+    for (ContextInternal context : loopContexts) {
+      if (context.nettyEventLoop().inEventLoop()) {
+        CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
+        context.emit(
+            key,
+            k ->
+                send(k)
+                    .whenComplete(
+                        (answer, failure) -> {
+                          if (failure != null) {
+                            result.completeExceptionally(failure);
+                          } else {
+                            result.complete(answer);
+                          }
+                        }));
+        return result;
+      }
+    }
+    return send(key);
+  }
+
+  private CompletableFuture<UpstreamResponse> send(CacheKey key) {
     String address = url.expand(key.params());
     String target = "GET " + address;
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();

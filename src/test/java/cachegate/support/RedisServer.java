@@ -6,6 +6,7 @@ import cachegate.store.RedisStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -151,10 +152,17 @@ public final class RedisServer implements AutoCloseable {
 
   /** A {@link RedisStore} on this server: 2 s command timeout, on a clock nobody advances. */
   public RedisStore store() {
-    return new RedisStore(
-        new RedisConfig(
-            "127.0.0.1", port, 0, "", "", RedisConfig.Transport.PLAIN, Duration.ofSeconds(2)),
-        new ManualClock());
+    return new RedisStore(config(), new ManualClock());
+  }
+
+  /** Like {@link #store()}, with one connection on each of {@code eventLoops}. */
+  public RedisStore store(EventLoopGroup eventLoops) {
+    return new RedisStore(config(), new ManualClock(), eventLoops);
+  }
+
+  private RedisConfig config() {
+    return new RedisConfig(
+        "127.0.0.1", port, 0, "", "", RedisConfig.Transport.PLAIN, Duration.ofSeconds(2));
   }
 
   /**

@@ -1,0 +1,84 @@
+package cachegate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cachegate.engine.ResponseStore;
+import cachegate.support.RedisServer;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract for a store whose connections run on the caller's event loops (as cachegate
+ * runs it, on Vert.x's), plus what that arrangement promises: a command sent from a loop is
+ * answered on that loop, and closing the store leaves the loops to their owner.
+ */
+class RedisStoreOnEventLoopsIT extends ResponseStoreContract {
+  private static RedisServer server;
+  private static EventLoopGroup loops;
+  private RedisStore store;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start();
+    loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  }
+
+  @AfterAll
+  static void stop() {
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    server.close();
+  }
+
+  @BeforeEach
+  void newStore() {
+    server.sync().flushall();
+    store = server.store(loops);
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  @Override
+  ResponseStore store() {
+    return store;
+  }
+
+  @Test
+  void aCommandSentFromAnEventLoopIsAnsweredOnThatLoop() {
+    store.put(key("germany"), entry("[\"de\"]"), RETENTION).join();
+    for (int i = 0; i < 2; i++) {
+      EventLoop loop = loops.next();
+      CompletableFuture<Boolean> answeredOnLoop = new CompletableFuture<>();
+
+      loop.execute(
+          () ->
+              store
+                  .get(key("germany"))
+                  .whenComplete((found, failure) -> answeredOnLoop.complete(loop.inEventLoop())));
+
+      assertThat(answeredOnLoop).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+    }
+  }
+
+  @Test
+  void closingTheStoreLeavesTheEventLoopsRunning() {
+    store.put(key("germany"), entry("[\"de\"]"), RETENTION).join();
+
+    store.close();
+
+    assertThat(loops.isShuttingDown()).isFalse();
+    assertThat(loops.submit(() -> "still running")).succeedsWithin(Duration.ofSeconds(5));
+  }
+}
