@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * Identifies one cached answer: a route and its normalised, allow-listed parameters. Two requests
@@ -39,12 +38,17 @@ public final class CacheKey {
     this.namespace = Objects.requireNonNull(namespace, "namespace");
     this.route = Objects.requireNonNull(route, "route");
     this.params = Collections.unmodifiableSortedMap(new TreeMap<>(params));
-    this.redisKey =
-        prefix(namespace, route)
-            + this.params.entrySet().stream()
-                .map(e -> e.getKey() + "=" + readable(encode(e.getValue())))
-                .collect(Collectors.joining("&"))
-            + "}";
+    // Built on every request (a hit too): one builder, no streams.
+    StringBuilder key = new StringBuilder(64).append(prefix(namespace, route));
+    String separator = "";
+    for (Map.Entry<String, String> param : this.params.entrySet()) {
+      key.append(separator)
+          .append(param.getKey())
+          .append('=')
+          .append(readable(encode(param.getValue())));
+      separator = "&";
+    }
+    this.redisKey = key.append('}').toString();
   }
 
   public String namespace() {
@@ -111,8 +115,23 @@ public final class CacheKey {
     return namespace + ":" + FORMAT_VERSION + ":{" + route + ":";
   }
 
+  /** Form encoding; a value of only characters it keeps as they are is returned itself. */
   private static String encode(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean kept =
+          c >= 'a' && c <= 'z'
+              || c >= 'A' && c <= 'Z'
+              || c >= '0' && c <= '9'
+              || c == '-'
+              || c == '_'
+              || c == '.'
+              || c == '*';
+      if (!kept) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+      }
+    }
+    return value;
   }
 
   private static String readable(String encoded) {

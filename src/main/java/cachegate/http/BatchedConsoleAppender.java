@@ -4,7 +4,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.encoder.Encoder;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,13 @@ public final class BatchedConsoleAppender extends UnsynchronizedAppenderBase<ILo
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
+
+  /** A batch buffer larger than this after a write is let go rather than kept for the next. */
+  private static final int KEPT_BATCH_BYTES = 1 << 20;
+
+  /** The lines of one write, reused from write to write (up to {@link #KEPT_BATCH_BYTES}). */
+  private ByteArrayOutputStream batch = new ByteArrayOutputStream(8192);
+
   private Encoder<ILoggingEvent> encoder;
   private Thread writer;
 
@@ -83,7 +92,7 @@ public final class BatchedConsoleAppender extends UnsynchronizedAppenderBase<ILo
   }
 
   private synchronized void writeQueued() {
-    ByteArrayOutputStream batch = new ByteArrayOutputStream(8192);
+    batch.reset();
     for (byte[] line = queue.poll(); line != null; line = queue.poll()) {
       queued.decrementAndGet();
       batch.writeBytes(line);
@@ -101,8 +110,16 @@ public final class BatchedConsoleAppender extends UnsynchronizedAppenderBase<ILo
     }
     if (batch.size() > 0) {
       PrintStream out = System.out;
-      out.write(batch.toByteArray(), 0, batch.size());
+      try {
+        batch.writeTo(out);
+      } catch (IOException e) {
+        // A PrintStream reports no IOException; writeTo only declares it.
+        throw new UncheckedIOException(e);
+      }
       out.flush();
+    }
+    if (batch.size() > KEPT_BATCH_BYTES) {
+      batch = new ByteArrayOutputStream(8192);
     }
   }
 }

@@ -42,6 +42,9 @@ final class QueryString {
   }
 
   private static String decode(String raw) {
+    if (isPlain(raw)) {
+      return raw;
+    }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
     for (int i = 0; i < raw.length(); ) {
       int c = raw.codePointAt(i);
@@ -85,11 +88,27 @@ final class QueryString {
     } catch (CharacterCodingException e) {
       throw new InvalidRequestException("query string is not valid UTF-8 near '" + raw + "'");
     }
-    if (decoded.chars().anyMatch(Character::isISOControl)) {
-      throw new InvalidRequestException(
-          "query string contains control characters near '" + raw + "'");
+    for (int i = 0; i < decoded.length(); i++) {
+      if (Character.isISOControl(decoded.charAt(i))) {
+        throw new InvalidRequestException(
+            "query string contains control characters near '" + raw + "'");
+      }
     }
     return decoded;
+  }
+
+  /**
+   * Printable ASCII without {@code %}, {@code +} or {@code #}: the text is its own decoding (what
+   * most queries are, so they skip the byte buffer and the UTF-8 decoder).
+   */
+  private static boolean isPlain(String raw) {
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c <= ' ' || c >= 0x7F || c == '%' || c == '+' || c == '#') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The value of an ASCII hex digit, or -1: {@link Character#digit} would accept other scripts. */
