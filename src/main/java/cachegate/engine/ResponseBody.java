@@ -3,6 +3,7 @@ package cachegate.engine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -83,6 +84,36 @@ public final class ResponseBody {
       identity = known;
     }
     return known;
+  }
+
+  /** Whether {@link #identity()} is at hand, without decompressing. */
+  public boolean holdsIdentity() {
+    return identity != null;
+  }
+
+  /**
+   * Decompresses the body into {@code target}'s next {@link #identityLength()} bytes without
+   * keeping it, for a caller that sends it once from a buffer of its own; {@link #identity()} is
+   * the way to get it and keep it.
+   *
+   * @throws IllegalArgumentException if {@code target} has fewer bytes remaining
+   * @throws IllegalStateException as {@link #identity()}
+   */
+  public void decompressInto(ByteBuffer target) {
+    byte[] known = identity;
+    if (known != null) {
+      target.put(known);
+      return;
+    }
+    if (target.remaining() < identityLength()) {
+      throw new IllegalArgumentException(
+          "room for " + target.remaining() + " bytes, the body has " + identityLength());
+    }
+    try {
+      inflate(gzip(), target);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("a checked gzip body does not decompress", e);
+    }
   }
 
   /** The length of {@link #identity()}, known without decompressing. */
@@ -180,6 +211,17 @@ public final class ResponseBody {
    */
   private static byte[] decompress(byte[] gzip) {
     byte[] identity = new byte[checkFrame(gzip)];
+    inflate(gzip, ByteBuffer.wrap(identity));
+    return identity;
+  }
+
+  /**
+   * Inflates {@code gzip} into the next bytes of {@code target}, exactly as many as its trailer
+   * names (the caller makes room), checking the CRC-32 and the size.
+   */
+  private static void inflate(byte[] gzip, ByteBuffer target) {
+    int size = checkFrame(gzip);
+    ByteBuffer into = target.slice().limit(size);
     int end = gzip.length - GZIP_TRAILER;
     Inflater inflater = INFLATERS.get();
     inflater.reset();
@@ -187,7 +229,7 @@ public final class ResponseBody {
     try {
       int inflated = 0;
       while (!inflater.finished()) {
-        if (inflated == identity.length) {
+        if (inflated == size) {
           // The trailer's size is reached: the deflate stream must end here.
           if (inflater.inflate(new byte[1]) > 0 || !inflater.finished()) {
             throw invalid("longer than its trailer says");
@@ -195,25 +237,25 @@ public final class ResponseBody {
           break;
         }
         int remaining = inflater.getRemaining();
-        int n = inflater.inflate(identity, inflated, identity.length - inflated);
+        int n = inflater.inflate(into);
         if (n == 0 && inflater.getRemaining() == remaining && !inflater.finished()) {
           // No output and no input taken: the stream is truncated (or wants a dictionary).
           throw invalid("truncated");
         }
         inflated += n;
       }
-      if (inflated != identity.length || inflater.getRemaining() != 0) {
+      if (inflated != size || inflater.getRemaining() != 0) {
         throw invalid("its length does not match its trailer");
       }
     } catch (DataFormatException e) {
       throw invalid(e.getMessage());
     }
     CRC32 crc = new CRC32();
-    crc.update(identity);
+    crc.update(into.flip());
     if (crc.getValue() != littleEndian(gzip, end)) {
       throw invalid("CRC-32 does not match");
     }
-    return identity;
+    target.position(target.position() + size);
   }
 
   /**

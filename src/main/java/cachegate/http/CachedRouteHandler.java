@@ -7,10 +7,13 @@ import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -79,13 +82,6 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     CachedResponse entry = result.entry();
     ResponseBody body = entry.body();
     boolean gzip = Negotiation.acceptsGzip(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
-    byte[] bytes;
-    try {
-      bytes = gzip ? body.gzip() : body.identity();
-    } catch (IllegalStateException e) {
-      ErrorResponses.send(response, e);
-      return;
-    }
     response
         .putHeader(HttpHeaders.CONTENT_TYPE, entry.contentType())
         .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
@@ -104,12 +100,57 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       response.setStatusCode(304).end();
       return;
     }
-    response.setStatusCode(entry.status());
     if (request.method() == HttpMethod.HEAD) {
-      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length)).end();
-    } else {
-      // Wrap, not copy: the stored bytes are never modified.
-      response.end(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
+      int length = gzip ? body.gzip().length : body.identityLength();
+      response
+          .setStatusCode(entry.status())
+          .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(length))
+          .end();
+      return;
+    }
+    Payload payload;
+    try {
+      payload = Payload.of(body, gzip);
+    } catch (IllegalStateException e) {
+      response.headers().clear();
+      ErrorResponses.send(response, e);
+      return;
+    }
+    response.setStatusCode(entry.status());
+    response.end(payload.buffer()).onComplete(written -> payload.release());
+  }
+
+  /**
+   * The bytes to send. Stored bytes are wrapped, not copied (they are never modified). A body read
+   * from Redis whose identity form is not kept (the local tier is off) is inflated straight into a
+   * pooled buffer, returned to its pool once written: no array of the body's size per answer for
+   * the garbage collector, and no copy of it into the socket's buffer.
+   *
+   * @param pooled the pooled buffer behind {@code buffer}, or null
+   */
+  private record Payload(Buffer buffer, ByteBuf pooled) {
+    static Payload of(ResponseBody body, boolean gzip) {
+      if (gzip || body.holdsIdentity()) {
+        byte[] bytes = gzip ? body.gzip() : body.identity();
+        return new Payload(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)), null);
+      }
+      int length = body.identityLength();
+      ByteBuf pooled = ByteBufAllocator.DEFAULT.directBuffer(length);
+      try {
+        body.decompressInto(pooled.nioBuffer(0, length));
+      } catch (RuntimeException e) {
+        pooled.release();
+        throw e;
+      }
+      pooled.writerIndex(length);
+      return new Payload(BufferInternal.buffer(pooled), pooled);
+    }
+
+    /** Vert.x writes an unreleasable view of the buffer, so the pooled one is released here. */
+    void release() {
+      if (pooled != null) {
+        pooled.release();
+      }
     }
   }
 }

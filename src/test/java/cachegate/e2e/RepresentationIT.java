@@ -60,6 +60,25 @@ class RepresentationIT extends RedisAndUpstream {
   }
 
   @Test
+  void withoutTheLocalTierAHitFromRedisSendsTheSameBytesInEitherEncoding() {
+    GatewayUnderTest gateway = gateway(clock, Map.of("CACHE_LOCAL_MAX_BYTES", "0"));
+    byte[] expected = upstream.answer(Map.of("country", "germany"));
+    send(gateway, GERMANY, "GET", "Accept-Encoding", "identity");
+    await().until(() -> redis.exists(GERMANY_KEY) == 1);
+
+    HttpResponse<byte[]> plain = send(gateway, GERMANY, "GET", "Accept-Encoding", "identity");
+    HttpResponse<byte[]> gzipped = send(gateway, GERMANY, "GET", "Accept-Encoding", "gzip");
+    HttpResponse<byte[]> head = send(gateway, GERMANY, "HEAD", "Accept-Encoding", "identity");
+
+    assertThat(plain.headers().firstValue("X-Cache")).hasValue("HIT");
+    assertThat(plain.body()).isEqualTo(expected);
+    assertThat(gunzip(gzipped.body())).isEqualTo(expected);
+    assertThat(head.headers().firstValue("Content-Length"))
+        .hasValue(String.valueOf(expected.length));
+    assertThat(upstream.requests()).isEqualTo(1);
+  }
+
+  @Test
   void matchingIfNoneMatchIs304WithoutABody() {
     GatewayUnderTest gateway = gateway(clock);
     String etag = gateway.get(GERMANY).headers().firstValue("ETag").orElseThrow();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -53,6 +54,28 @@ class ResponseBodyTest {
   }
 
   @Test
+  void aBodyFromCheckedGzipDecompressesIntoAGivenBufferWithoutKeepingTheResult() {
+    ResponseBody restored = ResponseBody.fromCheckedGzip(ResponseBody.of(JSON).gzip(), "\"tag\"");
+    ByteBuffer direct = ByteBuffer.allocateDirect(JSON.length + 3).position(3);
+
+    restored.decompressInto(direct);
+
+    assertThat(direct.position()).isEqualTo(JSON.length + 3);
+    byte[] written = new byte[JSON.length];
+    direct.position(3).get(written);
+    assertThat(written).isEqualTo(JSON);
+    assertThat(restored.holdsIdentity()).isFalse();
+  }
+
+  @Test
+  void decompressingIntoTooSmallABufferIsRefused() {
+    ResponseBody restored = ResponseBody.fromCheckedGzip(ResponseBody.of(JSON).gzip(), "\"tag\"");
+
+    assertThat(catchThrowable(() -> restored.decompressInto(ByteBuffer.allocate(JSON.length - 1))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void checkedGzipThatDoesNotDecompressFailsWhenItsIdentityIsAskedFor() {
     byte[] gzip = ResponseBody.of(JSON).gzip().clone();
     gzip[20] ^= 0x5A;
@@ -60,6 +83,9 @@ class ResponseBodyTest {
     ResponseBody restored = ResponseBody.fromCheckedGzip(gzip, "\"tag\"");
 
     assertThat(catchThrowable(restored::identity))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("does not decompress");
+    assertThat(catchThrowable(() -> restored.decompressInto(ByteBuffer.allocate(JSON.length))))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("does not decompress");
   }
@@ -103,6 +129,9 @@ class ResponseBodyTest {
 
     assertThat(restored.identity()).isEqualTo(bytes);
     assertThat(restoredOnDemand.identityLength()).isEqualTo(bytes.length);
+    ByteBuffer into = ByteBuffer.allocate(bytes.length);
+    ResponseBody.fromCheckedGzip(body.gzip(), body.etag()).decompressInto(into);
+    assertThat(into.array()).isEqualTo(bytes);
     assertThat(restoredOnDemand.identity()).isEqualTo(bytes);
   }
 
