@@ -54,8 +54,10 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
 
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
+    // The tier holds both encodings, as it counts them: an entry read from Redis (gzip only) is
+    // decompressed once here rather than on every identity answer served from it.
     long weight =
-        (long) entry.body().identityLength()
+        (long) entry.body().identity().length
             + entry.body().gzip().length
             + key.redisKey().length()
             + ENTRY_OVERHEAD_BYTES;

@@ -120,6 +120,14 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
         .build();
   }
 
+  /**
+   * Like {@code base}, whose timers, event bus and resolvers it shares (they are shut down with
+   * {@code base}, not with these), with I/O on {@code loop}: cheaper to make than {@link #on}.
+   */
+  static ClientResources sharing(ClientResources base, EventLoop loop) {
+    return base.mutate().eventLoopGroupProvider(new OneLoop(loop)).eventExecutorGroup(loop).build();
+  }
+
   private static final Supplier<Delay> RECONNECT_DELAY =
       () -> Delay.exponential(Duration.ofMillis(10), RECONNECT_INTERVAL, 2, TimeUnit.MILLISECONDS);
 
@@ -167,6 +175,34 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
       connectPubSub();
 
   /**
+   * Makes the first connection attempt on another thread (the client's first connection loads and
+   * sets up a good deal), so that the caller goes on; commands issued meanwhile wait for it.
+   */
+  final void connectInBackground() {
+    CompletableFuture<C> attempt = new CompletableFuture<>();
+    if (!connection.compareAndSet(null, attempt)) {
+      return;
+    }
+    nextAttemptNanos.set(System.nanoTime() + RECONNECT_INTERVAL.toNanos());
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            connect()
+                .whenComplete(
+                    (connected, failure) -> {
+                      if (failure != null) {
+                        attempt.completeExceptionally(failure);
+                      } else {
+                        attempt.complete(connected);
+                      }
+                    });
+          } catch (RuntimeException e) {
+            attempt.completeExceptionally(e);
+          }
+        });
+  }
+
+  /**
    * The shared connection, connecting if there is none yet or the last attempt failed. Once
    * connected, Lettuce's own reconnection takes over.
    */
@@ -192,9 +228,9 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
   }
 
   /**
-   * Calls {@code listener} with every message on {@code channel}, on a Lettuce thread. Connects in
-   * the background, retrying every {@link #RECONNECT_INTERVAL} until Redis answers; once
-   * subscribed, Lettuce reconnects and resubscribes by itself. Messages published while the
+   * Calls {@code listener} with every message on {@code channel}, on the connection's I/O thread.
+   * Connects in the background, retrying every {@link #RECONNECT_INTERVAL} until Redis answers;
+   * once subscribed, Lettuce reconnects and resubscribes by itself. Messages published while the
    * subscription is down are lost.
    */
   final void subscribe(String channel, Consumer<String> listener) {

@@ -10,6 +10,7 @@ import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.HashedWheelTimer;
@@ -66,21 +67,26 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
     this.loops = List.of();
     this.connectors = List.of(RedisConnector.of(config, RedisConnector.ownThreads()));
     this.timer = Optional.empty();
-    connectors.forEach(RedisConnector::connection);
+    connectors.forEach(RedisConnector::connectInBackground);
   }
 
   /**
    * A store with one connection per event loop of {@code eventLoops}, whose I/O runs on that loop:
    * a command sent from the loop is answered on it, so a request's Redis commands never wait for
-   * another thread to wake up. Callers on other threads use the first loop's connection. The loops
-   * stay their owner's: closing the store does not shut them down.
+   * another thread to wake up. Callers on other threads use the first loop's connection, and so
+   * does everything with a Redis Cluster, which gets one connection. The loops stay their owner's:
+   * closing the store does not shut them down.
    */
   public RedisStore(RedisConfig config, InstantSource clock, EventLoopGroup eventLoops) {
     this.config = config;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
     List<EventLoop> all = new ArrayList<>();
     eventLoops.forEach(loop -> all.add((EventLoop) loop));
-    this.loops = List.copyOf(all);
+    // A cluster connection keeps its own view of which master serves which slot and refreshes it
+    // after a failover; one per loop would refresh apart and disagree for a while (seen: a key
+    // fetched twice from the upstream right after its master was killed). A cluster gets one.
+    this.loops =
+        config.topology() == RedisConfig.Topology.CLUSTER ? List.of(all.get(0)) : List.copyOf(all);
     HashedWheelTimer timeouts =
         new HashedWheelTimer(
             runnable -> {
@@ -89,12 +95,15 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
               return thread;
             });
     this.timer = Optional.of(timeouts);
+    ClientResources first = RedisConnector.on(loops.get(0), timeouts);
     this.connectors =
         loops.stream()
             .<RedisConnector<?>>map(
-                loop -> RedisConnector.of(config, RedisConnector.on(loop, timeouts)))
+                loop ->
+                    RedisConnector.of(
+                        config, loop == loops.get(0) ? first : RedisConnector.sharing(first, loop)))
             .toList();
-    connectors.forEach(RedisConnector::connection);
+    connectors.forEach(RedisConnector::connectInBackground);
   }
 
   /** The connection of the event loop this runs on, else the first. */
@@ -249,8 +258,9 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   }
 
   /**
-   * Calls {@code listener} with every message on {@code channel}, on a Lettuce thread; see {@link
-   * RedisConnector#subscribe}. Messages published while the subscription is down are lost.
+   * Calls {@code listener} with every message on {@code channel}, on the connection's I/O thread;
+   * see {@link RedisConnector#subscribe}. Messages published while the subscription is down are
+   * lost.
    */
   void subscribe(String channel, Consumer<String> listener) {
     connectors.get(0).subscribe(channel, listener);
@@ -263,7 +273,10 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   @Override
   public void close() {
-    connectors.forEach(RedisConnector::close);
+    // The first connector's resources are shared by the others: closed last.
+    for (int i = connectors.size() - 1; i >= 0; i--) {
+      connectors.get(i).close();
+    }
     timer.ifPresent(HashedWheelTimer::stop);
   }
 

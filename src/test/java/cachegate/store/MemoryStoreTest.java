@@ -6,6 +6,7 @@ import cachegate.config.Routes;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ManualClock;
+import cachegate.engine.ResponseBody;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,21 @@ class MemoryStoreTest {
 
     assertThat(stored).isTrue();
     assertThat(store.get(key("germany")).join()).contains(entry);
+  }
+
+  @Test
+  void anEntryReadFromRedisInItsGzipFormIsKeptInBothEncodings() {
+    ResponseBody gzipOnly =
+        ResponseBody.fromCheckedGzip(
+            ResponseBody.of("[\"de\"]".getBytes(StandardCharsets.UTF_8)).gzip(), "\"tag\"");
+    CachedResponse fromRedis =
+        new CachedResponse(
+            200, "application/json", gzipOnly, clock.instant(), RETENTION, Duration.ZERO);
+
+    store.put(key("germany"), fromRedis, RETENTION).join();
+
+    assertThat(store.get(key("germany")).join())
+        .hasValueSatisfying(kept -> assertThat(kept.body().holdsIdentity()).isTrue());
   }
 
   @Test
