@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # JMH microbenchmarks of cachegate's hot-path pieces: key normalisation (Route.key, and with
 # QueryString.parse), the Redis envelope (EntryCodec.decode/encode), the body encodings
-# (ResponseBody.fromGzip/of) and the freshness decision (Freshness.assess/refreshEarly), on the real
+# (ResponseBody.fromGzip/of/of+gzip) and the freshness decision (Freshness.assess/refreshEarly), on the real
 # Germany and United States answers.
 #
 # Usage: bench/jmh.sh [--skip-build] [JMH options]   (default: -f 1 -wi 3 -i 5 -w 1s -r 2s -prof gc)

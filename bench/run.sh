@@ -29,7 +29,9 @@
 #     compiled its hit path), each scenario gets a --warmup run per target, a check that every
 #     target answers from its cache, then --rounds runs of --duration per target, the three taking
 #     turns; the report gives the median of the rounds;
-#   - a cold miss's added latency: median of 10 fresh keys, direct to the upstream vs through each;
+#   - a cold miss's added latency: median of 10 fresh keys, direct to the upstream vs through each,
+#     once with the miss path as the warm-hit scenarios left it, once more after 300 misses per
+#     target (10 at a time) have let the JVM compile it;
 #   - 200 concurrent requests on a cold key (bench/burst.py), upstream calls counted; the same
 #     spread over cachegate A, C and D sharing the Redis;
 #   - RSS (VmRSS, VmHWM) after load, Redis STRLEN and MEMORY USAGE per entry, and the time from
@@ -290,13 +292,27 @@ for country in germany us; do
 done
 
 # --- cold misses: direct vs through each, 10 fresh keys ----------------------------------------
-log "cold misses"
-for i in $(seq 1 10); do
-  q="country=Germany&limit=$((1000 + i))"
-  metric "miss.direct.$i" "$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$UP/search?$q")"
-  metric "miss.cg.$i" "$(curl -s -o /dev/null -w '%{time_total} %header{x-cache}' "http://127.0.0.1:$CG_A/universities?$q")"
-  metric "miss.nginx.$i" "$(curl -s -o /dev/null -w '%{time_total} %header{x-cache-status}' "http://127.0.0.1:$NGX/universities?$q")"
+misses() { # metric-prefix first-limit
+  for i in $(seq 1 10); do
+    q="country=Germany&limit=$(($2 + i))"
+    metric "$1.direct.$i" "$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$UP/search?$q")"
+    metric "$1.cg.$i" "$(curl -s -o /dev/null -w '%{time_total} %header{x-cache}' "http://127.0.0.1:$CG_A/universities?$q")"
+    metric "$1.nginx.$i" "$(curl -s -o /dev/null -w '%{time_total} %header{x-cache-status}' "http://127.0.0.1:$NGX/universities?$q")"
+  done
+}
+log "cold misses (the JVM has run its miss path only a few times so far)"
+misses miss 1000
+# The warm-hit scenarios let the JVM compile the hit path; this does the same for the miss path:
+# 300 fresh keys through each target, 10 at a time, then 10 more measured misses.
+log "miss warm-up: 300 fresh keys per target"
+for base in "http://127.0.0.1:$CG_A" "http://127.0.0.1:$NGX"; do
+  for i in $(seq 1 300); do
+    printf 'url = "%s/universities?country=Germany&limit=%d"\noutput = /dev/null\n' "$base" $((5000 + i))
+  done >"$TMP/misses.curl"
+  curl -s --parallel --parallel-max 10 -K "$TMP/misses.curl"
 done
+log "cold misses after the warm-up"
+misses warmmiss 3000
 
 # --- 200 concurrent requests on a cold key ------------------------------------------------------
 burst() { # name path base...
