@@ -78,6 +78,7 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
   final ClientResources resources;
   private final AtomicReference<CompletableFuture<C>> connection = new AtomicReference<>();
   private final AtomicLong nextAttemptNanos = new AtomicLong(System.nanoTime());
+  private volatile boolean closed;
   private final List<StatefulRedisPubSubConnection<String, String>> subscriptions =
       new CopyOnWriteArrayList<>();
 
@@ -175,12 +176,17 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
       connectPubSub();
 
   /**
-   * Makes the first connection attempt on another thread (the client's first connection loads and
-   * sets up a good deal), so that the caller goes on; commands issued meanwhile wait for it.
+   * Connects on another thread (the client's first connection loads and sets up a good deal), so
+   * that the caller goes on, and tries again every {@link #RECONNECT_INTERVAL} until connected, so
+   * that the connection is up before requests need it (an attempt made by a request under load can
+   * miss its handshake timeout). Commands issued meanwhile wait for the attempt in progress.
    */
   final void connectInBackground() {
+    CompletableFuture<C> current = connection.get();
     CompletableFuture<C> attempt = new CompletableFuture<>();
-    if (!connection.compareAndSet(null, attempt)) {
+    if (closed
+        || (current != null && !current.isCompletedExceptionally())
+        || !connection.compareAndSet(current, attempt)) {
       return;
     }
     nextAttemptNanos.set(System.nanoTime() + RECONNECT_INTERVAL.toNanos());
@@ -190,11 +196,17 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
             connect()
                 .whenComplete(
                     (connected, failure) -> {
-                      if (failure != null) {
-                        attempt.completeExceptionally(failure);
-                      } else {
+                      if (failure == null) {
                         attempt.complete(connected);
+                        return;
                       }
+                      attempt.completeExceptionally(failure);
+                      resources
+                          .eventExecutorGroup()
+                          .schedule(
+                              this::connectInBackground,
+                              RECONNECT_INTERVAL.toMillis(),
+                              TimeUnit.MILLISECONDS);
                     });
           } catch (RuntimeException e) {
             attempt.completeExceptionally(e);
@@ -263,6 +275,7 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
 
   @Override
   public final void close() {
+    closed = true;
     closing();
     subscriptions.forEach(StatefulRedisPubSubConnection::close);
     CompletableFuture<C> current = connection.get();
@@ -295,7 +308,10 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
     builder
         .withDatabase(config.database())
         .withSsl(config.transport() == RedisConfig.Transport.TLS)
-        .withTimeout(config.timeout());
+        // The client's handshake (HELLO, SELECT) is bounded by this, commands by the
+        // TimeoutOptions: a loaded moment must not fail a new connection after 100 ms.
+        .withTimeout(
+            CONNECT_TIMEOUT.compareTo(config.timeout()) > 0 ? CONNECT_TIMEOUT : config.timeout());
     if (config.hasPassword()) {
       return config.username().isEmpty()
           ? builder.withPassword(config.password().toCharArray())

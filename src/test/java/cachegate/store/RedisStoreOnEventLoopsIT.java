@@ -1,6 +1,7 @@
 package cachegate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.ResponseStore;
 import cachegate.support.RedisServer;
@@ -8,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,27 @@ class RedisStoreOnEventLoopsIT extends ResponseStoreContract {
                   .whenComplete((found, failure) -> answeredOnLoop.complete(loop.inEventLoop())));
 
       assertThat(answeredOnLoop).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+    }
+  }
+
+  @Test
+  void aStoreMadeWhileRedisIsDownConnectsEveryLoopOnceRedisIsUpWithoutACommandAsking()
+      throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    RedisStore early = RedisServer.storeFor(port, loops);
+    try (RedisServer late = RedisServer.startOn(port)) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(late.sync().clientList().lines().count())
+                      .as("the test's own connection and one per loop")
+                      .isEqualTo(3));
+    } finally {
+      early.close();
     }
   }
 

@@ -160,7 +160,16 @@ public final class RedisServer implements AutoCloseable {
     return new RedisStore(config(), new ManualClock(), eventLoops);
   }
 
+  /** Like {@link #store(EventLoopGroup)}, for a server that may not be running yet. */
+  public static RedisStore storeFor(int port, EventLoopGroup eventLoops) {
+    return new RedisStore(config(port), new ManualClock(), eventLoops);
+  }
+
   private RedisConfig config() {
+    return config(port);
+  }
+
+  private static RedisConfig config(int port) {
     return new RedisConfig(
         "127.0.0.1", port, 0, "", "", RedisConfig.Transport.PLAIN, Duration.ofSeconds(2));
   }
