@@ -183,14 +183,24 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
    */
   final void connectInBackground() {
     CompletableFuture<C> current = connection.get();
-    CompletableFuture<C> attempt = new CompletableFuture<>();
-    if (closed
-        || (current != null && !current.isCompletedExceptionally())
-        || !connection.compareAndSet(current, attempt)) {
+    if (closed || (current != null && !current.isCompletedExceptionally())) {
       return;
     }
     nextAttemptNanos.set(System.nanoTime() + RECONNECT_INTERVAL.toNanos());
-    CompletableFuture.runAsync(
+    attempt(current, true);
+  }
+
+  /**
+   * Puts a new connection attempt in place of {@code current}, unless another thread replaced it
+   * first (then that one is returned), so that no connection is ever made twice and left open. In
+   * the background, the attempt starts on another thread and a failure schedules the next one.
+   */
+  private CompletableFuture<C> attempt(CompletableFuture<C> current, boolean inBackground) {
+    CompletableFuture<C> attempt = new CompletableFuture<>();
+    if (!connection.compareAndSet(current, attempt)) {
+      return connection.get();
+    }
+    Runnable start =
         () -> {
           try {
             connect()
@@ -201,17 +211,25 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
                         return;
                       }
                       attempt.completeExceptionally(failure);
-                      resources
-                          .eventExecutorGroup()
-                          .schedule(
-                              this::connectInBackground,
-                              RECONNECT_INTERVAL.toMillis(),
-                              TimeUnit.MILLISECONDS);
+                      if (inBackground && !closed) {
+                        resources
+                            .eventExecutorGroup()
+                            .schedule(
+                                this::connectInBackground,
+                                RECONNECT_INTERVAL.toMillis(),
+                                TimeUnit.MILLISECONDS);
+                      }
                     });
           } catch (RuntimeException e) {
             attempt.completeExceptionally(e);
           }
-        });
+        };
+    if (inBackground) {
+      CompletableFuture.runAsync(start);
+    } else {
+      start.run();
+    }
+    return attempt;
   }
 
   /**
@@ -234,9 +252,7 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
           : CompletableFuture.failedFuture(
               new StoreException("Redis " + config.describe() + " is not connected yet"));
     }
-    CompletableFuture<C> attempt = connect();
-    connection.set(attempt);
-    return attempt;
+    return attempt(current, false);
   }
 
   /**
