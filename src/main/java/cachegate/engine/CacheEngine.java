@@ -254,26 +254,24 @@ public final class CacheEngine {
           served(
               key, running.join().entry(), clock.instant(), CacheOutcome.HIT, OptionalInt.empty()));
     }
-    return flight
-        .result()
-        .thenApply(
-            fetched -> {
-              Instant now = clock.instant();
-              CachedResponse entry = fetched.entry();
-              return new CacheResult(
-                  entry,
-                  outcome,
-                  key,
-                  entry.age(now),
-                  Freshness.remaining(entry, now, policy),
-                  flight.leader() && fetched.stored(),
-                  !flight.leader() || fetched.byPeer(),
-                  OptionalInt.of(entry.status()),
-                  fetched
-                      .upstream()
-                      .map(answer -> passThrough(answer, flight.leader()))
-                      .orElse(List.of()));
-            });
+    return running.thenApply(
+        fetched -> {
+          Instant now = clock.instant();
+          CachedResponse entry = fetched.entry();
+          return new CacheResult(
+              entry,
+              outcome,
+              key,
+              entry.age(now),
+              Freshness.remaining(entry, now, policy),
+              flight.leader() && fetched.stored(),
+              !flight.leader() || fetched.byPeer(),
+              OptionalInt.of(entry.status()),
+              fetched
+                  .upstream()
+                  .map(answer -> passThrough(answer, flight.leader()))
+                  .orElse(List.of()));
+        });
   }
 
   /**

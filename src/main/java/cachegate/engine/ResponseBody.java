@@ -76,11 +76,8 @@ public final class ResponseBody {
   public byte[] identity() {
     byte[] known = identity;
     if (known == null) {
-      try {
-        known = decompress(gzip());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalStateException("a checked gzip body does not decompress", e);
-      }
+      known = new byte[identityLength()];
+      inflateChecked(ByteBuffer.wrap(known));
       identity = known;
     }
     return known;
@@ -109,6 +106,14 @@ public final class ResponseBody {
       throw new IllegalArgumentException(
           "room for " + target.remaining() + " bytes, the body has " + identityLength());
     }
+    inflateChecked(target);
+  }
+
+  /**
+   * Inflates the gzip form, whose bytes a checksum vouched for, into {@code target}; a stream that
+   * still does not inflate breaks that promise.
+   */
+  private void inflateChecked(ByteBuffer target) {
     try {
       inflate(gzip(), target);
     } catch (IllegalArgumentException e) {

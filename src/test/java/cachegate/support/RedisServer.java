@@ -152,21 +152,17 @@ public final class RedisServer implements AutoCloseable {
 
   /** A {@link RedisStore} on this server: 2 s command timeout, on a clock nobody advances. */
   public RedisStore store() {
-    return new RedisStore(config(), new ManualClock());
+    return new RedisStore(config(port), new ManualClock());
   }
 
   /** Like {@link #store()}, with one connection on each of {@code eventLoops}. */
   public RedisStore store(EventLoopGroup eventLoops) {
-    return new RedisStore(config(), new ManualClock(), eventLoops);
+    return storeFor(port, eventLoops);
   }
 
   /** Like {@link #store(EventLoopGroup)}, for a server that may not be running yet. */
   public static RedisStore storeFor(int port, EventLoopGroup eventLoops) {
     return new RedisStore(config(port), new ManualClock(), eventLoops);
-  }
-
-  private RedisConfig config() {
-    return config(port);
   }
 
   private static RedisConfig config(int port) {
