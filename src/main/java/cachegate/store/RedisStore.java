@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -53,6 +54,14 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   /** How long the breaker stays open before one command probes Redis again. */
   static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(1);
+
+  /**
+   * How often the command-timeout timer turns. A finished command's timeout, cancelled, keeps the
+   * command and its reply reachable until the next tick: at Netty's default of 100 ms, Redis-only
+   * hits at 25,000/s kept ~20 MB of replies alive, which overflowed the young generation into the
+   * old one and cost a 30 ms full collection twice a second (p99 27 ms). 10 ms keeps a tenth.
+   */
+  static final Duration TIMER_TICK = Duration.ofMillis(10);
 
   private final RedisConfig config;
   private final CircuitBreaker breaker;
@@ -93,7 +102,9 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
               Thread thread = new Thread(runnable, "cachegate-redis-timer");
               thread.setDaemon(true);
               return thread;
-            });
+            },
+            TIMER_TICK.toMillis(),
+            TimeUnit.MILLISECONDS);
     this.timer = Optional.of(timeouts);
     ClientResources first = RedisConnector.on(loops.get(0), timeouts);
     this.connectors =
