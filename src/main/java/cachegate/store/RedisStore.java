@@ -13,7 +13,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.HashedWheelTimer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -55,19 +53,10 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   /** How long the breaker stays open before one command probes Redis again. */
   static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(1);
 
-  /**
-   * How often the command-timeout timer turns. A finished command's timeout, cancelled, keeps the
-   * command and its reply reachable until the next tick: at Netty's default of 100 ms, Redis-only
-   * hits at 25,000/s kept ~20 MB of replies alive, which overflowed the young generation into the
-   * old one and cost a 30 ms full collection twice a second (p99 27 ms). 10 ms keeps a tenth.
-   */
-  static final Duration TIMER_TICK = Duration.ofMillis(10);
-
   private final RedisConfig config;
   private final CircuitBreaker breaker;
   private final List<EventLoop> loops;
   private final List<RedisConnector<?>> connectors;
-  private final Optional<HashedWheelTimer> timer;
 
   /** A store with one connection, on Lettuce's own threads. */
   public RedisStore(RedisConfig config, InstantSource clock) {
@@ -75,7 +64,6 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
     this.loops = List.of();
     this.connectors = List.of(RedisConnector.of(config, RedisConnector.ownThreads()));
-    this.timer = Optional.empty();
     connectors.forEach(RedisConnector::connectInBackground);
   }
 
@@ -96,17 +84,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
     // fetched twice from the upstream right after its master was killed). A cluster gets one.
     this.loops =
         config.topology() == RedisConfig.Topology.CLUSTER ? List.of(all.get(0)) : List.copyOf(all);
-    HashedWheelTimer timeouts =
-        new HashedWheelTimer(
-            runnable -> {
-              Thread thread = new Thread(runnable, "cachegate-redis-timer");
-              thread.setDaemon(true);
-              return thread;
-            },
-            TIMER_TICK.toMillis(),
-            TimeUnit.MILLISECONDS);
-    this.timer = Optional.of(timeouts);
-    ClientResources first = RedisConnector.on(loops.get(0), timeouts);
+    ClientResources first = RedisConnector.on(loops.get(0), new LoopTimer(loops));
     this.connectors =
         loops.stream()
             .<RedisConnector<?>>map(
@@ -288,7 +266,6 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
     for (int i = connectors.size() - 1; i >= 0; i--) {
       connectors.get(i).close();
     }
-    timer.ifPresent(HashedWheelTimer::stop);
   }
 
   /**
