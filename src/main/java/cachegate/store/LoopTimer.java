@@ -27,15 +27,19 @@ final class LoopTimer implements Timer {
     this.loops = List.copyOf(loops);
   }
 
-  @Override
-  public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
-    EventLoop chosen = loops.get(0);
-    for (EventLoop loop : loops) {
-      if (loop.inEventLoop()) {
-        chosen = loop;
-        break;
+  /** The index in {@code loops} of the loop this runs on, else 0. */
+  static int current(List<EventLoop> loops) {
+    for (int i = 0; i < loops.size(); i++) {
+      if (loops.get(i).inEventLoop()) {
+        return i;
       }
     }
+    return 0;
+  }
+
+  @Override
+  public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
+    EventLoop chosen = loops.get(current(loops));
     LoopTimeout timeout = new LoopTimeout(this, task);
     timeout.scheduled = chosen.schedule(timeout, delay, unit);
     if (timeout.cancelled) {

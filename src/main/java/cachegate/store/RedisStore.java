@@ -97,12 +97,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   /** The connection of the event loop this runs on, else the first. */
   private RedisConnector<?> connector() {
-    for (int i = 0; i < loops.size(); i++) {
-      if (loops.get(i).inEventLoop()) {
-        return connectors.get(i);
-      }
-    }
-    return connectors.get(0);
+    return connectors.get(LoopTimer.current(loops));
   }
 
   @Override
