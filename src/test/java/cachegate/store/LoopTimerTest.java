@@ -2,16 +2,27 @@ package cachegate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.Timeout;
+import java.io.OutputStream;
 import java.lang.ref.WeakReference;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -101,5 +112,81 @@ class LoopTimerTest {
       System.gc();
     }
     assertThat(reply.get()).isNull();
+  }
+
+  @Test
+  void aTimeoutThatFellDueWhileItsLoopWasBusyWaitsUntilTheLoopHasReadWhatArrived()
+      throws Exception {
+    // What a burst does to a Redis command: its reply arrives while the loop is busy with other
+    // connections; the loop must read it (which cancels the timeout) before the timeout runs.
+    EventLoop loop = loops.get(0);
+    AtomicBoolean timedOut = new AtomicBoolean();
+    CompletableFuture<Timeout> timeout = new CompletableFuture<>();
+    CompletableFuture<Void> replyRead = new CompletableFuture<>();
+    try (ServerSocket server = new ServerSocket(0, 2, InetAddress.getLoopbackAddress())) {
+      connect(loop, server, bytes -> sleep(300));
+      Socket busy = server.accept();
+      connect(
+          loop,
+          server,
+          bytes -> {
+            timeout.join().cancel();
+            replyRead.complete(null);
+          });
+      Socket reply = server.accept();
+
+      loop.submit(
+              () ->
+                  timeout.complete(
+                      timer.newTimeout(t -> timedOut.set(true), 50, TimeUnit.MILLISECONDS)))
+          .sync();
+      write(busy);
+      Thread.sleep(120);
+      write(reply);
+
+      replyRead.get(5, TimeUnit.SECONDS);
+      busy.close();
+      reply.close();
+    }
+    // Whatever the loop had scheduled by now has run.
+    loop.submit(() -> {}).sync();
+    assertThat(timedOut).isFalse();
+    assertThat(timeout.join().isCancelled()).isTrue();
+  }
+
+  /** A client channel on {@code loop} that hands what it reads to {@code onRead}. */
+  private static Channel connect(EventLoop loop, ServerSocket server, Consumer<Object> onRead)
+      throws InterruptedException {
+    return new Bootstrap()
+        .group(loop)
+        .channel(NioSocketChannel.class)
+        .handler(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext context, Object message) {
+                try {
+                  onRead.accept(message);
+                } finally {
+                  ReferenceCountUtil.release(message);
+                }
+              }
+            })
+        .connect(server.getLocalSocketAddress())
+        .sync()
+        .channel();
+  }
+
+  private static void write(Socket socket) throws java.io.IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write(1);
+    out.flush();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
