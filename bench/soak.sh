@@ -3,7 +3,7 @@
 # a release or after changing the engine, the stores or the upstream client; it takes minutes.
 #
 # It builds target/cachegate.jar and the test classes, then runs cachegate.soak.Soak: cachegate as
-# a separate process (java -Xmx256m -XX:+UseSerialGC -jar cachegate.jar) in front of a real
+# a separate process, launched as the README launches it (java @jvm.options -jar cachegate.jar), in front of a real
 # redis-server and the fake universities API (50 ms per answer), with TTL and stale-while-revalidate
 # at 5 s, called by concurrent clients over a mix of 60 keys while, every 15 s, Redis is killed and
 # restarted, frozen (SIGSTOP) and thawed, or the upstream is made slow, failing (503) or garbled.

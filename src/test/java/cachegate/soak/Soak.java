@@ -1,6 +1,7 @@
 package cachegate.soak;
 
 import cachegate.support.FakeUniversitiesApi;
+import cachegate.support.LaunchedGateway;
 import cachegate.support.RedisServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,10 +104,10 @@ public final class Soak {
     upstream.slow(UPSTREAM_DELAY);
     RedisServer redis = RedisServer.start();
     FaultInjector faults = open(opened, new FaultInjector(redis, upstream, UPSTREAM_DELAY));
-    GatewayProcess gateway =
+    LaunchedGateway gateway =
         open(
             opened,
-            GatewayProcess.start(
+            LaunchedGateway.start(
                 jar,
                 Map.of(
                     "CACHE_TYPE",

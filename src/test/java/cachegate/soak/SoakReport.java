@@ -2,6 +2,7 @@ package cachegate.soak;
 
 import cachegate.soak.FaultInjector.Fault;
 import cachegate.soak.SoakTally.Outcome;
+import cachegate.support.LaunchedGateway;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -31,7 +32,7 @@ record SoakReport(
     SoakTally tally,
     Map<Fault, Integer> injected,
     int upstreamRequests,
-    Optional<GatewayProcess.Memory> memory) {
+    Optional<LaunchedGateway.Memory> memory) {
 
   SoakReport {
     injected = Map.copyOf(injected);

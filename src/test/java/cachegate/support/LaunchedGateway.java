@@ -1,4 +1,4 @@
-package cachegate.soak;
+package cachegate.support;
 
 import cachegate.config.ConfigLoader;
 import java.io.IOException;
@@ -19,12 +19,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * cachegate's jar running as a separate process, as in production: {@code java -Xmx256m
- * -XX:+UseSerialGC -jar target/cachegate.jar}, with only the given cachegate variables (any
- * inherited from the caller's environment are removed), in a working directory without a {@code
- * .env}, its output in a log file.
+ * cachegate's jar running as a separate process, launched as the README launches it: {@code java
+ * @jvm.options -jar target/cachegate.jar}, the JVM flags read from the same {@code jvm.options}
+ * (only the class-data archive's path is made absolute, since the process runs elsewhere), with
+ * only the given cachegate variables (any inherited from the caller's environment are removed), in
+ * a working directory without a {@code .env}, its output in a log file.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class LaunchedGateway implements AutoCloseable {
+  /** The JVM flags of the README's launch. */
+  public static final Path JVM_OPTIONS = Path.of("jvm.options");
+
+  /** The jar the build makes; the integration tests run after it is packaged. */
+  public static final Path JAR = Path.of("target", "cachegate.jar");
+
   private static final Set<String> CACHEGATE_VARIABLES =
       ConfigLoader.VARIABLES.stream()
           .map(ConfigLoader.Variable::name)
@@ -34,23 +41,29 @@ final class GatewayProcess implements AutoCloseable {
   private final int port;
   private final Path log;
 
-  private GatewayProcess(Process process, int port, Path log) {
+  private LaunchedGateway(Process process, int port, Path log) {
     this.process = process;
     this.port = port;
     this.log = log;
+  }
+
+  /** Starts the build's jar; see {@link #start(Path, Map, Path)}. */
+  public static LaunchedGateway start(Map<String, String> variables, Path directory) {
+    return start(JAR, variables, directory);
   }
 
   /**
    * Starts {@code jar} with {@code variables} (which must include {@code PORT}) in {@code
    * directory}, writing its output to {@code directory/cachegate.log}.
    */
-  static GatewayProcess start(Path jar, Map<String, String> variables, Path directory) {
+  public static LaunchedGateway start(Path jar, Map<String, String> variables, Path directory) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Path archive = jar.toAbsolutePath().resolveSibling("cachegate.jsa");
     List<String> command =
         List.of(
             java.toString(),
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
+            "@" + JVM_OPTIONS.toAbsolutePath(),
+            "-XX:SharedArchiveFile=" + archive,
             "-jar",
             jar.toAbsolutePath().toString());
     try {
@@ -63,27 +76,27 @@ final class GatewayProcess implements AutoCloseable {
               .redirectOutput(log.toFile());
       builder.environment().keySet().removeIf(CACHEGATE_VARIABLES::contains);
       builder.environment().putAll(variables);
-      return new GatewayProcess(
+      return new LaunchedGateway(
           builder.start(), Integer.parseInt(variables.get("PORT")), log.toAbsolutePath());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
     }
   }
 
-  URI uri(String pathAndQuery) {
+  public URI uri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + port + pathAndQuery);
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
   /** Waits until {@code /health} says {@code UP}; fails when the process exits or time runs out. */
-  void awaitUp(HttpClient http, Duration atMost) throws InterruptedException {
+  public void awaitUp(HttpClient http, Duration atMost) throws InterruptedException {
     long deadline = System.nanoTime() + atMost.toNanos();
     String last = "no answer";
     while (System.nanoTime() - deadline < 0) {
@@ -115,10 +128,10 @@ final class GatewayProcess implements AutoCloseable {
    * @param rssKib {@code VmRSS} now
    * @param peakKib {@code VmHWM}, the highest resident size so far
    */
-  record Memory(long rssKib, long peakKib) {}
+  public record Memory(long rssKib, long peakKib) {}
 
   /** The process's memory now, where {@code /proc} exists. */
-  Optional<Memory> memory() {
+  public Optional<Memory> memory() {
     try {
       List<String> lines = Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"));
       List<Long> values = new ArrayList<>();
