@@ -199,9 +199,12 @@ public final class CacheGateApp implements AutoCloseable {
                 config.keyPrefix(),
                 clock,
                 () -> stats(metrics, local, started));
+    Gauge.builder("cachegate.client.connections", server, GatewayServer::openConnections)
+        .description("Client connections open now (at most CLIENT_MAX_CONNECTIONS)")
+        .register(registry);
     int port =
         server
-            .listen(config.server().port(), Runtime.getRuntime().availableProcessors())
+            .listen(config.server(), Runtime.getRuntime().availableProcessors(), metrics)
             .toCompletionStage()
             .toCompletableFuture()
             .join();

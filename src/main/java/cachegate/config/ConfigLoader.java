@@ -39,6 +39,15 @@ public final class ConfigLoader {
   public static final List<Variable> VARIABLES =
       List.of(
           new Variable("PORT", String.valueOf(ServerConfig.DEFAULT_PORT)),
+          new Variable(
+              "CLIENT_HEADER_TIMEOUT",
+              String.valueOf(ServerConfig.DEFAULT_HEADER_TIMEOUT.toSeconds())),
+          new Variable(
+              "CLIENT_IDLE_TIMEOUT", String.valueOf(ServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds())),
+          new Variable(
+              "CLIENT_SEND_TIMEOUT", String.valueOf(ServerConfig.DEFAULT_SEND_TIMEOUT.toSeconds())),
+          new Variable(
+              "CLIENT_MAX_CONNECTIONS", String.valueOf(ServerConfig.DEFAULT_MAX_CONNECTIONS)),
           new Variable("CACHE_TYPE", "simple"),
           new Variable("CACHE_REDIS_HOST", RedisConfig.DEFAULT_HOST),
           new Variable("CACHE_REDIS_PORT", String.valueOf(RedisConfig.DEFAULT_PORT)),
@@ -81,7 +90,13 @@ public final class ConfigLoader {
   }
 
   private GatewayConfig load() {
-    ServerConfig server = new ServerConfig(integer("PORT", ServerConfig.DEFAULT_PORT));
+    ServerConfig server =
+        new ServerConfig(
+            integer("PORT", ServerConfig.DEFAULT_PORT),
+            duration("CLIENT_HEADER_TIMEOUT", ServerConfig.DEFAULT_HEADER_TIMEOUT),
+            duration("CLIENT_IDLE_TIMEOUT", ServerConfig.DEFAULT_IDLE_TIMEOUT),
+            duration("CLIENT_SEND_TIMEOUT", ServerConfig.DEFAULT_SEND_TIMEOUT),
+            integer("CLIENT_MAX_CONNECTIONS", ServerConfig.DEFAULT_MAX_CONNECTIONS));
     CacheType cacheType;
     String reason;
     Optional<String> declared = value("CACHE_TYPE");

@@ -40,6 +40,13 @@ public interface CacheMetrics {
   /** A store tier ({@code local}, {@code redis}, {@code lease}) failed. */
   void storeFailure(String tier);
 
+  /**
+   * A limit on something cachegate does not control was reached: {@code limit} names it (the
+   * README's Limits table lists each name), {@code route} is the route it concerns, empty for
+   * limits on client connections.
+   */
+  void limitReached(String limit, String route);
+
   /** Records nothing. */
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
@@ -98,6 +105,9 @@ public interface CacheMetrics {
 
     @Override
     public void storeFailure(String tier) {}
+
+    @Override
+    public void limitReached(String limit, String route) {}
   }
 
   /** Catches whatever the wrapped metrics throw; logs the first failure. */
@@ -168,6 +178,11 @@ public interface CacheMetrics {
     @Override
     public void storeFailure(String tier) {
       guard(() -> delegate.storeFailure(tier));
+    }
+
+    @Override
+    public void limitReached(String limit, String route) {
+      guard(() -> delegate.limitReached(limit, route));
     }
   }
 }

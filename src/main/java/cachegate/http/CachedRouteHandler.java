@@ -32,6 +32,9 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   static final String X_CACHE = "X-Cache";
   static final String CACHE_STATUS = "Cache-Status";
 
+  /** The most bytes of a large stored body handed to the connection in one write. */
+  static final int PIECE = 64 * 1024;
+
   private final Route route;
   private final CacheEngine engine;
   private final String namespace;
@@ -108,49 +111,60 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
           .end();
       return;
     }
-    Payload payload;
+    response.setStatusCode(entry.status());
+    if (gzip || body.holdsIdentity()) {
+      writeShared(response, gzip ? body.gzip() : body.identity());
+      return;
+    }
+    ByteBuf inflated;
     try {
-      payload = Payload.of(body, gzip);
+      inflated = inflate(body);
     } catch (IllegalStateException e) {
       response.headers().clear();
       ErrorResponses.send(response, e);
       return;
     }
-    response.setStatusCode(entry.status());
-    response.end(payload.buffer()).onComplete(written -> payload.release());
+    // Vert.x writes an unreleasable view of the buffer, so the pooled one is released here.
+    response.end(BufferInternal.buffer(inflated)).onComplete(written -> inflated.release());
   }
 
   /**
-   * The bytes to send. Stored bytes are wrapped, not copied (they are never modified). A body read
-   * from Redis whose identity form is not kept (the local tier is off) is inflated straight into a
-   * pooled buffer, returned to its pool once written: no array of the body's size per answer for
-   * the garbage collector, and no copy of it into the socket's buffer.
-   *
-   * @param pooled the pooled buffer behind {@code buffer}, or null
+   * Writes stored bytes, wrapped, not copied (they are never modified). A body larger than two
+   * {@link #PIECE}s goes in pieces: the JDK copies a heap buffer's remaining bytes into a direct
+   * buffer at every attempt to write it, so a client that reads slowly would cost a copy of the
+   * rest of a large body each time it takes a little; a piece bounds that copy.
    */
-  private record Payload(Buffer buffer, ByteBuf pooled) {
-    static Payload of(ResponseBody body, boolean gzip) {
-      if (gzip || body.holdsIdentity()) {
-        byte[] bytes = gzip ? body.gzip() : body.identity();
-        return new Payload(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)), null);
-      }
-      int length = body.identityLength();
-      ByteBuf pooled = ByteBufAllocator.DEFAULT.directBuffer(length);
-      try {
-        body.decompressInto(pooled.nioBuffer(0, length));
-      } catch (RuntimeException e) {
-        pooled.release();
-        throw e;
-      }
-      pooled.writerIndex(length);
-      return new Payload(BufferInternal.buffer(pooled), pooled);
+  private static void writeShared(HttpServerResponse response, byte[] bytes) {
+    if (bytes.length <= 2 * PIECE) {
+      response.end(wrap(bytes, 0, bytes.length));
+      return;
     }
+    response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length));
+    int at = 0;
+    for (; bytes.length - at > PIECE; at += PIECE) {
+      response.write(wrap(bytes, at, PIECE));
+    }
+    response.end(wrap(bytes, at, bytes.length - at));
+  }
 
-    /** Vert.x writes an unreleasable view of the buffer, so the pooled one is released here. */
-    void release() {
-      if (pooled != null) {
-        pooled.release();
-      }
+  private static Buffer wrap(byte[] bytes, int offset, int length) {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes, offset, length));
+  }
+
+  /**
+   * A body read from Redis whose identity form is not kept (the local tier is off), inflated
+   * straight into a pooled buffer that is returned to its pool once written: no array of the body's
+   * size per answer for the garbage collector.
+   */
+  private static ByteBuf inflate(ResponseBody body) {
+    int length = body.identityLength();
+    ByteBuf pooled = ByteBufAllocator.DEFAULT.directBuffer(length);
+    try {
+      body.decompressInto(pooled.nioBuffer(0, length));
+    } catch (RuntimeException e) {
+      pooled.release();
+      throw e;
     }
+    return pooled.writerIndex(length);
   }
 }

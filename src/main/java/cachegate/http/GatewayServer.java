@@ -1,5 +1,6 @@
 package cachegate.http;
 
+import cachegate.config.ServerConfig;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog;
 import io.vertx.core.DeploymentOptions;
@@ -39,6 +40,7 @@ public final class GatewayServer {
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
 
   private final AtomicBoolean draining = new AtomicBoolean();
+  private volatile ClientConnections connections;
 
   private GatewayServer(Vertx vertx, Router router) {
     this.vertx = vertx;
@@ -146,12 +148,20 @@ public final class GatewayServer {
   }
 
   /**
-   * Starts {@code instances} servers, each on its own event loop, on {@code port} and completes
-   * with the port they listen on. They share one listening socket (Vert.x server sharing). Port 0
-   * means a free port, picked here first because Vert.x shares only explicit ports.
+   * Starts {@code instances} servers, each on its own event loop, on {@code config}'s port, holding
+   * clients to its limits (recorded in {@code metrics}), and completes with the port they listen
+   * on. They share one listening socket (Vert.x server sharing) and one count of connections. Port
+   * 0 means a free port, picked here first because Vert.x shares only explicit ports.
    */
-  public Future<Integer> listen(int port, int instances) {
+  public Future<Integer> listen(ServerConfig config, int instances, CacheMetrics metrics) {
+    connections = new ClientConnections(config, CacheMetrics.guarded(metrics));
+    int port = config.port();
     return port != 0 ? listenOn(port, instances) : listenOn(freePort(), instances);
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    return connections == null ? 0 : connections.open();
   }
 
   private static int freePort() {
@@ -167,7 +177,7 @@ public final class GatewayServer {
     return vertx
         .deployVerticle(
             () -> {
-              ServerVerticle verticle = new ServerVerticle(router, port, servers);
+              ServerVerticle verticle = new ServerVerticle(router, port, servers, connections);
               started.add(verticle);
               return verticle;
             },
@@ -201,12 +211,15 @@ public final class GatewayServer {
   private static final class ServerVerticle extends VerticleBase {
     private final Router router;
     private final List<HttpServer> servers;
+    private final ClientConnections connections;
     private volatile int port;
 
-    ServerVerticle(Router router, int port, List<HttpServer> servers) {
+    ServerVerticle(
+        Router router, int port, List<HttpServer> servers, ClientConnections connections) {
       this.router = router;
       this.port = port;
       this.servers = servers;
+      this.connections = connections;
     }
 
     @Override
@@ -215,7 +228,14 @@ public final class GatewayServer {
           .createHttpServer(
               new HttpServerOptions()
                   .setPort(port)
-                  .setMaxInitialLineLength(RequestLimits.MAX_REQUEST_LINE_BYTES))
+                  .setMaxInitialLineLength(RequestLimits.MAX_REQUEST_LINE_BYTES)
+                  // Without HTTP/2 upgrades, Vert.x hands over each connection before reading it.
+                  .setHttp2ClearTextEnabled(false)
+                  // Every answer is written from its connection's event loop: Vert.x then writes
+                  // straight to the channel instead of through a queue of about 4 KiB per
+                  // connection that would let other threads write.
+                  .setStrictThreadMode(true))
+          .connectionHandler(connections::accept)
           .invalidRequestHandler(RequestLimits::refuseMalformed)
           .requestHandler(router)
           .listen()

@@ -22,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code cachegate_upstream_calls_saved_total{route}}: requests answered without an upstream
  *       call of their own (hits, stale answers, joined fetches);
  *   <li>{@code cachegate_coalesced_waiters_total{route}}: requests that joined another's fetch;
- *   <li>{@code cachegate_store_errors_total{tier}}.
+ *   <li>{@code cachegate_store_errors_total{tier}};
+ *   <li>{@code cachegate_limits_reached_total{limit,route}}: a limit on something cachegate does
+ *       not control was reached (route empty for limits on client connections).
  * </ul>
  *
  * Thread-safe: Micrometer meters are.
@@ -33,6 +35,7 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   static final String SAVED = "cachegate.upstream.calls.saved";
   static final String COALESCED = "cachegate.coalesced.waiters";
   static final String STORE_ERRORS = "cachegate.store.errors";
+  static final String LIMITS = "cachegate.limits.reached";
   private static final String[] OUTCOMES = {
     "hit", "miss", "stale", "revalidated", "stale-if-error", "error", "invalid"
   };
@@ -156,6 +159,16 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
     Counter.builder(STORE_ERRORS)
         .description("Failed store operations, by tier")
         .tag("tier", tier)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void limitReached(String limit, String route) {
+    Counter.builder(LIMITS)
+        .description("Limits reached on what cachegate does not control, by limit and route")
+        .tag("limit", limit)
+        .tag("route", route)
         .register(registry)
         .increment();
   }

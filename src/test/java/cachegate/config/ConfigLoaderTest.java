@@ -20,7 +20,10 @@ class ConfigLoaderTest {
       Map.of(
           "CACHE_REDIS_TIMEOUT", config -> config.redis().timeout(),
           "UNIVERSITIES_CACHE_TIMEOUT", config -> universities(config).ttl(),
-          "UPSTREAM_TIMEOUT", config -> config.routes().get(0).upstream().timeout());
+          "UPSTREAM_TIMEOUT", config -> config.routes().get(0).upstream().timeout(),
+          "CLIENT_HEADER_TIMEOUT", config -> config.server().headerTimeout(),
+          "CLIENT_IDLE_TIMEOUT", config -> config.server().idleTimeout(),
+          "CLIENT_SEND_TIMEOUT", config -> config.server().sendTimeout());
 
   private static final Map<String, Function<GatewayConfig, Duration>> WINDOWS =
       Map.of(
@@ -50,6 +53,10 @@ class ConfigLoaderTest {
     assertThat(config.routes().get(0).upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.routesSource()).isEqualTo("built-in universities route");
     assertThat(config.localMaxBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(config.server().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.server().idleTimeout()).isEqualTo(Duration.ofSeconds(75));
+    assertThat(config.server().sendTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.server().maxConnections()).isEqualTo(4096);
   }
 
   @Test
@@ -376,6 +383,9 @@ class ConfigLoaderTest {
     "UNIVERSITIES_CACHE_TIMEOUT, 2s,    2000",
     "CACHE_REDIS_TIMEOUT,        100ms, 100",
     "CACHE_REDIS_TIMEOUT,        0.25,  250",
+    "CLIENT_HEADER_TIMEOUT,      5,     5000",
+    "CLIENT_IDLE_TIMEOUT,        500ms, 500",
+    "CLIENT_SEND_TIMEOUT,        1.5,   1500",
   })
   void durationsAreSecondsOrCarryAUnit(String variable, String value, long expectedMillis) {
     Map<String, String> env = Map.of(variable, value);
@@ -411,6 +421,11 @@ class ConfigLoaderTest {
     "PORT,                  abc",
     "PORT,                  70000",
     "PORT,                  -1",
+    "CLIENT_HEADER_TIMEOUT, 0",
+    "CLIENT_IDLE_TIMEOUT,   -1",
+    "CLIENT_SEND_TIMEOUT,   soon",
+    "CLIENT_MAX_CONNECTIONS, 0",
+    "CLIENT_MAX_CONNECTIONS, many",
     "CACHE_TYPE,            memcached",
     "CACHE_REDIS_PORT,      x",
     "CACHE_REDIS_PORT,      70000",

@@ -37,6 +37,11 @@ public final class GatewayUnderTest implements AutoCloseable {
     return new GatewayUnderTest(CacheGateApp.start(ConfigLoader.from(variables), clock));
   }
 
+  /** The port cachegate listens on. */
+  public int port() {
+    return app.port();
+  }
+
   public URI uri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + app.port() + pathAndQuery);
   }
