@@ -40,6 +40,12 @@ public interface CacheMetrics {
   /** A store tier ({@code local}, {@code redis}, {@code lease}) failed. */
   void storeFailure(String tier);
 
+  /**
+   * A store tier ({@code redis} for entries, {@code lease} for fetch leases) answered but refused a
+   * write because it is full; not a {@link #storeFailure}.
+   */
+  void storeFull(String tier);
+
   /** Records nothing. */
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
@@ -98,6 +104,9 @@ public interface CacheMetrics {
 
     @Override
     public void storeFailure(String tier) {}
+
+    @Override
+    public void storeFull(String tier) {}
   }
 
   /** Catches whatever the wrapped metrics throw; logs the first failure. */
@@ -168,6 +177,11 @@ public interface CacheMetrics {
     @Override
     public void storeFailure(String tier) {
       guard(() -> delegate.storeFailure(tier));
+    }
+
+    @Override
+    public void storeFull(String tier) {
+      guard(() -> delegate.storeFull(tier));
     }
   }
 }

@@ -22,7 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code cachegate_upstream_calls_saved_total{route}}: requests answered without an upstream
  *       call of their own (hits, stale answers, joined fetches);
  *   <li>{@code cachegate_coalesced_waiters_total{route}}: requests that joined another's fetch;
- *   <li>{@code cachegate_store_errors_total{tier}}.
+ *   <li>{@code cachegate_store_errors_total{tier}}: store operations that failed;
+ *   <li>{@code cachegate_store_writes_refused_total{tier,reason}}: writes a store answered with a
+ *       refusal, {@code reason} {@code full} (Redis at {@code maxmemory} with {@code noeviction});
+ *       not counted as errors.
  * </ul>
  *
  * Thread-safe: Micrometer meters are.
@@ -33,6 +36,7 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   static final String SAVED = "cachegate.upstream.calls.saved";
   static final String COALESCED = "cachegate.coalesced.waiters";
   static final String STORE_ERRORS = "cachegate.store.errors";
+  static final String WRITES_REFUSED = "cachegate.store.writes.refused";
   private static final String[] OUTCOMES = {
     "hit", "miss", "stale", "revalidated", "stale-if-error", "error", "invalid"
   };
@@ -156,6 +160,16 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
     Counter.builder(STORE_ERRORS)
         .description("Failed store operations, by tier")
         .tag("tier", tier)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void storeFull(String tier) {
+    Counter.builder(WRITES_REFUSED)
+        .description("Writes a store refused, by tier and reason")
+        .tag("tier", tier)
+        .tag("reason", "full")
         .register(registry)
         .increment();
   }
