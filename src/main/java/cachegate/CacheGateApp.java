@@ -118,6 +118,8 @@ public final class CacheGateApp implements AutoCloseable {
   public static CacheGateApp start(GatewayConfig config, InstantSource clock) {
     long started = System.nanoTime();
     Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MicrometerCacheMetrics metrics = new MicrometerCacheMetrics(registry);
     // The Redis client takes a few hundred milliseconds to load: overlap it with the rest. Its
     // connections run on Vert.x's event loops.
     CompletableFuture<Optional<RedisStore>> redisClient =
@@ -126,10 +128,12 @@ public final class CacheGateApp implements AutoCloseable {
                 config.cacheType().isRedis()
                     ? Optional.of(
                         new RedisStore(
-                            config.redis(), clock, ((VertxInternal) vertx).nettyEventLoopGroup()))
+                            config.redis(),
+                            clock,
+                            ((VertxInternal) vertx).nettyEventLoopGroup(),
+                            metrics))
                     : Optional.empty());
-    PrometheusMeterRegistry registry = registry();
-    MicrometerCacheMetrics metrics = new MicrometerCacheMetrics(registry);
+    bindJvmMetrics(registry);
     Optional<MemoryStore> local =
         config.localMaxBytes() == 0 || config.cacheType() == CacheType.NULL
             ? Optional.empty()
@@ -260,15 +264,13 @@ public final class CacheGateApp implements AutoCloseable {
     };
   }
 
-  private static PrometheusMeterRegistry registry() {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private static void bindJvmMetrics(PrometheusMeterRegistry registry) {
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    return registry;
   }
 
   private static Map<String, Object> stats(

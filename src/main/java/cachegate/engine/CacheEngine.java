@@ -35,6 +35,9 @@ import java.util.random.RandomGenerator;
  * returned future fails with {@link UpstreamException}. A failed or invalid upstream answer is
  * never stored, so it never replaces a good entry.
  *
+ * <p>A store that is full refuses writes and leases ({@link WriteRefusedException}): a skipped
+ * write and "fetch it yourself" too, but no outage, counted and logged by the store, not here.
+ *
  * <p>Every answer and failure is recorded in {@link CacheMetrics} (guarded: a broken metrics
  * implementation never fails a request). After {@link #close()} no background refresh starts.
  */
@@ -404,6 +407,10 @@ public final class CacheEngine {
         .handle(
             (acquired, failure) -> {
               if (failure != null) {
+                // A full store refused the lease (counted and logged there): fetch alone too.
+                if (Failures.unwrap(failure) instanceof WriteRefusedException) {
+                  return true;
+                }
                 metrics.storeFailure("lease");
                 leaseLog.failed(
                     "taking the fetch lease on " + key + ": " + message(failure),
@@ -469,6 +476,10 @@ public final class CacheEngine {
     return put.handle(
         (stored, failure) -> {
           if (failure != null) {
+            // A full store refused the write (counted and logged there): skipped, no outage.
+            if (Failures.unwrap(failure) instanceof WriteRefusedException) {
+              return false;
+            }
             metrics.storeFailure(store.tier());
             storeLog.failed(
                 "writing " + key + ": " + message(failure), "upstream answers uncached");

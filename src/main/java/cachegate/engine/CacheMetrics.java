@@ -47,6 +47,12 @@ public interface CacheMetrics {
    */
   void limitReached(String limit, String route);
 
+  /**
+   * A store tier ({@code redis} for entries, {@code lease} for fetch leases) answered but refused a
+   * write because it is full; not a {@link #storeFailure}.
+   */
+  void storeFull(String tier);
+
   /** Records nothing. */
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
@@ -108,6 +114,9 @@ public interface CacheMetrics {
 
     @Override
     public void limitReached(String limit, String route) {}
+
+    @Override
+    public void storeFull(String tier) {}
   }
 
   /** Catches whatever the wrapped metrics throw; logs the first failure. */
@@ -183,6 +192,11 @@ public interface CacheMetrics {
     @Override
     public void limitReached(String limit, String route) {
       guard(() -> delegate.limitReached(limit, route));
+    }
+
+    @Override
+    public void storeFull(String tier) {
+      guard(() -> delegate.storeFull(tier));
     }
   }
 }

@@ -22,7 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code cachegate_upstream_calls_saved_total{route}}: requests answered without an upstream
  *       call of their own (hits, stale answers, joined fetches);
  *   <li>{@code cachegate_coalesced_waiters_total{route}}: requests that joined another's fetch;
- *   <li>{@code cachegate_store_errors_total{tier}};
+ *   <li>{@code cachegate_store_errors_total{tier}}: store operations that failed;
+ *   <li>{@code cachegate_store_writes_refused_total{tier,reason}}: writes a store answered with a
+ *       refusal, {@code reason} {@code full} (Redis at {@code maxmemory} with {@code noeviction});
+ *       not counted as errors;
  *   <li>{@code cachegate_limits_reached_total{limit,route}}: a limit on something cachegate does
  *       not control was reached (route empty for limits on client connections).
  * </ul>
@@ -36,6 +39,7 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   static final String COALESCED = "cachegate.coalesced.waiters";
   static final String STORE_ERRORS = "cachegate.store.errors";
   static final String LIMITS = "cachegate.limits.reached";
+  static final String WRITES_REFUSED = "cachegate.store.writes.refused";
   private static final String[] OUTCOMES = {
     "hit", "miss", "stale", "revalidated", "stale-if-error", "error", "invalid"
   };
@@ -169,6 +173,16 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
         .description("Limits reached on what cachegate does not control, by limit and route")
         .tag("limit", limit)
         .tag("route", route)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void storeFull(String tier) {
+    Counter.builder(WRITES_REFUSED)
+        .description("Writes a store refused, by tier and reason")
+        .tag("tier", tier)
+        .tag("reason", "full")
         .register(registry)
         .increment();
   }

@@ -3,16 +3,24 @@ package cachegate.store;
 import cachegate.engine.CacheKey;
 import cachegate.engine.FetchLease;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The fetch lease in Redis: {@code SET <leaseKey> <token> NX PX <time>} (or this instance's own
  * token already there), renewed and released only by its holder (Lua compare-and-expire and
  * compare-and-delete), so an instance never touches a lease that expired and was taken by another.
- * Thread-safe.
+ *
+ * <p>A full Redis ({@code maxmemory} with {@code noeviction}) refuses the acquisition's {@code
+ * SET}: it fails with {@link cachegate.engine.WriteRefusedException}, counted against the {@code
+ * lease} tier and logged once by the store, not against its circuit breaker, and the engine fetches
+ * by itself, so fetches are shared within each instance only until Redis has room. Renewing ({@code
+ * PEXPIRE}) and releasing ({@code DEL}) are not refused. Thread-safe.
  */
 public final class RedisLease implements FetchLease {
   private static final String ACQUIRE_OR_MINE =
@@ -35,23 +43,25 @@ public final class RedisLease implements FetchLease {
 
   @Override
   public CompletableFuture<Boolean> tryAcquire(CacheKey key, Duration time) {
-    return script("acquire", ACQUIRE_OR_MINE, key, time);
+    return redis.write(
+        "lease",
+        "acquire " + key.leaseKey(),
+        script(ACQUIRE_OR_MINE, key, time),
+        done -> done == 1L);
   }
 
   @Override
   public CompletableFuture<Boolean> renew(CacheKey key, Duration time) {
-    return script("renew", RENEW_IF_MINE, key, time);
+    return redis.run(
+        "renew " + key.leaseKey(), script(RENEW_IF_MINE, key, time), done -> done == 1L);
   }
 
-  private CompletableFuture<Boolean> script(
-      String what, String script, CacheKey key, Duration time) {
+  private Function<RedisClusterAsyncCommands<String, byte[]>, CompletionStage<Long>> script(
+      String script, CacheKey key, Duration time) {
     byte[] millis = String.valueOf(time.toMillis()).getBytes(StandardCharsets.UTF_8);
-    return redis.run(
-        what + " " + key.leaseKey(),
-        c ->
-            c.<Long>eval(
-                script, ScriptOutputType.INTEGER, new String[] {key.leaseKey()}, token, millis),
-        done -> done == 1L);
+    return c ->
+        c.<Long>eval(
+            script, ScriptOutputType.INTEGER, new String[] {key.leaseKey()}, token, millis);
   }
 
   @Override

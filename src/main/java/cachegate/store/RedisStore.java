@@ -2,12 +2,15 @@ package cachegate.store;
 
 import cachegate.config.RedisConfig;
 import cachegate.engine.CacheKey;
+import cachegate.engine.CacheMetrics;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.CircuitBreaker;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
+import cachegate.engine.WriteRefusedException;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
@@ -45,6 +48,12 @@ import java.util.function.Supplier;
  * RedisConnector#RECONNECT_INTERVAL}. Failures complete futures with {@link StoreException}; an
  * entry that cannot be decoded is a {@link StoreException} too but does not count against the
  * breaker.
+ *
+ * <p>An error reply ({@code OOM}, {@code READONLY}, {@code WRONGTYPE}, ...) fails its command but
+ * does not count against the breaker either: Redis answered, so it is reachable, and other commands
+ * (reads above all) go on. A write refused because Redis is full ({@code OOM command not allowed},
+ * at {@code maxmemory} with {@code noeviction}) fails with {@link WriteRefusedException}, already
+ * counted and logged by {@link WriteRefusals}.
  */
 public final class RedisStore implements ResponseStore, EntryCatalog, AutoCloseable {
   /** Consecutive failed commands that open the circuit breaker. */
@@ -55,6 +64,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   private final RedisConfig config;
   private final CircuitBreaker breaker;
+  private final WriteRefusals refusals;
   private final List<EventLoop> loops;
   private final List<RedisConnector<?>> connectors;
 
@@ -62,6 +72,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   public RedisStore(RedisConfig config, InstantSource clock) {
     this.config = config;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
+    this.refusals = new WriteRefusals(config.describe(), clock, CacheMetrics.none());
     this.loops = List.of();
     this.connectors = List.of(RedisConnector.of(config, RedisConnector.ownThreads()));
     connectors.forEach(RedisConnector::connectInBackground);
@@ -75,8 +86,15 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
    * closing the store does not shut them down.
    */
   public RedisStore(RedisConfig config, InstantSource clock, EventLoopGroup eventLoops) {
+    this(config, clock, eventLoops, CacheMetrics.none());
+  }
+
+  /** As above, counting writes refused because Redis is full in {@code metrics}. */
+  public RedisStore(
+      RedisConfig config, InstantSource clock, EventLoopGroup eventLoops, CacheMetrics metrics) {
     this.config = config;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
+    this.refusals = new WriteRefusals(config.describe(), clock, metrics);
     List<EventLoop> all = new ArrayList<>();
     eventLoops.forEach(loop -> all.add((EventLoop) loop));
     // A cluster connection keeps its own view of which master serves which slot and refreshes it
@@ -116,7 +134,8 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
     byte[] envelope = EntryCodec.encode(key.redisKey(), entry);
-    return run(
+    return write(
+        tier(),
         "SET " + key,
         c -> c.set(key.redisKey(), envelope, SetArgs.Builder.px(retention.toMillis())),
         ok -> true);
@@ -143,7 +162,8 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
               }
               byte[] stale =
                   EntryCodec.encode(key, EntryCodec.decode(key, bytes.get()).staleAt(now));
-              return run(
+              return write(
+                  tier(),
                   "SET " + key,
                   c -> c.set(key, stale, SetArgs.Builder.xx().keepttl()),
                   ok -> "OK".equals(ok));
@@ -274,7 +294,31 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
     return guarded(command, () -> connector().commands().thenCompose(call), convert);
   }
 
-  /** Runs {@code call} unless the breaker is open, and tells the breaker how it went. */
+  /**
+   * Runs a command that Redis refuses when it is full ({@code SET}, a script that sets): a refusal
+   * fails it with {@link WriteRefusedException} and is counted against {@code tier} and logged once
+   * per episode by {@link WriteRefusals}; an accepted write may end the episode.
+   */
+  <R, T> CompletableFuture<T> write(
+      String tier,
+      String command,
+      Function<RedisClusterAsyncCommands<String, byte[]>, CompletionStage<R>> call,
+      Function<R, T> convert) {
+    return run(command, call, convert)
+        .whenComplete(
+            (done, failure) -> {
+              if (failure == null) {
+                refusals.accepted();
+              } else if (Failures.unwrap(failure) instanceof WriteRefusedException refused) {
+                refusals.refused(tier, refused.getCause().getMessage());
+              }
+            });
+  }
+
+  /**
+   * Runs {@code call} unless the breaker is open, and tells the breaker how it went: an error reply
+   * is an answer, only a command Redis did not answer (timeout, connection) counts as failed.
+   */
   private <R, T> CompletableFuture<T> guarded(
       String command, Supplier<CompletionStage<R>> call, Function<R, T> convert) {
     if (!breaker.tryPass()) {
@@ -286,15 +330,45 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
         .toCompletableFuture()
         .handle(
             (reply, failure) -> {
-              if (failure != null) {
+              if (failure == null) {
+                breaker.succeeded();
+                return convert.apply(reply);
+              }
+              Throwable cause = Failures.unwrap(failure);
+              if (!(cause instanceof RedisCommandExecutionException answer)) {
                 breaker.failed();
-                Throwable cause = Failures.unwrap(failure);
                 throw new StoreException(
                     "Redis " + config.describe() + " failed " + command + ": " + cause, cause);
               }
               breaker.succeeded();
-              return convert.apply(reply);
+              if (isFull(answer)) {
+                throw new WriteRefusedException(
+                    "Redis "
+                        + config.describe()
+                        + " refused "
+                        + command
+                        + ": it is full (maxmemory): "
+                        + answer.getMessage(),
+                    answer);
+              }
+              throw new StoreException(
+                  "Redis "
+                      + config.describe()
+                      + " answered "
+                      + command
+                      + " with an error: "
+                      + answer.getMessage(),
+                  answer);
             });
+  }
+
+  /**
+   * Whether Redis refused a command for lack of memory: {@code OOM command not allowed when used
+   * memory > 'maxmemory'}, as the reply itself or as the error of a script's {@code redis.call}.
+   */
+  private static boolean isFull(RedisCommandExecutionException answer) {
+    String message = String.valueOf(answer.getMessage());
+    return message.startsWith("OOM ") || message.contains("OOM command not allowed");
   }
 
   /** The circuit breaker's state, for {@code /health}. */

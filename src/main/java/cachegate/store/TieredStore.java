@@ -4,8 +4,10 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.Failures;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
+import cachegate.engine.WriteRefusedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -24,7 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * entries are served from L2 only.
  *
  * <p>Failures of L2 are logged once per outage and treated as a miss or a skipped L2 write; L1
- * keeps working. Thread-safe.
+ * keeps working. A write that a full Redis refuses is a skipped L2 write too, but no outage: the
+ * Redis store counts and logs it ({@link WriteRefusedException}), and reads from L2 go on.
+ * Thread-safe.
  */
 public final class TieredStore implements ResponseStore, EntryCatalog {
   private final MemoryStore local;
@@ -91,13 +95,15 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
         .put(key, entry, retention)
         .handle(
             (stored, failure) -> {
-              if (failure != null) {
-                metrics.storeFailure(remote.tier());
-                remoteLog.failed(failure.getMessage(), "from the local tier and the upstream");
-              } else {
+              if (failure == null) {
                 remoteLog.succeeded();
                 announce(key.redisKey());
+              } else if (!(Failures.unwrap(failure) instanceof WriteRefusedException)) {
+                metrics.storeFailure(remote.tier());
+                remoteLog.failed(failure.getMessage(), "from the local tier and the upstream");
               }
+              // A write refused by a full Redis was counted and logged by the Redis store and is
+              // no outage: reads from Redis go on. Either way the local tier keeps the answer.
               copyToLocal(key, entry, retention);
               return true;
             });

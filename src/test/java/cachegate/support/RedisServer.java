@@ -4,6 +4,8 @@ import cachegate.config.RedisConfig;
 import cachegate.engine.ManualClock;
 import cachegate.store.RedisStore;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.netty.channel.EventLoopGroup;
@@ -180,6 +182,58 @@ public final class RedisServer implements AutoCloseable {
       connection = client.connect();
     }
     return connection.sync();
+  }
+
+  /**
+   * Writes filler keys (no TTL) until this server, started with {@code --maxmemory} and {@code
+   * --maxmemory-policy noeviction}, refuses writes ({@code OOM command not allowed}), then pushes
+   * it about 512 KiB over its limit with a script (Redis checks the limit when a script starts, not
+   * at each of its writes). Just at its limit, Redis accepts a write whenever a client buffer is
+   * freed; that far over, it refuses every write until the test makes room.
+   *
+   * @return the filler keys left, all named {@code filler:*}
+   */
+  public int fillUntilFull() {
+    RedisCommands<String, String> redis = sync();
+    String filler = "x".repeat(4096);
+    int small = 0;
+    while (true) {
+      String key = "filler:" + small;
+      if (!isAccepted(() -> redis.set(key, filler))) {
+        break;
+      }
+      if (++small > 100_000) {
+        throw new IllegalStateException(
+            "Redis on " + port + " never refused a write: no maxmemory?");
+      }
+    }
+    int left = small;
+    while (!isAccepted(() -> redis.eval(FILL, ScriptOutputType.INTEGER, new String[0], "128"))) {
+      for (int i = 0; i < 8 && left > 0; i++) {
+        redis.del("filler:" + --left);
+      }
+    }
+    if (isAccepted(() -> redis.set("filler:check", "x"))) {
+      throw new IllegalStateException("Redis on " + port + " is not full");
+    }
+    return left + 128;
+  }
+
+  private static final String FILL =
+      "for i = 1, tonumber(ARGV[1]) do redis.call('set', 'filler:over:' .. i, string.rep('x',"
+          + " 4096)) end return 1";
+
+  /** Runs {@code write}: {@code false} if Redis refused it for lack of memory. */
+  private static boolean isAccepted(Runnable write) {
+    try {
+      write.run();
+      return true;
+    } catch (RedisCommandExecutionException refused) {
+      if (!String.valueOf(refused.getMessage()).startsWith("OOM")) {
+        throw refused;
+      }
+      return false;
+    }
   }
 
   public long pid() {
