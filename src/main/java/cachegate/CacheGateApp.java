@@ -15,11 +15,13 @@ import cachegate.engine.GuardedUpstream;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
+import cachegate.engine.Scheduler;
 import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
 import cachegate.http.ServedRoute;
 import cachegate.http.UpstreamProbe;
 import cachegate.metrics.MicrometerCacheMetrics;
+import cachegate.store.LoopScheduler;
 import cachegate.store.MemoryStore;
 import cachegate.store.NullStore;
 import cachegate.store.RedisLease;
@@ -151,6 +153,7 @@ public final class CacheGateApp implements AutoCloseable {
     Optional<RedisStore> redis = redisClient.join();
     Store store = store(config, clock, local, redis, metrics);
     FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
+    Scheduler waits = new LoopScheduler(((VertxInternal) vertx).nettyEventLoopGroup());
     List<HttpUpstream> upstreams = new ArrayList<>();
     List<ServedRoute> routes = new ArrayList<>();
     for (RouteConfig routeConfig : config.routes()) {
@@ -174,8 +177,10 @@ public final class CacheGateApp implements AutoCloseable {
               lease,
               routeConfig.policy(),
               clock,
-              ThreadLocalRandom.current(),
+              // Each thread's own generator: ThreadLocalRandom.current() must not be shared.
+              () -> ThreadLocalRandom.current().nextLong(),
               calls.timeout(),
+              waits,
               metrics);
       routes.add(
           new ServedRoute(

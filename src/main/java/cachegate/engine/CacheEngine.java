@@ -12,8 +12,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -66,10 +64,7 @@ public final class CacheEngine {
   private final OutageLog upstreamLog = new OutageLog("upstream");
   private final Coalescer<CacheKey, Fetched> fetches = new Coalescer<>();
   private volatile boolean closed;
-  private final Executor pollDelay =
-      CompletableFuture.delayedExecutor(PEER_POLL.toMillis(), TimeUnit.MILLISECONDS);
-  private final Executor renewDelay =
-      CompletableFuture.delayedExecutor(LEASE_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
+  private final Scheduler scheduler;
 
   /**
    * An answer fetched for a key: by this instance from the upstream, or by a peer.
@@ -116,11 +111,21 @@ public final class CacheEngine {
       InstantSource clock,
       RandomGenerator random,
       Duration fetchTimeout) {
-    this(store, upstream, lease, policy, clock, random, fetchTimeout, CacheMetrics.none());
+    this(
+        store,
+        upstream,
+        lease,
+        policy,
+        clock,
+        random,
+        fetchTimeout,
+        Scheduler.ofJdk(),
+        CacheMetrics.none());
   }
 
   /**
-   * As above, recording every outcome in {@code metrics} (guarded: it can never fail a request).
+   * As above, waiting with {@code scheduler} and recording every outcome in {@code metrics}
+   * (guarded: it can never fail a request).
    */
   public CacheEngine(
       ResponseStore store,
@@ -130,6 +135,7 @@ public final class CacheEngine {
       InstantSource clock,
       RandomGenerator random,
       Duration fetchTimeout,
+      Scheduler scheduler,
       CacheMetrics metrics) {
     this.metrics = CacheMetrics.guarded(metrics);
     this.store = store;
@@ -139,6 +145,7 @@ public final class CacheEngine {
     this.clock = clock;
     this.random = random;
     this.longestWait = fetchTimeout.plus(LEASE_TTL);
+    this.scheduler = scheduler;
   }
 
   /** The answer for {@code key}, as described in the class comment. */
@@ -304,8 +311,9 @@ public final class CacheEngine {
                   }
                   if (!acquired && System.nanoTime() - deadlineNanos < 0) {
                     // A peer is fetching: look again shortly.
-                    return CompletableFuture.supplyAsync(() -> null, pollDelay)
-                        .thenCompose(ignored -> fetchOnce(key, previous, deadlineNanos));
+                    CompletableFuture<Void> later = new CompletableFuture<>();
+                    scheduler.schedule(PEER_POLL, () -> later.complete(null));
+                    return later.thenCompose(ignored -> fetchOnce(key, previous, deadlineNanos));
                   }
                   // Holding the lease (or waited long enough): fetch. The lease is kept until
                   // the answer is in the store, so that peers wait for it there instead of
@@ -432,7 +440,7 @@ public final class CacheEngine {
     }
 
     void schedule() {
-      renewDelay.execute(this);
+      scheduler.schedule(LEASE_RENEWAL, this);
     }
 
     void stop() {

@@ -291,6 +291,25 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
       String command,
       Function<RedisClusterAsyncCommands<String, byte[]>, CompletionStage<R>> call,
       Function<R, T> convert) {
+    if (!loops.isEmpty() && !loops.get(LoopTimer.current(loops)).inEventLoop()) {
+      // From another thread the command would wait in the loop's queue while its timeout runs:
+      // hand it to the loop, which writes it at once, so that the timeout counts from the write.
+      CompletableFuture<T> result = new CompletableFuture<>();
+      loops
+          .get(0)
+          .execute(
+              () ->
+                  run(command, call, convert)
+                      .whenComplete(
+                          (reply, failure) -> {
+                            if (failure == null) {
+                              result.complete(reply);
+                            } else {
+                              result.completeExceptionally(failure);
+                            }
+                          }));
+      return result;
+    }
     return guarded(command, () -> connector().commands().thenCompose(call), convert);
   }
 
