@@ -27,6 +27,7 @@ import cachegate.store.NullStore;
 import cachegate.store.RedisLease;
 import cachegate.store.RedisStore;
 import cachegate.store.TieredStore;
+import cachegate.upstream.ByteBudget;
 import cachegate.upstream.HttpUpstream;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -154,13 +155,28 @@ public final class CacheGateApp implements AutoCloseable {
     Store store = store(config, clock, local, redis, metrics);
     FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
     Scheduler waits = new LoopScheduler(((VertxInternal) vertx).nettyEventLoopGroup());
+    ByteBudget upstreamMemory = new ByteBudget(config.upstreamBufferBytes());
+    Gauge.builder("cachegate.upstream.buffered", upstreamMemory, ByteBudget::taken)
+        .description(
+            "Bytes of upstream answers held while gathered (at most UPSTREAM_BUFFER_BYTES)")
+        .baseUnit("bytes")
+        .register(registry);
     List<HttpUpstream> upstreams = new ArrayList<>();
     List<ServedRoute> routes = new ArrayList<>();
     for (RouteConfig routeConfig : config.routes()) {
       Route route = routeConfig.route();
       UpstreamConfig calls = routeConfig.upstream();
       metrics.register(route.name());
-      HttpUpstream upstream = new HttpUpstream(vertx, calls, route.upstream());
+      HttpUpstream upstream =
+          new HttpUpstream(
+              vertx,
+              calls,
+              route.upstream(),
+              route.name(),
+              routeConfig.policy().maxEntryBytes(),
+              config.upstreamMaxBodyBytes(),
+              upstreamMemory,
+              metrics);
       upstreams.add(upstream);
       GuardedUpstream guarded =
           new GuardedUpstream(

@@ -76,6 +76,11 @@ public final class ConfigLoader {
               "UPSTREAM_MAX_CONCURRENCY", String.valueOf(UpstreamConfig.DEFAULT_MAX_CONCURRENCY)),
           new Variable("UPSTREAM_MAX_QUEUE", String.valueOf(UpstreamConfig.DEFAULT_MAX_QUEUE)),
           new Variable("UPSTREAM_KEEP_ALIVE", "4"),
+          new Variable(
+              "UPSTREAM_MAX_BODY_BYTES",
+              String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES)),
+          new Variable(
+              "UPSTREAM_BUFFER_BYTES", String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES)),
           new Variable("CACHEGATE_ADMIN_TOKEN", "none"));
 
   private final Map<String, String> env;
@@ -141,6 +146,8 @@ public final class ConfigLoader {
         routesFile.orElse("built-in universities route"),
         value("CACHE_KEY_PREFIX").orElse(GatewayConfig.DEFAULT_KEY_PREFIX),
         longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
+        positiveLong("UPSTREAM_MAX_BODY_BYTES", GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES),
+        positiveLong("UPSTREAM_BUFFER_BYTES", GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
         value("CACHEGATE_ADMIN_TOKEN").orElse(""));
   }
 

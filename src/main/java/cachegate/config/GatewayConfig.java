@@ -16,6 +16,9 @@ import java.util.Optional;
  * @param keyPrefix first segment of every Redis key
  * @param adminToken the bearer token of the admin API and dashboard; empty turns them off
  * @param localMaxBytes the most bytes the in-process tier holds; 0 turns it off in front of Redis
+ * @param upstreamMaxBodyBytes the longest upstream body read at all; longer ones are refused or cut
+ * @param upstreamBufferBytes the most bytes of upstream answers held in memory at once, over all
+ *     routes, while they are gathered to be stored; an answer that finds no room is passed on
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -26,12 +29,23 @@ public record GatewayConfig(
     String routesSource,
     String keyPrefix,
     long localMaxBytes,
+    long upstreamMaxBodyBytes,
+    long upstreamBufferBytes,
     String adminToken) {
   /** The shortest admin token accepted: guessing it must be hopeless. */
   public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
 
   public static final String DEFAULT_KEY_PREFIX = "cachegate";
   public static final long DEFAULT_LOCAL_MAX_BYTES = 64L * 1024 * 1024;
+
+  /** nginx's {@code proxy_max_temp_file_size} is 1 GiB on disk; this one is read through memory. */
+  public static final long DEFAULT_UPSTREAM_MAX_BODY_BYTES = 64L * 1024 * 1024;
+
+  /**
+   * What the README's 128 MiB heap holds beside the 64 MiB local tier and 4096 connections: a
+   * chunked answer is briefly held twice while it is joined into one array.
+   */
+  public static final long DEFAULT_UPSTREAM_BUFFER_BYTES = 16L * 1024 * 1024;
 
   public GatewayConfig {
     Objects.requireNonNull(server, "server");
@@ -59,6 +73,25 @@ public record GatewayConfig(
               + keyPrefix
               + "'");
     }
+    if (upstreamBufferBytes < 1) {
+      throw new ConfigException(
+          "UPSTREAM_BUFFER_BYTES must be positive, was " + upstreamBufferBytes);
+    }
+    for (RouteConfig route : routes) {
+      long keep = route.policy().maxEntryBytes();
+      if (keep > upstreamBufferBytes || keep > upstreamMaxBodyBytes) {
+        throw new ConfigException(
+            "route '"
+                + route.route().name()
+                + "' keeps answers up to "
+                + keep
+                + " bytes (CACHE_MAX_ENTRY_BYTES or maxEntryBytes), more than UPSTREAM_BUFFER_BYTES ("
+                + upstreamBufferBytes
+                + ") or UPSTREAM_MAX_BODY_BYTES ("
+                + upstreamMaxBodyBytes
+                + ") allow");
+      }
+    }
     if (localMaxBytes < 0 || localMaxBytes == 0 && cacheType == CacheType.SIMPLE) {
       throw new ConfigException(
           "CACHE_LOCAL_MAX_BYTES must be positive (0 turns off the local tier in front of Redis only),"
@@ -74,7 +107,7 @@ public record GatewayConfig(
 
   @Override
   public String toString() {
-    return "GatewayConfig[server=%s, cacheType=%s, redis=%s, routes=%s from %s, keyPrefix=%s, localMaxBytes=%d, admin=%s]"
+    return "GatewayConfig[server=%s, cacheType=%s, redis=%s, routes=%s from %s, keyPrefix=%s, localMaxBytes=%d, upstreamMaxBodyBytes=%d, upstreamBufferBytes=%d, admin=%s]"
         .formatted(
             server,
             cacheType,
@@ -83,6 +116,8 @@ public record GatewayConfig(
             routesSource,
             keyPrefix,
             localMaxBytes,
+            upstreamMaxBodyBytes,
+            upstreamBufferBytes,
             adminToken.isEmpty() ? "off" : "on");
   }
 }

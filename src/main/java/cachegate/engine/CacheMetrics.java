@@ -63,17 +63,17 @@ public interface CacheMetrics {
     return new Guarded(metrics);
   }
 
-  /** Records every outcome of a result. */
-  default void record(CacheResult result) {
-    String route = result.key().route();
-    switch (result.outcome()) {
+  /** Records every outcome of an answer. */
+  default void record(Answer answer) {
+    String route = answer.key().route();
+    switch (answer.outcome()) {
       case HIT -> hit(route);
       case MISS -> miss(route);
       case STALE -> staleServed(route);
       case REVALIDATED -> revalidated(route);
       case STALE_IF_ERROR -> staleIfError(route);
     }
-    if (result.collapsed()) {
+    if (answer instanceof CacheResult result && result.collapsed()) {
       coalesced(route);
     }
   }

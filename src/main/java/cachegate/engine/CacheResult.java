@@ -33,7 +33,8 @@ public record CacheResult(
     boolean stored,
     boolean collapsed,
     OptionalInt forwardStatus,
-    List<Map.Entry<String, String>> passThrough) {
+    List<Map.Entry<String, String>> passThrough)
+    implements Answer {
   public CacheResult {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(outcome, "outcome");

@@ -15,6 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it refuses, the engine serves stale entries, and the HTTP layer answers 503 with {@code
  * Retry-After} for keys without one.
  *
+ * <p>An answer whose body is passed on as it arrives holds its place in flight until the body has
+ * been passed on (or given up), so that at most {@code maxConcurrency} such bodies are open.
+ *
  * <p>Threading: thread-safe and lock-free; a request leaves the queue on the thread that completed
  * the request before it. A request that waited in the queue longer than {@code maxWait} is failed
  * with TIMEOUT instead of being sent, so no caller waits much longer than the upstream timeout.
@@ -78,11 +81,15 @@ public final class GuardedUpstream implements Upstream {
               .whenComplete(
                   (answer, failure) -> {
                     record(failure);
-                    finished();
-                    if (failure == null) {
-                      result.complete(answer);
-                    } else {
+                    if (failure != null) {
+                      finished();
                       result.completeExceptionally(failure);
+                    } else if (answer.body() instanceof UpstreamBody.Streamed streamed) {
+                      // A body passed on keeps its place until it has been passed on.
+                      result.complete(answer.withBody(streamed.whenDone(this::finished)));
+                    } else {
+                      finished();
+                      result.complete(answer);
                     }
                   });
         };

@@ -1,21 +1,24 @@
 package cachegate.engine;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A usable upstream answer: a 2xx status and a body already checked to be JSON.
+ * A usable upstream answer: a 2xx status and a JSON body, whole or passed on as it arrives.
  *
  * @param status the upstream's HTTP status
  * @param contentType the media type to serve the body with
- * @param body the body bytes, shared and never modified
+ * @param body the body
  * @param setCookies the upstream's {@code Set-Cookie} headers
  * @param cacheControl the upstream's {@code Cache-Control} header, empty if none
  */
 public record UpstreamResponse(
-    int status, String contentType, byte[] body, List<String> setCookies, String cacheControl) {
+    int status,
+    String contentType,
+    UpstreamBody body,
+    List<String> setCookies,
+    String cacheControl) {
   public UpstreamResponse {
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
@@ -23,9 +26,14 @@ public record UpstreamResponse(
     Objects.requireNonNull(cacheControl, "cacheControl");
   }
 
-  /** An answer without cookies or cache directives. */
+  /** A whole answer without cookies or cache directives. */
   public UpstreamResponse(int status, String contentType, byte[] body) {
-    this(status, contentType, body, List.of(), "");
+    this(status, contentType, new UpstreamBody.Whole(body), List.of(), "");
+  }
+
+  /** This answer with {@code other} for its body. */
+  public UpstreamResponse withBody(UpstreamBody other) {
+    return new UpstreamResponse(status, contentType, other, setCookies, cacheControl);
   }
 
   /**
@@ -37,26 +45,5 @@ public record UpstreamResponse(
     String directives = cacheControl.toLowerCase(Locale.ROOT);
     return setCookies.isEmpty()
         && !directives.matches("(^|.*[,\\s])(private|no-store)([,=\\s].*|$)");
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof UpstreamResponse that
-        && status == that.status
-        && contentType.equals(that.contentType)
-        && Arrays.equals(body, that.body)
-        && setCookies.equals(that.setCookies)
-        && cacheControl.equals(that.cacheControl);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(status, contentType, Arrays.hashCode(body), setCookies, cacheControl);
-  }
-
-  @Override
-  public String toString() {
-    return "UpstreamResponse[status=%d, contentType=%s, body=%d bytes, setCookies=%d, cacheControl=%s]"
-        .formatted(status, contentType, body.length, setCookies.size(), cacheControl);
   }
 }

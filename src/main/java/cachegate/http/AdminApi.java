@@ -1,9 +1,12 @@
 package cachegate.http;
 
+import cachegate.engine.Answer;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachePolicy;
+import cachegate.engine.CacheResult;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.EntryCatalog.EntryInfo;
+import cachegate.engine.PassThrough;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -263,10 +266,20 @@ final class AdminApi {
                         .put("key", key.redisKey())
                         .put("status", 502)
                         .put("error", failure.getMessage())
-                    : result
-                        .put("key", key.redisKey())
-                        .put("status", answer.entry().status())
-                        .put("outcome", answer.outcome().header()));
+                    : warmed(result.put("key", key.redisKey()), answer));
+  }
+
+  private static JsonObject warmed(JsonObject result, Answer answer) {
+    result.put("outcome", answer.outcome().header());
+    if (answer instanceof PassThrough passed) {
+      // Nobody reads it here: it is dropped, and nothing was stored.
+      passed.body().discard();
+      return result
+          .put("status", passed.status())
+          .put("stored", false)
+          .put("error", "not stored: " + passed.body().reason().detail());
+    }
+    return result.put("status", ((CacheResult) answer).entry().status());
   }
 
   private JsonObject describe(EntryInfo entry) {

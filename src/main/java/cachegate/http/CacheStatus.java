@@ -2,6 +2,7 @@ package cachegate.http;
 
 import cachegate.engine.CacheOutcome;
 import cachegate.engine.CacheResult;
+import cachegate.engine.PassThrough;
 
 /** RFC 9211 {@code Cache-Status}, built from the same result as {@code X-Cache} and {@code Age}. */
 final class CacheStatus {
@@ -42,6 +43,23 @@ final class CacheStatus {
         .append(sfString(result.key().redisKey()))
         .append('"')
         .toString();
+  }
+
+  /**
+   * An answer passed on as it arrives: {@code fwd} with why, {@code fwd-status}, and a {@code
+   * detail} saying why it was not stored ({@code too-large} or {@code no-memory}).
+   */
+  static String of(PassThrough passed) {
+    return CACHE_NAME
+        + "; fwd="
+        + (passed.outcome() == CacheOutcome.MISS ? "uri-miss" : "stale")
+        + "; fwd-status="
+        + passed.status()
+        + "; detail="
+        + passed.body().reason().detail()
+        + "; key=\""
+        + sfString(passed.key().redisKey())
+        + '"';
   }
 
   /** RFC 8941 §3.3.3 sf-string escaping. */

@@ -1,10 +1,12 @@
 package cachegate.http;
 
+import cachegate.engine.Answer;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.PassThrough;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.Route;
 import io.netty.buffer.ByteBuf;
@@ -58,7 +60,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       ErrorResponses.send(response, refused);
       return;
     }
-    CompletableFuture<CacheResult> answer = engine.get(key);
+    CompletableFuture<Answer> answer = engine.get(key);
     if (answer.isDone()) {
       // A hit from the local tier completes at once, on this event loop: answer without a hop.
       answer.whenComplete((result, failure) -> answer(context, result, failure));
@@ -68,12 +70,16 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void answer(RoutingContext context, CacheResult result, Throwable failure) {
+  private static void answer(RoutingContext context, Answer answer, Throwable failure) {
     if (failure != null) {
       ErrorResponses.send(context.response(), failure);
+      return;
+    }
+    context.put(AccessLog.OUTCOME, answer.outcome().header());
+    if (answer instanceof PassThrough passed) {
+      PassOn.send(context.request(), context.response(), passed);
     } else {
-      context.put(AccessLog.OUTCOME, result.outcome().header());
-      send(context.request(), context.response(), result);
+      send(context.request(), context.response(), (CacheResult) answer);
     }
   }
 

@@ -2,17 +2,15 @@ package cachegate.upstream;
 
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheKey;
+import cachegate.engine.CacheMetrics;
 import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
 import cachegate.engine.UrlTemplate;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -24,7 +22,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -39,12 +36,13 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The upstream over HTTP, on the Vert.x HTTP client. The request is a {@code GET} of the route's
  * {@link UrlTemplate} filled with the key's normalised parameters, built from the key alone. Each
- * request has one deadline for connecting, sending and reading the whole body; past it the request
- * is reset and the future fails with a TIMEOUT {@link UpstreamException}. Thread-safe.
+ * request has one deadline for connecting, sending and reading the whole body that is kept, or the
+ * start of a body that is passed on; past it the request is reset and the future fails with a
+ * TIMEOUT {@link UpstreamException}. A body passed on is cut when no byte of it moves for as long.
+ * Memory per answer is bounded whatever the upstream sends (see {@link AnswerReader}). Thread-safe.
  */
 public final class HttpUpstream implements Upstream {
   static final String JSON = "application/json";
-  private static final JsonFactory JSON_FACTORY = new JsonFactory();
   private static final int MAX_CONNECTIONS = 64;
 
   /**
@@ -53,15 +51,13 @@ public final class HttpUpstream implements Upstream {
    */
   private static final int POOL_CLEANER_PERIOD_MS = 100;
 
-  /**
-   * The largest announced upstream body read at all (bodies over CACHE_MAX_ENTRY_BYTES are not
-   * stored).
-   */
-  static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+  /** The most bytes of a non-2xx answer's body read (and dropped) to keep its connection. */
+  static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
 
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UrlTemplate url;
+  private final BodyLimits limits;
   private final HttpClient client;
 
   /** For a request sent once more: a new connection each time, closed after its answer. */
@@ -70,11 +66,26 @@ public final class HttpUpstream implements Upstream {
   /** A context on each of Vert.x's event loops. */
   private final List<ContextInternal> loopContexts;
 
-  /** Calls {@code url}, filled with each key's parameters, within {@code config}'s timeout. */
-  public HttpUpstream(Vertx vertx, UpstreamConfig config, UrlTemplate url) {
+  /**
+   * Calls {@code url}, filled with each key's parameters, within {@code config}'s timeout. Answers
+   * up to {@code keepAtMost} bytes are gathered whole while {@code memory} has room for them;
+   * others are passed on as they arrive; none may be longer than {@code maxBodyBytes}. Limits
+   * reached are counted in {@code metrics} under {@code route}.
+   */
+  public HttpUpstream(
+      Vertx vertx,
+      UpstreamConfig config,
+      UrlTemplate url,
+      String route,
+      long keepAtMost,
+      long maxBodyBytes,
+      ByteBudget memory,
+      CacheMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
     this.url = url;
+    this.limits =
+        new BodyLimits(keepAtMost, maxBodyBytes, memory, CacheMetrics.guarded(metrics), route);
     HttpClientOptions options =
         new HttpClientOptions()
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
@@ -167,7 +178,10 @@ public final class HttpUpstream implements Upstream {
     return result;
   }
 
-  /** One request for {@code address} through {@code connections}, read to its end. */
+  /**
+   * One request for {@code address} through {@code connections}: a 2xx answer gathered whole or
+   * passed on as it arrives ({@link AnswerReader}), any other status a failure.
+   */
   private Future<UpstreamResponse> attempt(
       HttpClient connections,
       String address,
@@ -178,69 +192,56 @@ public final class HttpUpstream implements Upstream {
             new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setAbsoluteURI(address)
-                .putHeader(HttpHeaders.ACCEPT, JSON))
+                .putHeader(HttpHeaders.ACCEPT, JSON)
+                // Past the whole-answer deadline, a passed-on answer must keep moving.
+                .setIdleTimeout(config.timeout().toMillis()))
         .compose(
             request -> {
               sent.set(request);
               // The body is asked for in the callback that receives the response, as Vert.x's
-              // authors advise for requests started off the event loop (this one may start on a
-              // Redis client thread): asked for in a later link of the chain, it can be asked for
-              // after the response has ended and never arrive (eclipse-vertx/vert.x#4705, #6038).
+              // authors advise: a handler set later can miss chunks (eclipse-vertx/vert.x#6038).
               return request
                   .send()
                   .compose(
-                      response ->
-                          bounded(target, response).map(body -> usable(target, response, body)));
+                      response -> {
+                        int status = response.statusCode();
+                        if (status >= 200 && status <= 299) {
+                          return AnswerReader.read(target, request, response, limits);
+                        }
+                        UpstreamException failure =
+                            UpstreamException.badStatus(
+                                target,
+                                status,
+                                retryAfter(response.getHeader(HttpHeaders.RETRY_AFTER)));
+                        return discard(request, response)
+                            .transform(drained -> Future.failedFuture(failure));
+                      });
             });
   }
 
   /**
-   * The whole body, refused without reading it when the upstream announces more than {@link
-   * #MAX_BODY_BYTES}, so that a runaway upstream cannot exhaust the heap. (A chunked body without a
-   * length is read whole: Vert.x delivers the body only through {@code body()} reliably here.)
+   * Reads and drops the body of an answer that is not used, so that its connection can serve the
+   * next request; past {@link #MAX_ERROR_BODY_BYTES} the connection is closed instead.
    */
-  private static Future<Buffer> bounded(String target, HttpClientResponse response) {
-    String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (length != null
-        && length.chars().allMatch(Character::isDigit)
-        && length.length() < 19
-        && Long.parseLong(length) > MAX_BODY_BYTES) {
-      response.request().reset();
-      return Future.failedFuture(
-          UpstreamException.invalidBody(
-              target,
-              response.statusCode(),
-              "body of " + length + " bytes, more than " + MAX_BODY_BYTES));
-    }
-    return response.body();
+  private static Future<Void> discard(HttpClientRequest request, HttpClientResponse response) {
+    Promise<Void> drained = Promise.promise();
+    long[] seen = {0};
+    response.handler(
+        chunk -> {
+          seen[0] += chunk.length();
+          if (seen[0] > MAX_ERROR_BODY_BYTES && drained.tryComplete()) {
+            request.reset();
+          }
+        });
+    response.exceptionHandler(failure -> drained.tryComplete());
+    response.endHandler(end -> drained.tryComplete());
+    return drained.future();
   }
 
   /** Closes the connection pools. */
   public void close() {
     client.close();
     freshConnections.close();
-  }
-
-  private static UpstreamResponse usable(String target, HttpClientResponse response, Buffer body) {
-    int status = response.statusCode();
-    if (status < 200 || status > 299) {
-      throw UpstreamException.badStatus(
-          target, status, retryAfter(response.getHeader(HttpHeaders.RETRY_AFTER)));
-    }
-    byte[] bytes = body.getBytes();
-    jsonProblem(bytes)
-        .ifPresent(
-            problem -> {
-              throw UpstreamException.invalidBody(target, status, problem);
-            });
-    String type = response.getHeader(HttpHeaders.CONTENT_TYPE);
-    String cacheControl = response.getHeader(HttpHeaders.CACHE_CONTROL);
-    return new UpstreamResponse(
-        status,
-        type != null && type.contains("json") ? type : JSON,
-        bytes,
-        response.cookies(),
-        cacheControl == null ? "" : cacheControl);
   }
 
   /** RFC 9110 §10.2.3 {@code Retry-After}: delay-seconds or an HTTP-date. */
@@ -259,24 +260,6 @@ public final class HttpUpstream implements Upstream {
       return Optional.of(until.isNegative() ? Duration.ZERO : until);
     } catch (NumberFormatException | DateTimeParseException e) {
       return Optional.empty();
-    }
-  }
-
-  /** Checks that {@code body} is exactly one JSON value, by streaming over it without a tree. */
-  static Optional<String> jsonProblem(byte[] body) {
-    try (JsonParser parser = JSON_FACTORY.createParser(body)) {
-      if (parser.nextToken() == null) {
-        return Optional.of("empty body");
-      }
-      parser.skipChildren();
-      if (parser.nextToken() != null) {
-        return Optional.of("more content after the JSON value");
-      }
-      return Optional.empty();
-    } catch (JsonProcessingException e) {
-      return Optional.of(e.getOriginalMessage());
-    } catch (IOException e) {
-      return Optional.of(e.toString());
     }
   }
 }

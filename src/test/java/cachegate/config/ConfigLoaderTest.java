@@ -1,6 +1,7 @@
 package cachegate.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cachegate.config.RedisConfig.Transport;
@@ -57,6 +58,8 @@ class ConfigLoaderTest {
     assertThat(config.server().idleTimeout()).isEqualTo(Duration.ofSeconds(75));
     assertThat(config.server().sendTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.server().maxConnections()).isEqualTo(4096);
+    assertThat(config.upstreamMaxBodyBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(config.upstreamBufferBytes()).isEqualTo(16L * 1024 * 1024);
   }
 
   @Test
@@ -150,11 +153,29 @@ class ConfigLoaderTest {
   @ParameterizedTest(name = "CACHE_MAX_ENTRY_BYTES={0}")
   @ValueSource(longs = {1, 1024, 104_857_600})
   void theMaxEntryBytesIsAPositiveNumberOfBytes(long bytes) {
-    Map<String, String> env = Map.of("CACHE_MAX_ENTRY_BYTES", String.valueOf(bytes));
+    Map<String, String> env =
+        Map.of(
+            "CACHE_MAX_ENTRY_BYTES",
+            String.valueOf(bytes),
+            "UPSTREAM_BUFFER_BYTES",
+            String.valueOf(bytes),
+            "UPSTREAM_MAX_BODY_BYTES",
+            String.valueOf(bytes));
 
     CachePolicy policy = universities(ConfigLoader.from(env));
 
     assertThat(policy.maxEntryBytes()).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({"UPSTREAM_BUFFER_BYTES, 1048576", "UPSTREAM_MAX_BODY_BYTES, 1048576"})
+  void anEntryLargerThanAnUpstreamAnswerMayBeIsRefusedNamingTheRoute(String name, String bytes) {
+    Map<String, String> env = Map.of("CACHE_MAX_ENTRY_BYTES", "2097152", name, bytes);
+
+    assertThatThrownBy(() -> ConfigLoader.from(env))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("route 'universities' keeps answers up to 2097152 bytes")
+        .hasMessageContaining(name);
   }
 
   @ParameterizedTest(name = "CACHE_TYPE={0}")
@@ -426,6 +447,8 @@ class ConfigLoaderTest {
     "CLIENT_SEND_TIMEOUT,   soon",
     "CLIENT_MAX_CONNECTIONS, 0",
     "CLIENT_MAX_CONNECTIONS, many",
+    "UPSTREAM_MAX_BODY_BYTES, 0",
+    "UPSTREAM_BUFFER_BYTES, lots",
     "CACHE_TYPE,            memcached",
     "CACHE_REDIS_PORT,      x",
     "CACHE_REDIS_PORT,      70000",

@@ -2,6 +2,7 @@ package cachegate.engine;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,13 +11,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An upstream that answers {@code ["<redisKey>",<call number>]}, so that every call gives a
  * different body, or fails when told, and counts calls. It answers at once, or, after {@link
  * #holdAnswers()}, only when the test completes the returned future, so that concurrency is
- * deterministic.
+ * deterministic. After {@link #passOn()} its bodies are passed on as they arrive ({@link
+ * FakeStream}), as if too large to keep; whole bodies count how often their memory is given back.
  */
 final class CountingUpstream implements Upstream {
   private final AtomicInteger calls = new AtomicInteger();
   private final List<CacheKey> keys = new CopyOnWriteArrayList<>();
   private volatile UpstreamException failure;
   private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+  private volatile boolean passOn;
+  private final List<FakeStream> streams = new CopyOnWriteArrayList<>();
+  private final AtomicInteger released = new AtomicInteger();
 
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
@@ -26,10 +31,43 @@ final class CountingUpstream implements Upstream {
     CompletableFuture<UpstreamResponse> answer =
         failure != null
             ? CompletableFuture.failedFuture(failure)
-            : CompletableFuture.completedFuture(
-                new UpstreamResponse(200, "application/json", body(key, call)));
+            : CompletableFuture.completedFuture(answer(body(key, call)));
     CompletableFuture<Void> gate = this.gate;
     return gate.isDone() ? answer : gate.thenCompose(open -> answer);
+  }
+
+  private UpstreamResponse answer(byte[] body) {
+    if (!passOn) {
+      return new UpstreamResponse(
+          200,
+          "application/json",
+          new UpstreamBody.Whole(body, released::incrementAndGet),
+          List.of(),
+          "");
+    }
+    FakeStream stream = new FakeStream(body);
+    streams.add(stream);
+    return new UpstreamResponse(
+        200,
+        "application/json",
+        new UpstreamBody.Streamed(stream, OptionalLong.empty(), UpstreamBody.NotKept.TOO_LARGE),
+        List.of(),
+        "");
+  }
+
+  /** Passes every later answer on as it arrives, as if it were too large to keep. */
+  void passOn() {
+    passOn = true;
+  }
+
+  /** The bodies passed on so far, in order. */
+  List<FakeStream> streams() {
+    return List.copyOf(streams);
+  }
+
+  /** How often a whole body's memory was given back. */
+  int released() {
+    return released.get();
   }
 
   /** The body of the {@code call}-th answer (counting from 1) for {@code key}. */

@@ -2,11 +2,15 @@ package cachegate.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cachegate.config.GatewayConfig;
 import cachegate.config.Routes;
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheKey;
+import cachegate.engine.CacheMetrics;
+import cachegate.engine.CachePolicy;
 import cachegate.engine.Route;
 import cachegate.engine.UpstreamResponse;
+import cachegate.engine.UrlTemplate;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
@@ -63,10 +67,23 @@ class HttpUpstreamIT {
     route = Routes.universities(URI.create("http://127.0.0.1:" + server.actualPort()));
     vertx = Vertx.vertx();
     upstream =
-        new HttpUpstream(
+        upstream(
             vertx,
             new UpstreamConfig(Duration.ofSeconds(2), 64, 256, Duration.ofSeconds(2)),
             route.upstream());
+  }
+
+  /** An upstream client with the default limits. */
+  static HttpUpstream upstream(Vertx vertx, UpstreamConfig config, UrlTemplate url) {
+    return new HttpUpstream(
+        vertx,
+        config,
+        url,
+        "universities",
+        CachePolicy.DEFAULT_MAX_ENTRY_BYTES,
+        GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES,
+        new ByteBudget(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
+        CacheMetrics.none());
   }
 
   @AfterEach
@@ -113,7 +130,7 @@ class HttpUpstreamIT {
     try (ClosesAfterOneAnswer server = new ClosesAfterOneAnswer()) {
       Route closing = Routes.universities(URI.create("http://127.0.0.1:" + server.port()));
       HttpUpstream client =
-          new HttpUpstream(
+          upstream(
               vertx,
               new UpstreamConfig(Duration.ofSeconds(2), 64, 256, Duration.ofSeconds(60)),
               closing.upstream());

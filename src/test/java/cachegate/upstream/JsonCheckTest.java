@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class HttpUpstreamJsonTest {
+class JsonCheckTest {
 
   @ParameterizedTest(name = "[{0}]")
   @ValueSource(
@@ -27,7 +27,7 @@ class HttpUpstreamJsonTest {
   void exactlyOneJsonValueHasNoProblem(String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
 
-    Optional<String> problem = HttpUpstream.jsonProblem(bytes);
+    Optional<String> problem = JsonCheck.problemWith(bytes);
 
     assertThat(problem).isEmpty();
   }
@@ -52,7 +52,7 @@ class HttpUpstreamJsonTest {
   void anythingButExactlyOneJsonValueIsAProblem(String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
 
-    Optional<String> problem = HttpUpstream.jsonProblem(bytes);
+    Optional<String> problem = JsonCheck.problemWith(bytes);
 
     assertThat(problem).isPresent();
     assertThat(problem.get()).isNotBlank();
@@ -62,7 +62,7 @@ class HttpUpstreamJsonTest {
   void invalidUtf8InsideAStringIsAProblem() {
     byte[] bytes = {'[', '"', (byte) 0xC3, 0x28, '"', ']'};
 
-    Optional<String> problem = HttpUpstream.jsonProblem(bytes);
+    Optional<String> problem = JsonCheck.problemWith(bytes);
 
     assertThat(problem).isPresent();
   }
@@ -71,8 +71,41 @@ class HttpUpstreamJsonTest {
   void aBodyWithoutBytesIsAnEmptyBody() {
     byte[] bytes = new byte[0];
 
-    Optional<String> problem = HttpUpstream.jsonProblem(bytes);
+    Optional<String> problem = JsonCheck.problemWith(bytes);
 
     assertThat(problem).contains("empty body");
+  }
+
+  @ParameterizedTest(name = "[{0}]")
+  @ValueSource(
+      strings = {
+        "[{\"name\": \"TU Berlin\", \"domains\": [\"tu-berlin.de\"]}]",
+        "[1] [2]",
+        "[\"é 日本 😀\"]",
+        "<html><body>502 Bad Gateway</body></html>",
+        "[1,",
+      })
+  void aBodyFedAByteAtATimeGetsTheSameVerdictAsWhole(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    JsonCheck check = new JsonCheck();
+
+    for (int i = 0; i < bytes.length; i++) {
+      check.feed(bytes, i, 1);
+    }
+
+    assertThat(check.end().isPresent()).isEqualTo(JsonCheck.problemWith(bytes).isPresent());
+  }
+
+  @Test
+  void aBodyThatStopsBeingJsonIsReportedBeforeItEnds() {
+    JsonCheck check = new JsonCheck();
+    byte[] start = "[{\"a\":1},".getBytes(StandardCharsets.UTF_8);
+    byte[] garbage = "<html>".getBytes(StandardCharsets.UTF_8);
+
+    boolean stillJson = check.feed(start, 0, start.length);
+    boolean afterGarbage = check.feed(garbage, 0, garbage.length);
+
+    assertThat(stillJson).isTrue();
+    assertThat(afterGarbage).isFalse();
   }
 }

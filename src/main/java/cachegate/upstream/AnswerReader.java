@@ -1,0 +1,198 @@
+package cachegate.upstream;
+
+import cachegate.engine.UpstreamBody;
+import cachegate.engine.UpstreamException;
+import cachegate.engine.UpstreamResponse;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.internal.ContextInternal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Reads one 2xx upstream answer, counting its bytes as they arrive and checking as they arrive that
+ * they make one JSON value. While the answer may still be kept (no larger than the route's {@code
+ * maxEntryBytes}, and the process's {@link ByteBudget} has room for each chunk) it is gathered
+ * whole; from the moment it may not, the chunks gathered so far and the rest are passed on to the
+ * client as they arrive ({@link PassedBody}) and the answer is never stored. An answer that
+ * announces more than the largest allowed is refused without reading it. Runs on the response's
+ * event loop, as Vert.x calls its handlers.
+ */
+final class AnswerReader {
+  private final String target;
+  private final HttpClientRequest request;
+  private final HttpClientResponse response;
+  private final BodyLimits limits;
+  private final Promise<UpstreamResponse> result = Promise.promise();
+  private final List<Buffer> chunks = new ArrayList<>();
+  private final OptionalLong length;
+
+  /** The body, when its length was announced: chunks are copied in as they arrive. */
+  private byte[] announcedBody;
+
+  private long received;
+  private long held;
+
+  private AnswerReader(
+      String target, HttpClientRequest request, HttpClientResponse response, BodyLimits limits) {
+    this.target = target;
+    this.request = request;
+    this.response = response;
+    this.limits = limits;
+    this.length = contentLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
+  }
+
+  /** Starts reading {@code response}; must be called where Vert.x delivers the response. */
+  static Future<UpstreamResponse> read(
+      String target, HttpClientRequest request, HttpClientResponse response, BodyLimits limits) {
+    return new AnswerReader(target, request, response, limits).start();
+  }
+
+  private Future<UpstreamResponse> start() {
+    long announced = length.orElse(0);
+    if (announced > limits.maxBodyBytes()) {
+      response.exceptionHandler(ignored -> {});
+      request.reset();
+      limits.reached(BodyLimits.TOO_LARGE);
+      return Future.failedFuture(
+          UpstreamException.invalidBody(
+              target,
+              response.statusCode(),
+              "body of " + announced + " bytes, more than " + limits.maxBodyBytes()));
+    }
+    if (announced > limits.keepAtMost()) {
+      return pass(UpstreamBody.NotKept.TOO_LARGE);
+    }
+    if (length.isPresent()) {
+      if (!limits.memory().tryTake(announced)) {
+        return pass(UpstreamBody.NotKept.NO_ROOM);
+      }
+      held = announced;
+      announcedBody = new byte[Math.toIntExact(announced)];
+    }
+    response.handler(this::gather);
+    response.exceptionHandler(this::fail);
+    response.endHandler(done -> end());
+    return result.future();
+  }
+
+  private void gather(Buffer chunk) {
+    if (result.future().isComplete()) {
+      return;
+    }
+    int size = chunk.length();
+    received += size;
+    if (announcedBody != null) {
+      if (received > announcedBody.length) {
+        fail(UpstreamException.invalidBody(target, response.statusCode(), "longer than announced"));
+        request.reset();
+        return;
+      }
+      chunk.getBytes(0, size, announcedBody, (int) (received - size));
+    } else if (received > limits.keepAtMost() || !limits.memory().tryTake(size)) {
+      chunks.add(chunk);
+      pass(
+          received > limits.keepAtMost()
+              ? UpstreamBody.NotKept.TOO_LARGE
+              : UpstreamBody.NotKept.NO_ROOM);
+      return;
+    } else {
+      held += size;
+      chunks.add(chunk);
+    }
+  }
+
+  private void end() {
+    if (result.future().isComplete()) {
+      return;
+    }
+    byte[] body = announcedBody != null ? announcedBody : joined();
+    if (body.length != received) {
+      fail(UpstreamException.invalidBody(target, response.statusCode(), "shorter than announced"));
+      return;
+    }
+    Optional<String> problem = JsonCheck.problemWith(body);
+    if (problem.isPresent()) {
+      fail(UpstreamException.invalidBody(target, response.statusCode(), problem.get()));
+      return;
+    }
+    long taken = held;
+    held = 0;
+    chunks.clear();
+    AtomicBoolean released = new AtomicBoolean();
+    result.tryComplete(
+        answer(
+            new UpstreamBody.Whole(
+                body,
+                () -> {
+                  if (released.compareAndSet(false, true)) {
+                    limits.memory().give(taken);
+                  }
+                })));
+  }
+
+  private byte[] joined() {
+    byte[] body = new byte[Math.toIntExact(received)];
+    int at = 0;
+    for (Buffer chunk : chunks) {
+      chunk.getBytes(body, at);
+      at += chunk.length();
+    }
+    return body;
+  }
+
+  private void fail(Throwable failure) {
+    limits.memory().give(held);
+    held = 0;
+    chunks.clear();
+    announcedBody = null;
+    result.tryFail(failure);
+  }
+
+  /** From now on the answer is passed on as it arrives: the chunks gathered so far first. */
+  private Future<UpstreamResponse> pass(UpstreamBody.NotKept reason) {
+    limits.reached(reason.limit());
+    PassedBody body =
+        new PassedBody(
+            target,
+            request,
+            response,
+            (ContextInternal) io.vertx.core.Vertx.currentContext(),
+            limits,
+            chunks,
+            held,
+            received);
+    held = 0;
+    result.tryComplete(answer(new UpstreamBody.Streamed(body, length, reason)));
+    return result.future();
+  }
+
+  private UpstreamResponse answer(UpstreamBody body) {
+    String type = response.getHeader(HttpHeaders.CONTENT_TYPE);
+    String cacheControl = response.getHeader(HttpHeaders.CACHE_CONTROL);
+    return new UpstreamResponse(
+        response.statusCode(),
+        type != null && type.contains("json") ? type : HttpUpstream.JSON,
+        body,
+        response.cookies(),
+        cacheControl == null ? "" : cacheControl);
+  }
+
+  /** A {@code Content-Length} of digits only, else none (Netty refuses the others anyway). */
+  static OptionalLong contentLength(String header) {
+    if (header == null
+        || header.isEmpty()
+        || header.length() > 18
+        || !header.chars().allMatch(Character::isDigit)) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(Long.parseLong(header));
+  }
+}

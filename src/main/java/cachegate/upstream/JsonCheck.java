@@ -1,0 +1,122 @@
+package cachegate.upstream;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Checks that a body is exactly one JSON value, without building a tree: a body gathered whole with
+ * Jackson's blocking parser ({@link #problemWith}), a body passed on as it arrives with its
+ * non-blocking parser, fed chunk by chunk, so that it is cut as soon as it stops being JSON. The
+ * second is a weaker check: Jackson's non-blocking parser accepts a few malformed bodies when a
+ * chunk ends at the wrong byte (a field without a value, {@code {"a":}}, or a trailing comma in an
+ * object), though never one that is not JSON at all, such as an HTML error page. Not thread-safe:
+ * one body, one thread at a time.
+ */
+final class JsonCheck {
+  private static final JsonFactory JSON_FACTORY = new JsonFactory();
+
+  private final JsonParser parser;
+  private int depth;
+  private boolean started;
+  private boolean complete;
+  private Optional<String> problem = Optional.empty();
+
+  JsonCheck() {
+    try {
+      this.parser = JSON_FACTORY.createNonBlockingByteArrayParser();
+    } catch (IOException e) {
+      throw new IllegalStateException("Jackson cannot make a non-blocking parser", e);
+    }
+  }
+
+  /** The problem with {@code body}, checked whole, if it is not exactly one JSON value. */
+  static Optional<String> problemWith(byte[] body) {
+    try (JsonParser whole = JSON_FACTORY.createParser(body)) {
+      if (whole.nextToken() == null) {
+        return Optional.of("empty body");
+      }
+      whole.skipChildren();
+      if (whole.nextToken() != null) {
+        return Optional.of("more content after the JSON value");
+      }
+      return Optional.empty();
+    } catch (JsonProcessingException e) {
+      return Optional.of(e.getOriginalMessage());
+    } catch (IOException e) {
+      return Optional.of(e.toString());
+    }
+  }
+
+  /**
+   * Takes the next {@code length} bytes of the body from {@code bytes} at {@code offset}; returns
+   * whether the body is still possibly JSON (once it is not, further bytes are ignored).
+   */
+  boolean feed(byte[] bytes, int offset, int length) {
+    if (problem.isPresent() || length == 0) {
+      return problem.isEmpty();
+    }
+    try {
+      ((ByteArrayFeeder) parser.getNonBlockingInputFeeder())
+          .feedInput(bytes, offset, offset + length);
+      readTokens();
+    } catch (JsonProcessingException e) {
+      problem = Optional.of(e.getOriginalMessage());
+    } catch (IOException e) {
+      problem = Optional.of(e.toString());
+    }
+    return problem.isEmpty();
+  }
+
+  /** Takes a chunk's readable bytes, without copying them when they are in an array. */
+  boolean feed(ByteBuf bytes) {
+    if (bytes.hasArray()) {
+      return feed(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+    }
+    byte[] copy = new byte[bytes.readableBytes()];
+    bytes.getBytes(bytes.readerIndex(), copy);
+    return feed(copy, 0, copy.length);
+  }
+
+  /** The problem with the whole body, now that all of it was fed, if it is not one JSON value. */
+  Optional<String> end() {
+    if (problem.isEmpty()) {
+      try {
+        parser.getNonBlockingInputFeeder().endOfInput();
+        readTokens();
+        if (!started) {
+          problem = Optional.of("empty body");
+        } else if (!complete) {
+          problem = Optional.of("the JSON value is incomplete");
+        }
+      } catch (JsonProcessingException e) {
+        problem = Optional.of(e.getOriginalMessage());
+      } catch (IOException e) {
+        problem = Optional.of(e.toString());
+      }
+    }
+    return problem;
+  }
+
+  private void readTokens() throws IOException {
+    JsonToken token;
+    while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
+      if (complete) {
+        problem = Optional.of("more content after the JSON value");
+        return;
+      }
+      started = true;
+      if (token.isStructStart()) {
+        depth++;
+      } else if (token.isStructEnd()) {
+        depth--;
+      }
+      complete = depth == 0;
+    }
+  }
+}
