@@ -36,13 +36,17 @@ public record GatewayConfig(
   public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
 
   public static final String DEFAULT_KEY_PREFIX = "cachegate";
-  public static final long DEFAULT_LOCAL_MAX_BYTES = 64L * 1024 * 1024;
 
-  /** nginx's {@code proxy_max_temp_file_size} is 1 GiB on disk; this one is read through memory. */
+  /** What the README's 112 MiB heap (jvm.options) has room for beside connections and buffers. */
+  public static final long DEFAULT_LOCAL_MAX_BYTES = 48L * 1024 * 1024;
+
+  /**
+   * Ends answers that never end; nginx's {@code proxy_max_temp_file_size} is 1 GiB, but on disk.
+   */
   public static final long DEFAULT_UPSTREAM_MAX_BODY_BYTES = 64L * 1024 * 1024;
 
   /**
-   * What the README's 128 MiB heap holds beside the 64 MiB local tier and 4096 connections: a
+   * What the README's 112 MiB heap holds beside the 48 MiB local tier and 4096 connections: a
    * chunked answer is briefly held twice while it is joined into one array.
    */
   public static final long DEFAULT_UPSTREAM_BUFFER_BYTES = 16L * 1024 * 1024;

@@ -53,7 +53,7 @@ class ConfigLoaderTest {
         .containsExactly("http://universities.hipolabs.com/search");
     assertThat(config.routes().get(0).upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.routesSource()).isEqualTo("built-in universities route");
-    assertThat(config.localMaxBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(config.localMaxBytes()).isEqualTo(48L * 1024 * 1024);
     assertThat(config.server().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.server().idleTimeout()).isEqualTo(Duration.ofSeconds(75));
     assertThat(config.server().sendTimeout()).isEqualTo(Duration.ofSeconds(30));

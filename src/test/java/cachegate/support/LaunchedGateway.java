@@ -87,6 +87,16 @@ public final class LaunchedGateway implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + pathAndQuery);
   }
 
+  /** The port it listens on. */
+  public int port() {
+    return port;
+  }
+
+  /** Whether the process is still running. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public long pid() {
     return process.pid();
   }
