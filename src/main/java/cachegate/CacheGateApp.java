@@ -186,10 +186,12 @@ public final class CacheGateApp implements AutoCloseable {
           new GuardedUpstream(
               upstream,
               route.upstream().origin(),
+              route.name(),
               calls.maxConcurrency(),
               calls.maxQueue(),
               calls.timeout(),
-              clock);
+              clock,
+              metrics);
       CacheEngine engine =
           new CacheEngine(
               store.responses(),
@@ -213,7 +215,7 @@ public final class CacheGateApp implements AutoCloseable {
                   guarded::inFlight)));
     }
     GatewayServer server =
-        GatewayServer.create(vertx)
+        GatewayServer.create(vertx, metrics)
             .cachedRoutes(routes, config.keyPrefix(), metrics)
             .health(
                 config.cacheType().label(),

@@ -33,6 +33,8 @@ public final class GuardedUpstream implements Upstream {
 
   private final Upstream delegate;
   private final String name;
+  private final String route;
+  private final CacheMetrics metrics;
   private final int maxConcurrency;
   private final int maxQueue;
   private final Duration maxWait;
@@ -43,17 +45,22 @@ public final class GuardedUpstream implements Upstream {
 
   /**
    * @param name the upstream as error messages name it
+   * @param route the route, as metrics name it; a full queue counts as {@code upstream-queue-full}
    * @param maxWait the longest a request waits in the queue (the upstream timeout)
    */
   public GuardedUpstream(
       Upstream delegate,
       String name,
+      String route,
       int maxConcurrency,
       int maxQueue,
       Duration maxWait,
-      InstantSource clock) {
+      InstantSource clock,
+      CacheMetrics metrics) {
     this.delegate = delegate;
     this.name = name;
+    this.route = route;
+    this.metrics = CacheMetrics.guarded(metrics);
     this.maxConcurrency = maxConcurrency;
     this.maxQueue = maxQueue;
     this.maxWait = maxWait;
@@ -100,6 +107,7 @@ public final class GuardedUpstream implements Upstream {
     inFlight.decrementAndGet();
     if (queued.incrementAndGet() > maxQueue) {
       queued.decrementAndGet();
+      metrics.limitReached("upstream-queue-full", route);
       return CompletableFuture.failedFuture(
           UpstreamException.unavailable(
               name,

@@ -36,25 +36,28 @@ import java.util.stream.Collectors;
 public final class GatewayServer {
   private final Vertx vertx;
   private final Router router;
+  private final RequestLimits limits;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
 
   private final AtomicBoolean draining = new AtomicBoolean();
   private volatile ClientConnections connections;
 
-  private GatewayServer(Vertx vertx, Router router) {
+  private GatewayServer(Vertx vertx, Router router, RequestLimits limits) {
     this.vertx = vertx;
     this.router = router;
+    this.limits = limits;
   }
 
   /**
-   * A server whose router answers, before any route: request limits, the access log; after every
-   * route: JSON 404 and 405.
+   * A server whose router answers, before any route: request limits (counted in {@code metrics}),
+   * the access log; after every route: JSON 404 and 405.
    */
-  public static GatewayServer create(Vertx vertx) {
+  public static GatewayServer create(Vertx vertx, CacheMetrics metrics) {
+    RequestLimits limits = new RequestLimits(CacheMetrics.guarded(metrics));
     Router router = Router.router(vertx);
     router.route().handler(new AccessLog());
-    router.route().handler(RequestLimits::check);
+    router.route().handler(limits::check);
     router.errorHandler(
         404,
         c -> ErrorResponses.send(c.response(), 404, "no such endpoint: " + c.request().path()));
@@ -68,7 +71,7 @@ public final class GatewayServer {
               "method " + c.request().method() + " is not allowed; use GET or HEAD");
         });
     router.errorHandler(500, c -> ErrorResponses.send(c.response(), c.failure()));
-    return new GatewayServer(vertx, router);
+    return new GatewayServer(vertx, router, limits);
   }
 
   /** Serves each route (GET and HEAD) from its engine, counting refused requests. */
@@ -177,7 +180,8 @@ public final class GatewayServer {
     return vertx
         .deployVerticle(
             () -> {
-              ServerVerticle verticle = new ServerVerticle(router, port, servers, connections);
+              ServerVerticle verticle =
+                  new ServerVerticle(router, port, servers, connections, limits);
               started.add(verticle);
               return verticle;
             },
@@ -212,14 +216,20 @@ public final class GatewayServer {
     private final Router router;
     private final List<HttpServer> servers;
     private final ClientConnections connections;
+    private final RequestLimits limits;
     private volatile int port;
 
     ServerVerticle(
-        Router router, int port, List<HttpServer> servers, ClientConnections connections) {
+        Router router,
+        int port,
+        List<HttpServer> servers,
+        ClientConnections connections,
+        RequestLimits limits) {
       this.router = router;
       this.port = port;
       this.servers = servers;
       this.connections = connections;
+      this.limits = limits;
     }
 
     @Override
@@ -236,7 +246,7 @@ public final class GatewayServer {
                   // connection that would let other threads write.
                   .setStrictThreadMode(true))
           .connectionHandler(connections::accept)
-          .invalidRequestHandler(RequestLimits::refuseMalformed)
+          .invalidRequestHandler(limits::refuseMalformed)
           .requestHandler(router)
           .listen()
           .onSuccess(

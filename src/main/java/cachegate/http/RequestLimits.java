@@ -1,5 +1,6 @@
 package cachegate.http;
 
+import cachegate.engine.CacheMetrics;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -9,9 +10,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Limits checked before routing, each answered with the JSON error body: query strings over {@link
- * #MAX_QUERY_BYTES} (414), and requests the HTTP decoder could not read (a request line over {@link
- * #MAX_REQUEST_LINE_BYTES}: 414; headers too large: 431; anything else malformed: 400).
+ * Limits checked before routing, each answered with the JSON error body and counted: query strings
+ * over {@link #MAX_QUERY_BYTES} (414), and requests the HTTP decoder could not read (a request line
+ * over {@link #MAX_REQUEST_LINE_BYTES}: 414; headers over Vert.x's 8 KiB: 431; anything else
+ * malformed: 400). Thread-safe.
  */
 final class RequestLimits {
   /** The longest query string served. */
@@ -20,11 +22,16 @@ final class RequestLimits {
   /** The longest request line read at all; longer ones never reach the router. */
   static final int MAX_REQUEST_LINE_BYTES = 16384;
 
-  private RequestLimits() {}
+  private final CacheMetrics metrics;
 
-  static void check(RoutingContext context) {
+  RequestLimits(CacheMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  void check(RoutingContext context) {
     String query = context.request().query();
     if (query != null && query.length() > MAX_QUERY_BYTES) {
+      metrics.limitReached("query-too-long", "");
       ErrorResponses.send(
           context.response(),
           414,
@@ -39,22 +46,27 @@ final class RequestLimits {
   }
 
   /** Replaces Vert.x's plain-text answer to requests its decoder refused. */
-  static void refuseMalformed(HttpServerRequest request) {
+  void refuseMalformed(HttpServerRequest request) {
     DecoderResult result = request.decoderResult();
     Throwable cause = result.cause();
     int status;
     String message;
+    String limit;
     if (cause instanceof TooLongHttpLineException) {
       status = 414;
       message = "request line longer than " + MAX_REQUEST_LINE_BYTES + " bytes";
+      limit = "request-line-too-long";
     } else if (cause instanceof TooLongHttpHeaderException
         || cause instanceof TooLongFrameException) {
       status = 431;
       message = "request headers too large";
+      limit = "request-headers-too-large";
     } else {
       status = 400;
       message = "malformed HTTP request";
+      limit = "request-malformed";
     }
+    metrics.limitReached(limit, "");
     request.response().putHeader(HttpHeaders.CONNECTION, "close");
     ErrorResponses.send(request.response(), status, message);
   }

@@ -66,6 +66,7 @@ class HostileInputIT extends RedisAndUpstream {
     assertJsonError(answer, 414);
     assertThat(answer.body()).contains("4097 bytes");
     assertThat(upstream.requests()).isZero();
+    assertThat(limitCount("query-too-long")).isEqualTo(1);
   }
 
   @Test
@@ -103,6 +104,7 @@ class HostileInputIT extends RedisAndUpstream {
     assertJsonError(answer, 414);
     assertThat(answer.body()).contains("request line longer than 16384 bytes");
     assertThat(upstream.requests()).isZero();
+    assertThat(limitCount("request-line-too-long")).isEqualTo(1);
   }
 
   @Test
@@ -117,6 +119,19 @@ class HostileInputIT extends RedisAndUpstream {
 
     assertJsonError(answer, 431);
     assertThat(upstream.requests()).isZero();
+    assertThat(limitCount("request-headers-too-large")).isEqualTo(1);
+  }
+
+  /** How often {@code limit} was reached, from {@code /metrics}. */
+  private double limitCount(String limit) {
+    String series = "cachegate_limits_reached_total{limit=\"" + limit + "\",route=\"\"} ";
+    return gateway
+        .get("/metrics")
+        .body()
+        .lines()
+        .filter(line -> line.startsWith(series))
+        .mapToDouble(line -> Double.parseDouble(line.substring(series.length())))
+        .sum();
   }
 
   @ParameterizedTest

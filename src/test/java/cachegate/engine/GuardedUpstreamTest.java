@@ -13,7 +13,15 @@ class GuardedUpstreamTest {
 
   private final CountingUpstream upstream = new CountingUpstream();
   private final GuardedUpstream guarded =
-      new GuardedUpstream(upstream, "upstream", 1, 1, Duration.ofSeconds(10), new ManualClock());
+      new GuardedUpstream(
+          upstream,
+          "upstream",
+          "universities",
+          1,
+          1,
+          Duration.ofSeconds(10),
+          new ManualClock(),
+          CacheMetrics.none());
 
   @Test
   void aWholeAnswerFreesItsPlaceAtOnce() {
@@ -36,5 +44,28 @@ class GuardedUpstreamTest {
     assertThat(second).isDone();
     ((UpstreamBody.Streamed) second.join().body()).discard();
     assertThat(guarded.inFlight()).isZero();
+  }
+
+  @Test
+  void aRequestBeyondTheQueueIsRefusedAtOnceAndCounted() {
+    LimitsSeen metrics = new LimitsSeen();
+    GuardedUpstream counted =
+        new GuardedUpstream(
+            upstream,
+            "upstream",
+            "universities",
+            1,
+            1,
+            Duration.ofSeconds(10),
+            new ManualClock(),
+            metrics);
+    upstream.holdAnswers();
+    counted.fetch(GERMANY);
+    counted.fetch(GERMANY);
+
+    CompletableFuture<UpstreamResponse> third = counted.fetch(GERMANY);
+
+    assertThat(third).isCompletedExceptionally();
+    assertThat(metrics.limits()).containsExactly("upstream-queue-full universities");
   }
 }
