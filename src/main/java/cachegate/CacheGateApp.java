@@ -138,7 +138,11 @@ public final class CacheGateApp implements AutoCloseable {
                             config.redis(),
                             clock,
                             ((VertxInternal) vertx).nettyEventLoopGroup(),
-                            metrics))
+                            metrics,
+                            config.routes().stream()
+                                .mapToLong(route -> route.policy().maxEntryBytes())
+                                .max()
+                                .orElseThrow()))
                     : Optional.empty());
     bindJvmMetrics(registry);
     Optional<MemoryStore> local =

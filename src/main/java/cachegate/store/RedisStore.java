@@ -62,7 +62,18 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   /** How long the breaker stays open before one command probes Redis again. */
   static final Duration BREAKER_OPEN_FOR = Duration.ofSeconds(1);
 
+  /** A value of any length is read. */
+  static final long NO_LIMIT = Long.MAX_VALUE;
+
+  /**
+   * What an envelope adds to its body, at most: the key, type and tag in its head, and what gzip
+   * adds to a body it cannot shrink.
+   */
+  static final long ENVELOPE_HEADROOM = 64 * 1024;
+
   private final RedisConfig config;
+  private final CacheMetrics metrics;
+  private final long maxValueBytes;
   private final CircuitBreaker breaker;
   private final WriteRefusals refusals;
   private final List<EventLoop> loops;
@@ -71,6 +82,8 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   /** A store with one connection, on Lettuce's own threads. */
   public RedisStore(RedisConfig config, InstantSource clock) {
     this.config = config;
+    this.metrics = CacheMetrics.none();
+    this.maxValueBytes = NO_LIMIT;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
     this.refusals = new WriteRefusals(config.describe(), clock, CacheMetrics.none());
     this.loops = List.of();
@@ -86,13 +99,24 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
    * closing the store does not shut them down.
    */
   public RedisStore(RedisConfig config, InstantSource clock, EventLoopGroup eventLoops) {
-    this(config, clock, eventLoops, CacheMetrics.none());
+    this(config, clock, eventLoops, CacheMetrics.none(), NO_LIMIT - ENVELOPE_HEADROOM);
   }
 
-  /** As above, counting writes refused because Redis is full in {@code metrics}. */
+  /**
+   * As above, counting writes refused because Redis is full and entries too large to read in {@code
+   * metrics}: a value under one of cachegate's keys larger than an entry of {@code maxEntryBytes}
+   * can be (written by an instance configured to keep larger answers, or by something else) is not
+   * read past that size, and is a miss.
+   */
   public RedisStore(
-      RedisConfig config, InstantSource clock, EventLoopGroup eventLoops, CacheMetrics metrics) {
+      RedisConfig config,
+      InstantSource clock,
+      EventLoopGroup eventLoops,
+      CacheMetrics metrics,
+      long maxEntryBytes) {
     this.config = config;
+    this.metrics = CacheMetrics.guarded(metrics);
+    this.maxValueBytes = maxEntryBytes + ENVELOPE_HEADROOM;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
     this.refusals = new WriteRefusals(config.describe(), clock, metrics);
     List<EventLoop> all = new ArrayList<>();
@@ -125,10 +149,27 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
 
   @Override
   public CompletableFuture<Optional<CachedResponse>> get(CacheKey key) {
+    if (maxValueBytes == NO_LIMIT) {
+      return run(
+          "GET " + key,
+          c -> c.get(key.redisKey()),
+          bytes -> Optional.ofNullable(bytes).map(b -> EntryCodec.decode(key.redisKey(), b)));
+    }
+    // GETRANGE reads at most one byte more than allowed, which tells a value that is too large.
     return run(
         "GET " + key,
-        c -> c.get(key.redisKey()),
-        bytes -> Optional.ofNullable(bytes).map(b -> EntryCodec.decode(key.redisKey(), b)));
+        c -> c.getrange(key.redisKey(), 0, maxValueBytes),
+        bytes -> {
+          if (bytes == null || bytes.length == 0) {
+            return Optional.empty();
+          }
+          if (bytes.length > maxValueBytes) {
+            metrics.limitReached("redis-entry-too-large", key.route());
+            throw new StoreException(
+                "Redis holds more than " + maxValueBytes + " bytes under " + key + ": not read");
+          }
+          return Optional.of(EntryCodec.decode(key.redisKey(), bytes));
+        });
   }
 
   @Override

@@ -3,7 +3,11 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import cachegate.engine.CacheKey;
+import cachegate.engine.CachePolicy;
+import cachegate.engine.CircuitBreaker;
 import cachegate.engine.ResponseStore;
+import cachegate.engine.StoreException;
 import cachegate.support.RedisServer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -103,5 +107,20 @@ class RedisStoreOnEventLoopsIT extends ResponseStoreContract {
 
     assertThat(loops.isShuttingDown()).isFalse();
     assertThat(loops.submit(() -> "still running")).succeedsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aValueLargerThanAnyEntryCanBeIsAMissReadNoFurtherThanThat() {
+    CacheKey key = key("huge");
+    server.sync().set(key.redisKey(), "x".repeat(6 * 1024 * 1024));
+
+    CompletableFuture<?> read = store.get(key);
+
+    assertThat(read)
+        .failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(StoreException.class)
+        .withMessageContaining("more than " + (CachePolicy.DEFAULT_MAX_ENTRY_BYTES + 64 * 1024));
+    assertThat(store.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
   }
 }

@@ -1,6 +1,8 @@
 package cachegate.support;
 
 import cachegate.config.RedisConfig;
+import cachegate.engine.CacheMetrics;
+import cachegate.engine.CachePolicy;
 import cachegate.engine.ManualClock;
 import cachegate.store.RedisStore;
 import io.lettuce.core.RedisClient;
@@ -162,9 +164,17 @@ public final class RedisServer implements AutoCloseable {
     return storeFor(port, eventLoops);
   }
 
-  /** Like {@link #store(EventLoopGroup)}, for a server that may not be running yet. */
+  /**
+   * Like {@link #store(EventLoopGroup)}, for a server that may not be running yet; it reads no
+   * value larger than an entry of the default {@code CACHE_MAX_ENTRY_BYTES}, as cachegate does.
+   */
   public static RedisStore storeFor(int port, EventLoopGroup eventLoops) {
-    return new RedisStore(config(port), new ManualClock(), eventLoops);
+    return new RedisStore(
+        config(port),
+        new ManualClock(),
+        eventLoops,
+        CacheMetrics.none(),
+        CachePolicy.DEFAULT_MAX_ENTRY_BYTES);
   }
 
   private static RedisConfig config(int port) {
