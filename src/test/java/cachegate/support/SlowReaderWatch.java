@@ -179,7 +179,8 @@ final class SlowReaderWatch implements Closeable {
     }
   }
 
-  private static void closeQuietly(Closeable closeable) {
+  /** Closes {@code closeable}, if any, ignoring a failure to close. */
+  static void closeQuietly(Closeable closeable) {
     if (closeable == null) {
       return;
     }

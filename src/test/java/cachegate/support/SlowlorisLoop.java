@@ -144,24 +144,13 @@ final class SlowlorisLoop implements Closeable {
 
   private void serverClosed(int connection) {
     connections.closed(connection, System.nanoTime());
-    closeQuietly(channels[connection]);
+    SlowReaderWatch.closeQuietly(channels[connection]);
   }
 
   private static void closeAll(SocketChannel[] channels, Selector selector) {
     for (SocketChannel channel : channels) {
-      closeQuietly(channel);
+      SlowReaderWatch.closeQuietly(channel);
     }
-    closeQuietly(selector);
-  }
-
-  private static void closeQuietly(Closeable closeable) {
-    if (closeable == null) {
-      return;
-    }
-    try {
-      closeable.close();
-    } catch (IOException ignored) {
-      // a socket that fails to close is gone all the same for the test
-    }
+    SlowReaderWatch.closeQuietly(selector);
   }
 }
