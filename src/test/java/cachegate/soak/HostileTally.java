@@ -142,10 +142,11 @@ final class HostileTally {
     long shortest = shortestOpenNanos.get();
     return String.format(
         Locale.ROOT,
-        "%s opened in %d bursts: %s closed by cachegate, %s left open; open %s..%s"
+        "%s opened in %d %s: %s closed by cachegate, %s left open; open %s..%s"
             + " (at most %.1f s allowed), %s longer",
         count(slowlorisOpened.sum()),
         slowlorisBursts.get(),
+        slowlorisBursts.get() == 1 ? "burst" : "bursts",
         count(slowlorisClosed.sum()),
         count(slowlorisLeftOpen.sum()),
         shortest == Long.MAX_VALUE ? "-" : seconds(shortest),
