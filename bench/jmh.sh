@@ -107,7 +107,11 @@ import sys
 path = sys.argv[1]
 text = open(path, encoding="utf-8").read()
 cut = text.find("\n## JMH microbenchmarks")
-open(path, "w", encoding="utf-8").write((text if cut < 0 else text[:cut]).rstrip("\n") + "\n")
+if cut >= 0:
+    # Drop the earlier JMH section only: the sections after it (the soak's) stay.
+    after = text.find("\n## ", cut + 1)
+    text = text[:cut] + (text[after:] if after >= 0 else "")
+open(path, "w", encoding="utf-8").write(text.rstrip("\n") + "\n")
 PY
   printf '\n%s\n' "$summary" >>"$RESULTS"
 else

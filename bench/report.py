@@ -258,10 +258,12 @@ def main():
 
     report = "\n".join(lines) + "\n"
     print(report)
-    # Keep the JMH section bench/jmh.sh appended, if any: the two scripts run separately.
+    # Keep the sections other tools add below this report, if any (bench/jmh.sh's; the soak's,
+    # pasted from bench/soak.sh): they run separately.
     previous = results.read_text(encoding="utf-8") if results.exists() else ""
-    jmh = previous.find("\n## JMH microbenchmarks")
-    results.write_text(report + (previous[jmh:] if jmh >= 0 else ""), encoding="utf-8")
+    kept = [at for at in (previous.find(f"\n## {name}") for name in ("JMH microbenchmarks", "Soak"))
+            if at >= 0]
+    results.write_text(report + (previous[min(kept):] if kept else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":

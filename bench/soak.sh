@@ -4,13 +4,18 @@
 #
 # It builds target/cachegate.jar and the test classes, then runs cachegate.soak.Soak: cachegate as
 # a separate process, launched as the README launches it (java @jvm.options -jar cachegate.jar), in front of a real
-# redis-server and the fake universities API (50 ms per answer), with TTL and stale-while-revalidate
-# at 5 s, called by concurrent clients over a mix of 60 keys while, every 15 s, Redis is killed and
-# restarted, frozen (SIGSTOP) and thawed, or the upstream is made slow, failing (503) or garbled.
-# It prints one Markdown table (requests, statuses, latencies, faults, upstream requests,
-# cachegate's RSS) and exits non-zero if any answer was unexpected. Needs a JDK 17 and Linux (/proc).
+# redis-server, the fake universities API (50 ms per answer) and an upstream of large answers, through a
+# routes file (universities with TTL and stale-while-revalidate at 5 s; two routes of large answers) and
+# with CLIENT_HEADER_TIMEOUT=3, called by concurrent clients over a mix of 60 keys while, every 15 s,
+# Redis is killed and restarted, frozen (SIGSTOP) and thawed, the upstream is made slow, failing (503)
+# or garbled, or the soak sends hostile traffic of its own: 8 MB answers (over maxEntryBytes), 32
+# distinct 4 MiB answers at once, 2,000 slowloris connections. A rotation takes 135 s.
+# It prints one Markdown table (requests, statuses, latencies, faults, what the hostile faults sent and
+# got back, cachegate's limits from /metrics, upstream requests, cachegate's RSS) and exits non-zero if
+# any answer was unexpected or any hostile-fault check failed. Needs a JDK 17, Linux (/proc) and
+# about 2,200 file descriptors (ulimit -n). Paste the table into bench/RESULTS.md under "## Soak".
 #
-# Usage: bench/soak.sh --minutes 5            (defaults: --minutes 2 --clients 32)
+# Usage: bench/soak.sh --minutes 4.5          (defaults: --minutes 2 --clients 32; 4.5 injects every fault twice)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,17 +5,19 @@ import cachegate.support.RedisServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Breaks cachegate's dependencies in turn, one fault per {@link #SLOT}: after a quiet first slot
- * (the warm-up), Redis SIGKILL and a restart on the same port 5 s later; Redis SIGSTOP for 5 s,
- * then SIGCONT; the upstream slow (3 s per answer) for 5 s; the upstream failing with 503 for 5 s;
- * the upstream sending garbage for 5 s; a quiet slot; and again. Each fault lasts {@link #FAULT},
- * so the rest of its slot shows the recovery. Every change is logged with a timestamp, and a moment
- * after each fault ends, what Redis holds: entries, and fetch leases with their time to live.
+ * Breaks cachegate's dependencies in turn, one {@link Fault} per {@link #SLOT} in the order of
+ * {@link Fault#CYCLE}: after a quiet first slot (the warm-up), Redis SIGKILL and a restart on the
+ * same port 5 s later; Redis SIGSTOP for 5 s, then SIGCONT; the upstream slow (3 s per answer) for
+ * 5 s; the upstream failing with 503 for 5 s; the upstream sending garbage for 5 s; then the
+ * hostile traffic of {@link HostileFaults}: answers too large to keep for 5 s, a burst of large
+ * answers, a slowloris burst; a quiet slot; and again. Each fault lasts {@link #FAULT} (a hostile
+ * one until its last answer or connection is checked), so the rest of its slot shows the recovery.
+ * Every change is logged with a timestamp, and a moment after each fault ends, what Redis holds:
+ * entries, and fetch leases with their time to live.
  *
  * <p>Threading: {@link #run} runs on one thread; {@link #phase} may be read from any.
  */
@@ -32,48 +34,6 @@ final class FaultInjector implements AutoCloseable {
 
   /** When Redis is looked at again for leases nobody released. */
   private static final Duration LOOK_AGAIN = Duration.ofSeconds(3);
-
-  /** What the injector does during one slot. */
-  enum Fault {
-    QUIET("quiet", "nothing", false),
-    REDIS_KILL("redis SIGKILL", "redis SIGKILL, restart on the same port 5 s later", false),
-    REDIS_STOP("redis SIGSTOP", "redis SIGSTOP for 5 s, then SIGCONT", false),
-    UPSTREAM_SLOW("upstream slow", "upstream answers in 3 s for 5 s", false),
-    UPSTREAM_503("upstream 503", "upstream answers 503 for 5 s", true),
-    UPSTREAM_GARBAGE("upstream garbage", "upstream answers 200 with garbage for 5 s", true);
-
-    private final String label;
-    private final String description;
-    private final boolean upstreamFails;
-
-    Fault(String label, String description, boolean upstreamFails) {
-      this.label = label;
-      this.description = description;
-      this.upstreamFails = upstreamFails;
-    }
-
-    String label() {
-      return label;
-    }
-
-    String description() {
-      return description;
-    }
-
-    /** Whether the upstream gives no usable answer during this fault. */
-    boolean upstreamFails() {
-      return upstreamFails;
-    }
-  }
-
-  static final List<Fault> CYCLE =
-      List.of(
-          Fault.QUIET,
-          Fault.REDIS_KILL,
-          Fault.REDIS_STOP,
-          Fault.UPSTREAM_SLOW,
-          Fault.UPSTREAM_503,
-          Fault.UPSTREAM_GARBAGE);
 
   /**
    * Where the run is: the slot's fault and whether it is still on ({@code during}) or over.
@@ -93,6 +53,7 @@ final class FaultInjector implements AutoCloseable {
   }
 
   private final FakeUniversitiesApi upstream;
+  private final HostileFaults hostile;
   private final Duration normalDelay;
   private final int redisPort;
   private final RedisLook look;
@@ -105,13 +66,19 @@ final class FaultInjector implements AutoCloseable {
   /**
    * @param redis the server to kill, restart and freeze; closed with the injector
    * @param normalDelay the upstream's delay outside of faults
+   * @param hostile sends the hostile faults' traffic; not closed with the injector
    */
-  FaultInjector(RedisServer redis, FakeUniversitiesApi upstream, Duration normalDelay) {
+  FaultInjector(
+      RedisServer redis,
+      FakeUniversitiesApi upstream,
+      Duration normalDelay,
+      HostileFaults hostile) {
     this.redis = redis;
     this.redisPort = redis.port();
     this.look = new RedisLook(redis.url());
     this.upstream = upstream;
     this.normalDelay = normalDelay;
+    this.hostile = hostile;
   }
 
   Phase phase() {
@@ -139,7 +106,7 @@ final class FaultInjector implements AutoCloseable {
       log("could not look into redis: " + e);
     }
     for (int slot = 0; ; slot++) {
-      Fault fault = CYCLE.get(slot % CYCLE.size());
+      Fault fault = Fault.CYCLE.get(slot % Fault.CYCLE.size());
       long from = startNanos + slot * SLOT.toNanos();
       long until = from + FAULT.toNanos();
       if (until - endNanos > 0) {
@@ -151,7 +118,7 @@ final class FaultInjector implements AutoCloseable {
         continue;
       }
       phase = new Phase(fault, true, slot);
-      begin(fault);
+      begin(fault, until);
       injected.merge(fault, 1, Integer::sum);
       try {
         sleepUntil(until);
@@ -163,7 +130,8 @@ final class FaultInjector implements AutoCloseable {
     }
   }
 
-  private void begin(Fault fault) {
+  /** Injects {@code fault}, due to end at {@code until} (as {@link System#nanoTime()}). */
+  private void begin(Fault fault, long until) {
     switch (fault) {
       case REDIS_KILL -> {
         log("inject: redis SIGKILL (pid " + redis.pid() + ", port " + redisPort + ")");
@@ -186,13 +154,17 @@ final class FaultInjector implements AutoCloseable {
         log("inject: upstream answers 200 with a body that is not JSON");
         upstream.garble(GARBAGE);
       }
+      case TOO_LARGE, LARGE_BURST, SLOWLORIS -> {
+        log("inject: " + fault.description());
+        hostile.begin(fault, until);
+      }
       case QUIET -> {
         // nothing to inject
       }
     }
   }
 
-  private void end(Fault fault) {
+  private void end(Fault fault) throws InterruptedException {
     switch (fault) {
       case REDIS_KILL -> {
         RedisServer dead = redis;
@@ -218,6 +190,7 @@ final class FaultInjector implements AutoCloseable {
         upstream.garble(null);
         log("clear: upstream answers JSON again");
       }
+      case TOO_LARGE, LARGE_BURST, SLOWLORIS -> log("clear: " + hostile.end(fault));
       case QUIET -> {
         // nothing to clear
       }

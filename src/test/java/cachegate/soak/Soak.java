@@ -1,6 +1,7 @@
 package cachegate.soak;
 
 import cachegate.support.FakeUniversitiesApi;
+import cachegate.support.HostileUpstream;
 import cachegate.support.LaunchedGateway;
 import cachegate.support.RedisServer;
 import java.io.IOException;
@@ -13,66 +14,47 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The soak test, run by {@code bench/soak.sh} and not part of CI: cachegate's jar as a separate
  * process in front of a real {@code redis-server} and the fake universities API (answering in 50
  * ms), with TTL and stale-while-revalidate at 5 s so that entries expire and refresh during the
- * run. {@code --clients} loops (default 32) call it for {@code --minutes} (default 2) while a
- * {@link FaultInjector} kills, freezes, slows and breaks its dependencies in turn. At the end it
- * prints one Markdown table of what the clients saw, then stops everything.
+ * run, through a routes file ({@link SoakRoutes}) that adds two routes of large answers in front of
+ * a {@link HostileUpstream}, and with a header timeout of {@link #HEADER_TIMEOUT}. {@code
+ * --clients} loops (default 32) call it for {@code --minutes} (default 2) while a {@link
+ * FaultInjector} kills, freezes, slows and breaks its dependencies in turn, and sends hostile
+ * traffic of its own ({@link HostileFaults}). At the end it reads cachegate's limits from {@code
+ * /metrics}, prints one Markdown table of what the clients saw, then stops everything.
  *
  * <p>The jar is {@code target/cachegate.jar}, or the one the system property {@code soak.jar}
  * names.
  *
  * <p>Exit code 0 when every answer was expected (200 for a valid query, 400 for an invalid one, or
- * 502/503/504 while the upstream failed for a key Redis held no entry for); 1 when anything else
- * was seen (another status, a wrong body, a client timeout or I/O error); 2 when the run could not
- * start.
+ * 502/503/504 while the upstream failed for a key Redis held no entry for) and every check of the
+ * hostile faults held; 1 when anything else was seen (another status, a wrong body, a client
+ * timeout or I/O error, a large answer not whole, a slowloris connection left open too long); 2
+ * when the run could not start.
  */
 public final class Soak {
   static final Duration UPSTREAM_DELAY = Duration.ofMillis(50);
+  static final Duration TTL = Duration.ofSeconds(5);
+
+  /** cachegate's {@code CLIENT_HEADER_TIMEOUT}: short, so that slowloris bursts end in a slot. */
+  static final Duration HEADER_TIMEOUT = Duration.ofSeconds(3);
+
+  /** How long after the last request cachegate's {@code /metrics} is read. */
+  static final Duration SETTLE = Duration.ofSeconds(2);
+
   private static final String USAGE = "usage: bench/soak.sh [--minutes N] [--clients C]";
 
   private Soak() {}
 
-  /**
-   * The run's parameters.
-   *
-   * @param length how long the clients run
-   * @param clients how many client loops run at once
-   */
-  record Options(Duration length, int clients) {
-    static Options parse(String... args) {
-      double minutes = 2;
-      int clients = 32;
-      for (int i = 0; i < args.length; i += 2) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(args[i] + " needs a value");
-        }
-        try {
-          switch (args[i]) {
-            case "--minutes" -> minutes = Double.parseDouble(args[i + 1]);
-            case "--clients" -> clients = Integer.parseInt(args[i + 1]);
-            default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-          }
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(args[i] + " must be a number, was " + args[i + 1]);
-        }
-      }
-      if (!(minutes > 0) || clients < 1) {
-        throw new IllegalArgumentException(
-            "--minutes and --clients must be positive, were " + minutes + " and " + clients);
-      }
-      return new Options(Duration.ofMillis(Math.round(minutes * 60_000)), clients);
-    }
-  }
-
   public static void main(String[] args) throws InterruptedException {
-    Options options;
+    SoakOptions options;
     try {
-      options = Options.parse(args);
+      options = SoakOptions.parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("soak: " + e.getMessage() + "\n" + USAGE);
       System.exit(2);
@@ -98,12 +80,18 @@ public final class Soak {
     System.exit(exit);
   }
 
-  private static int run(Options options, Path jar, List<AutoCloseable> opened)
+  private static int run(SoakOptions options, Path jar, List<AutoCloseable> opened)
       throws InterruptedException {
     FakeUniversitiesApi upstream = open(opened, FakeUniversitiesApi.start());
     upstream.slow(UPSTREAM_DELAY);
+    HostileUpstream hostileUpstream = open(opened, HostileUpstream.start());
+    int port = freePort();
+    HostileFaults hostile = open(opened, new HostileFaults(port, HEADER_TIMEOUT));
     RedisServer redis = RedisServer.start();
-    FaultInjector faults = open(opened, new FaultInjector(redis, upstream, UPSTREAM_DELAY));
+    FaultInjector faults =
+        open(opened, new FaultInjector(redis, upstream, UPSTREAM_DELAY, hostile));
+    Path directory = Path.of("target", "soak");
+    Path routes = SoakRoutes.write(directory, upstream.url(), hostileUpstream.url(), TTL);
     LaunchedGateway gateway =
         open(
             opened,
@@ -114,15 +102,15 @@ public final class Soak {
                     "redis",
                     "CACHE_REDIS_URL",
                     redis.url(),
-                    "UNIVERSITIES_API_URL",
-                    upstream.url(),
+                    "CACHEGATE_ROUTES",
+                    routes.toString(),
                     "PORT",
-                    String.valueOf(freePort()),
-                    "UNIVERSITIES_CACHE_TIMEOUT",
-                    "5",
+                    String.valueOf(port),
                     "CACHE_STALE_WHILE_REVALIDATE",
-                    "5"),
-                Path.of("target", "soak")));
+                    String.valueOf(TTL.toSeconds()),
+                    "CLIENT_HEADER_TIMEOUT",
+                    String.valueOf(HEADER_TIMEOUT.toSeconds())),
+                directory));
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -131,14 +119,15 @@ public final class Soak {
     gateway.awaitUp(http, Duration.ofSeconds(60));
     List<SoakQuery> queries = SoakQuery.mix(upstream);
     System.out.printf(
-        "soak: cachegate pid %d at %s (log %s), redis pid %d at %s, upstream %s;"
-            + " %d clients for %s%n",
+        "soak: cachegate pid %d at %s (log %s), redis pid %d at %s, upstream %s,"
+            + " large answers' upstream %s; %d clients for %s%n",
         gateway.pid(),
         gateway.uri(""),
         gateway.log(),
         redis.pid(),
         redis.url(),
         upstream.url(),
+        hostileUpstream.url(),
         options.clients(),
         options.length());
 
@@ -166,6 +155,15 @@ public final class Soak {
             .run(options.clients(), end);
     Duration lastAnswer = Duration.ofNanos(System.nanoTime() - start);
     injector.join();
+    // What cachegate still holds once the last answers and their writes are done.
+    Thread.sleep(SETTLE.toMillis());
+    Optional<GatewayMetrics> metrics;
+    try {
+      metrics = Optional.of(GatewayMetrics.scrape(http, gateway.uri("/metrics")));
+    } catch (IOException e) {
+      System.out.println("soak: could not read cachegate's /metrics: " + e);
+      metrics = Optional.empty();
+    }
 
     SoakReport report =
         new SoakReport(
@@ -177,6 +175,9 @@ public final class Soak {
             tally,
             faults.injected(),
             upstream.requests(),
+            hostileUpstream.requests(),
+            hostile.tally(),
+            metrics,
             gateway.memory());
     System.out.println();
     System.out.print(report.render());

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,9 +32,11 @@ import java.util.regex.Pattern;
 /**
  * Client loops that call cachegate over HTTP/1.1 until a deadline, each on its own thread, each
  * request with a {@link #REQUEST_TIMEOUT}, picking queries of the mix at random; every other
- * request accepts gzip. Each answer is judged: the expected status, the exact upstream JSON for an
- * identity 200 (gzip magic bytes for a gzip one), and for a 502/503/504 whether the upstream was
- * failing and Redis held nothing stale for the key (asked with {@code EXISTS} right after).
+ * request accepts gzip. Each request carries an {@code X-Request-Id} ({@code soak-<client>-<n>}),
+ * which cachegate's access log names, so that a request that failed can be looked for there. Each
+ * answer is judged: the expected status, the exact upstream JSON for an identity 200 (gzip magic
+ * bytes for a gzip one), and for a 502/503/504 whether the upstream was failing and Redis held
+ * nothing stale for the key (asked with {@code EXISTS} right after).
  */
 final class SoakClients {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -99,10 +102,12 @@ final class SoakClients {
         FaultInjector.Phase now = faults.phase();
         String phase = now.label();
         boolean upstreamFailing = now.fault().upstreamFails();
+        String id = "soak-" + seed + "-" + i;
+        Instant sent = Instant.now();
         long started = System.nanoTime();
         try {
           HttpResponse<byte[]> answer =
-              http.send(request(query, gzip), HttpResponse.BodyHandlers.ofByteArray());
+              http.send(request(query, gzip, id), HttpResponse.BodyHandlers.ofByteArray());
           if (answered == latencies.length) {
             latencies = Arrays.copyOf(latencies, answered * 2);
           }
@@ -110,9 +115,10 @@ final class SoakClients {
           judge(query, answer, phase, upstreamFailing);
         } catch (HttpTimeoutException e) {
           tally.timedOut(phase, query);
+          tally.sample(phase + ": " + query + " no answer, " + id + " sent at " + sent);
         } catch (IOException e) {
           tally.failed(phase, query, e.getClass().getSimpleName());
-          tally.sample(phase + ": " + query + " failed: " + e);
+          tally.sample(phase + ": " + query + " failed, " + id + " sent at " + sent + ": " + e);
         }
       }
     } finally {
@@ -120,9 +126,12 @@ final class SoakClients {
     }
   }
 
-  private HttpRequest request(SoakQuery query, boolean gzip) {
+  private HttpRequest request(SoakQuery query, boolean gzip, String id) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(uris.apply(query.pathAndQuery())).timeout(REQUEST_TIMEOUT).GET();
+        HttpRequest.newBuilder(uris.apply(query.pathAndQuery()))
+            .timeout(REQUEST_TIMEOUT)
+            .header("X-Request-Id", id)
+            .GET();
     if (gzip) {
       request.header("Accept-Encoding", "gzip");
     }

@@ -1,6 +1,5 @@
 package cachegate.soak;
 
-import cachegate.soak.FaultInjector.Fault;
 import cachegate.soak.SoakTally.Outcome;
 import cachegate.support.LaunchedGateway;
 import java.time.Duration;
@@ -20,7 +19,10 @@ import java.util.stream.Collectors;
  * @param clients how many client loops ran
  * @param keys how many queries the mix has, {@code invalidKeys} of them invalid
  * @param injected how many times each fault was injected
- * @param upstreamRequests requests the fake upstream received during the whole run
+ * @param upstreamRequests requests the fake universities API received during the whole run
+ * @param hostileUpstreamRequests requests the hostile faults' upstream received
+ * @param hostile what the hostile faults sent and what came back
+ * @param metrics cachegate's limits and gauges from {@code /metrics} at the end, or why not
  * @param memory cachegate's resident memory at the end, where {@code /proc} exists
  */
 record SoakReport(
@@ -32,14 +34,18 @@ record SoakReport(
     SoakTally tally,
     Map<Fault, Integer> injected,
     int upstreamRequests,
+    int hostileUpstreamRequests,
+    HostileTally hostile,
+    Optional<GatewayMetrics> metrics,
     Optional<LaunchedGateway.Memory> memory) {
 
   SoakReport {
     injected = Map.copyOf(injected);
   }
 
+  /** Whether every answer of the soak's clients and of the hostile faults was as expected. */
   boolean passed() {
-    return tally.unexpected() == 0;
+    return tally.unexpected() == 0 && hostile.failures() == 0;
   }
 
   /** The table, then the details. */
@@ -90,7 +96,43 @@ record SoakReport(
             ? "none (an answer every second)"
             : String.format(Locale.ROOT, "%d s (from +%d s)", stall.length(), stall.from()));
     row(out, "Faults injected", faults());
-    row(out, "Upstream requests made", count(upstreamRequests));
+    row(
+        out,
+        String.format(
+            Locale.ROOT,
+            "Too-large answers (%,d B, over maxEntryBytes)",
+            HostileFaults.TOO_LARGE_BYTES),
+        hostile.answers(Fault.TOO_LARGE));
+    row(
+        out,
+        String.format(
+            Locale.ROOT,
+            "Large-answer bursts (%d × %,d B, distinct keys)",
+            HostileFaults.BURST_REQUESTS,
+            HostileFaults.LARGE_BYTES),
+        hostile.answers(Fault.LARGE_BURST));
+    row(
+        out,
+        "Slowloris connections (a header line every "
+            + HostileFaults.SLOWLORIS_LINE_EVERY.toSeconds()
+            + " s, never the blank line)",
+        hostile.slowloris());
+    hostile.setup().ifPresent(failed -> row(out, "Hostile faults not started", failed));
+    row(
+        out,
+        "Upstream requests made",
+        count(upstreamRequests)
+            + " to the universities API, "
+            + count(hostileUpstreamRequests)
+            + " to the large answers' upstream");
+    row(
+        out,
+        "Limits reached (`cachegate_limits_reached_total` at the end, by limit)",
+        metrics.map(GatewayMetrics::describeLimits).orElse("n/a: /metrics did not answer"));
+    row(
+        out,
+        "Held at the end (`/metrics`, " + Soak.SETTLE.toSeconds() + " s after the last request)",
+        metrics.map(GatewayMetrics::describeGauges).orElse("n/a"));
     row(out, "cachegate RSS at the end (VmRSS)", memory.map(m -> mib(m.rssKib())).orElse("n/a"));
     row(out, "cachegate peak RSS (VmHWM)", memory.map(m -> mib(m.peakKib())).orElse("n/a"));
     row(
@@ -98,7 +140,11 @@ record SoakReport(
         "Result",
         passed()
             ? "PASS: no unexpected answer"
-            : "FAIL: " + count(tally.unexpected()) + " unexpected (statuses, bodies, errors)");
+            : "FAIL: "
+                + count(tally.unexpected())
+                + " unexpected (statuses, bodies, errors), "
+                + count(hostile.failures())
+                + " hostile-fault checks failed");
     out.append('\n');
     if (!tally.notable().isEmpty()) {
       out.append("Everything but 200 for valid and 400 for invalid queries, by phase:\n");
@@ -109,6 +155,10 @@ record SoakReport(
     if (!tally.samples().isEmpty()) {
       out.append("Examples of unexpected answers and errors:\n");
       tally.samples().forEach(sample -> out.append("- ").append(sample).append('\n'));
+    }
+    if (!hostile.samples().isEmpty()) {
+      out.append("Examples of failed hostile-fault checks:\n");
+      hostile.samples().forEach(sample -> out.append("- ").append(sample).append('\n'));
     }
     return out.toString();
   }
