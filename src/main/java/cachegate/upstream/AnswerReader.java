@@ -5,6 +5,7 @@ import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -17,11 +18,11 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Reads one 2xx upstream answer, counting its bytes as they arrive and checking as they arrive that
- * they make one JSON value. While the answer may still be kept (no larger than the route's {@code
- * maxEntryBytes}, and the process's {@link ByteBudget} has room for each chunk) it is gathered
- * whole; from the moment it may not, the chunks gathered so far and the rest are passed on to the
- * client as they arrive ({@link PassedBody}) and the answer is never stored. An answer that
+ * Reads one 2xx upstream answer, counting its bytes as they arrive. While the answer may still be
+ * kept (no larger than the route's {@code maxEntryBytes}, and the process's {@link ByteBudget} has
+ * room for each chunk, or at once for an announced length) it is gathered whole, then checked to be
+ * one JSON value; from the moment it may not, the chunks gathered so far and the rest are passed on
+ * to the client as they arrive ({@link PassedBody}) and the answer is never stored. An answer that
  * announces more than the largest allowed is refused without reading it. Runs on the response's
  * event loop, as Vert.x calls its handlers.
  */
@@ -164,7 +165,7 @@ final class AnswerReader {
             target,
             request,
             response,
-            (ContextInternal) io.vertx.core.Vertx.currentContext(),
+            (ContextInternal) Vertx.currentContext(),
             limits,
             chunks,
             held,
@@ -186,7 +187,7 @@ final class AnswerReader {
   }
 
   /** A {@code Content-Length} of digits only, else none (Netty refuses the others anyway). */
-  static OptionalLong contentLength(String header) {
+  private static OptionalLong contentLength(String header) {
     if (header == null
         || header.isEmpty()
         || header.length() > 18
