@@ -117,7 +117,7 @@ def main():
         f"wrk, the upstream, Redis, nginx and cachegate share the same cores. {cpu_line(m)}")
     add("")
     add(f"cachegate: `{m['cachegate_command']}` (the README's quickstart) with `CACHE_TYPE=redis`, "
-        "everything else at its defaults (TTL 30 s, stale-while-revalidate 60 s, local tier 48 MiB). "
+        "everything else at its defaults (TTL 30 s, stale-while-revalidate 60 s, local tier 40 MiB). "
         "nginx: `proxy_cache` with `proxy_cache_valid 200 30s`, `proxy_cache_lock on`, `tcp_nopush off`, "
         "`proxy_cache_use_stale updating` + `proxy_cache_background_update on` (its counterpart of "
         "stale-while-revalidate), key `$uri$is_args$args`, 2 workers, `sendfile on`, "

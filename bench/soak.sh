@@ -9,11 +9,11 @@
 # with CLIENT_HEADER_TIMEOUT=3, called by concurrent clients over a mix of 60 keys while, every 15 s,
 # Redis is killed and restarted, frozen (SIGSTOP) and thawed, the upstream is made slow, failing (503)
 # or garbled, or the soak sends hostile traffic of its own: 8 MB answers (over maxEntryBytes), 32
-# distinct 4 MiB answers at once, 2,000 slowloris connections. A rotation takes 135 s.
+# distinct 4 MiB answers at once, 1,500 slowloris connections. A rotation takes 135 s.
 # It prints one Markdown table (requests, statuses, latencies, faults, what the hostile faults sent and
 # got back, cachegate's limits from /metrics, upstream requests, cachegate's RSS) and exits non-zero if
 # any answer was unexpected or any hostile-fault check failed. Needs a JDK 17, Linux (/proc) and
-# about 2,200 file descriptors (ulimit -n). Paste the table into bench/RESULTS.md under "## Soak".
+# about 1,700 file descriptors (ulimit -n). Paste the table into bench/RESULTS.md under "## Soak".
 #
 # Usage: bench/soak.sh --minutes 4.5          (defaults: --minutes 2 --clients 32; 4.5 injects every fault twice)
 set -euo pipefail

@@ -37,8 +37,8 @@ public record GatewayConfig(
 
   public static final String DEFAULT_KEY_PREFIX = "cachegate";
 
-  /** What the README's 112 MiB heap (jvm.options) has room for beside connections and buffers. */
-  public static final long DEFAULT_LOCAL_MAX_BYTES = 48L * 1024 * 1024;
+  /** What the README's 96 MiB heap (jvm.options) has room for beside connections and buffers. */
+  public static final long DEFAULT_LOCAL_MAX_BYTES = 40L * 1024 * 1024;
 
   /**
    * Ends answers that never end; nginx's {@code proxy_max_temp_file_size} is 1 GiB, but on disk.
@@ -46,10 +46,10 @@ public record GatewayConfig(
   public static final long DEFAULT_UPSTREAM_MAX_BODY_BYTES = 64L * 1024 * 1024;
 
   /**
-   * What the README's 112 MiB heap holds beside the 48 MiB local tier and 4096 connections: a
+   * What the README's 96 MiB heap holds beside the 40 MiB local tier and 2048 connections: a
    * chunked answer is briefly held twice while it is joined into one array.
    */
-  public static final long DEFAULT_UPSTREAM_BUFFER_BYTES = 16L * 1024 * 1024;
+  public static final long DEFAULT_UPSTREAM_BUFFER_BYTES = 12L * 1024 * 1024;
 
   public GatewayConfig {
     Objects.requireNonNull(server, "server");

@@ -37,8 +37,8 @@ public record ServerConfig(
   /** Half of nginx's {@code send_timeout}. */
   public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Connections open at once; each costs a few KiB of heap (measured in bench/RESULTS.md). */
-  public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+  /** Connections open at once; each costs about 4 KiB of heap, of the README's 96 MiB. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 2048;
 
   public ServerConfig {
     if (port < 0 || port > 65535) {

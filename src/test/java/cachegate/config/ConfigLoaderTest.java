@@ -53,13 +53,13 @@ class ConfigLoaderTest {
         .containsExactly("http://universities.hipolabs.com/search");
     assertThat(config.routes().get(0).upstream().timeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.routesSource()).isEqualTo("built-in universities route");
-    assertThat(config.localMaxBytes()).isEqualTo(48L * 1024 * 1024);
+    assertThat(config.localMaxBytes()).isEqualTo(40L * 1024 * 1024);
     assertThat(config.server().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.server().idleTimeout()).isEqualTo(Duration.ofSeconds(75));
     assertThat(config.server().sendTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.server().maxConnections()).isEqualTo(4096);
+    assertThat(config.server().maxConnections()).isEqualTo(2048);
     assertThat(config.upstreamMaxBodyBytes()).isEqualTo(64L * 1024 * 1024);
-    assertThat(config.upstreamBufferBytes()).isEqualTo(16L * 1024 * 1024);
+    assertThat(config.upstreamBufferBytes()).isEqualTo(12L * 1024 * 1024);
   }
 
   @Test

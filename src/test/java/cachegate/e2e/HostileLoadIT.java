@@ -179,7 +179,7 @@ class HostileLoadIT {
   void clientsThatSendAHeaderLineEveryFewSecondsAreClosedWithinTheHeaderTimeout() {
     try (SlowClients clients = SlowClients.against("127.0.0.1", gateway.port());
         SlowConnections slow =
-            clients.slowloris(3000, "GET /normal?q=slow HTTP/1.1", Duration.ofMillis(700))) {
+            clients.slowloris(1500, "GET /normal?q=slow HTTP/1.1", Duration.ofMillis(700))) {
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> slow.stillOpen() == 0);
 
       assertThat(slow.maxClosedAfter())

@@ -34,7 +34,7 @@ final class HostileFaults implements AutoCloseable {
   static final long TOO_LARGE_BYTES = 8_000_000;
   static final int BURST_REQUESTS = 32;
   static final long LARGE_BYTES = 4_194_304;
-  static final int SLOWLORIS_CONNECTIONS = 2_000;
+  static final int SLOWLORIS_CONNECTIONS = 1_500;
   static final Duration SLOWLORIS_LINE_EVERY = Duration.ofSeconds(1);
   static final Duration STRAGGLERS = Duration.ofSeconds(30);
 
