@@ -3,7 +3,7 @@
 # a release or after changing the engine, the stores or the upstream client; it takes minutes.
 #
 # It builds target/cachegate.jar and the test classes, then runs cachegate.soak.Soak: cachegate as
-# a separate process, launched as the README launches it (java @jvm.options -jar cachegate.jar), in front of a real
+# a separate process, launched as the README launches it (bin/cachegate), in front of a real
 # redis-server, the fake universities API (50 ms per answer) and an upstream of large answers, through a
 # routes file (universities with TTL and stale-while-revalidate at 5 s; two routes of large answers) and
 # with CLIENT_HEADER_TIMEOUT=3, called by concurrent clients over a mix of 60 keys while, every 15 s,
