@@ -113,39 +113,44 @@ final class SoakClients {
           latencies[answered++] = System.nanoTime() - started;
           judge(query, answer, id, phase, upstreamFailing);
         } catch (KeepAliveClient.Failure e) {
-          if (e.timedOut()) {
-            tally.timedOut(phase, query);
-            tally.sample(
-                String.format(
-                    Locale.ROOT,
-                    "%s: %s no byte of the answer for %d s, %d bytes of it had arrived, local port"
-                        + " %d (%d answers on the connection before), %s sent at %s",
-                    phase,
-                    query,
-                    REQUEST_TIMEOUT.toSeconds(),
-                    e.receivedBytes(),
-                    e.localPort(),
-                    e.earlierAnswers(),
-                    id,
-                    sent));
-          } else {
-            tally.failed(phase, query, e.getCause().getClass().getSimpleName());
-            tally.sample(
-                phase
-                    + ": "
-                    + query
-                    + " failed, "
-                    + id
-                    + " sent at "
-                    + sent
-                    + ": "
-                    + e.getMessage());
-          }
+          tally(e, phase, query, id, sent);
         }
       }
     } finally {
       tally.latencies(latencies, answered);
     }
+  }
+
+  private void tally(
+      KeepAliveClient.Failure failure, String phase, SoakQuery query, String id, Instant sent) {
+    if (!failure.timedOut()) {
+      tally.failed(phase, query, failure.getCause().getClass().getSimpleName());
+      tally.sample(
+          phase
+              + ": "
+              + query
+              + " failed, "
+              + id
+              + " sent at "
+              + sent
+              + ": "
+              + failure.getMessage());
+      return;
+    }
+    tally.timedOut(phase, query);
+    tally.sample(
+        String.format(
+            Locale.ROOT,
+            "%s: %s no byte of the answer for %d s, %d bytes of it had arrived, local port %d"
+                + " (%d answers on the connection before), %s sent at %s",
+            phase,
+            query,
+            REQUEST_TIMEOUT.toSeconds(),
+            failure.receivedBytes(),
+            failure.localPort(),
+            failure.earlierAnswers(),
+            id,
+            sent));
   }
 
   private void judge(

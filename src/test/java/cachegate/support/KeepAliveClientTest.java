@@ -72,6 +72,27 @@ class KeepAliveClientTest {
   }
 
   @Test
+  void interimAnswersAreSkippedAndABodyEndingWithTheStreamClosesTheConnection() throws IOException {
+    try (ScriptedServer server =
+            new ScriptedServer(
+                List.of(
+                    Step.answerAndClose(
+                        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\nto the end"),
+                    Step.answer(HELLO)));
+        KeepAliveClient client = new KeepAliveClient("127.0.0.1", server.port(), TIMEOUT)) {
+
+      RawAnswer unframed = client.get("/", Map.of());
+      RawAnswer next = client.get("/", Map.of());
+
+      assertThat(unframed.status()).isEqualTo(200);
+      assertThat(new String(unframed.body(), StandardCharsets.US_ASCII)).isEqualTo("to the end");
+      assertThat(unframed.closesConnection()).isTrue();
+      assertThat(next.status()).isEqualTo(200);
+      assertThat(server.connections()).hasSize(2);
+    }
+  }
+
+  @Test
   void aServerSilentForTheTimeoutFailsTheRequestAsTimedOutSayingWhatArrivedAndOnWhichPort()
       throws IOException {
     String partial = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
