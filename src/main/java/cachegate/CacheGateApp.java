@@ -1,15 +1,16 @@
 package cachegate;
 
 import cachegate.config.CacheType;
-import cachegate.config.ConfigException;
 import cachegate.config.ConfigLoader;
 import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
 import cachegate.config.RouteConfig;
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheEngine;
+import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.Failures;
 import cachegate.engine.FetchLease;
 import cachegate.engine.GuardedUpstream;
 import cachegate.engine.OutageLog;
@@ -54,6 +55,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -91,16 +93,19 @@ public final class CacheGateApp implements AutoCloseable {
     this.port = port;
   }
 
+  /**
+   * Starts cachegate from the environment and {@code .env}. What stops it from starting (a bad
+   * value, a port in use) is one line on standard error and exit code 2.
+   */
   public static void main(String[] args) {
-    GatewayConfig config;
+    CacheGateApp app;
     try {
-      config = ConfigLoader.from(environment(Path.of(".env")));
-    } catch (ConfigException e) {
+      app = start(ConfigLoader.from(environment(Path.of(".env"))), InstantSource.system());
+    } catch (CacheGateException e) {
       System.err.println("cachegate: cannot start: " + e.getMessage());
       System.exit(2);
       return;
     }
-    CacheGateApp app = start(config, InstantSource.system());
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "cachegate-shutdown"));
   }
 
@@ -237,12 +242,21 @@ public final class CacheGateApp implements AutoCloseable {
     Gauge.builder("cachegate.client.connections", server, GatewayServer::openConnections)
         .description("Client connections open now (at most CLIENT_MAX_CONNECTIONS)")
         .register(registry);
-    int port =
-        server
-            .listen(config.server(), Runtime.getRuntime().availableProcessors(), metrics)
-            .toCompletionStage()
-            .toCompletableFuture()
-            .join();
+    int port;
+    try {
+      port =
+          server
+              .listen(config.server(), Runtime.getRuntime().availableProcessors(), metrics)
+              .toCompletionStage()
+              .toCompletableFuture()
+              .join();
+    } catch (CompletionException e) {
+      // Nothing will serve: let go of every thread started so far, so that the JVM can exit.
+      upstreams.forEach(HttpUpstream::close);
+      redis.ifPresent(RedisStore::close);
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+      throw Failures.unwrap(e) instanceof CacheGateException refused ? refused : e;
+    }
     LOG.info(
         "cachegate listening on port {} in {} ms; cache: {} ({}){}; routes from {}: {}; admin {}",
         port,
