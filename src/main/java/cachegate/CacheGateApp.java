@@ -9,6 +9,7 @@ import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.DurationText;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
 import cachegate.engine.FetchLease;
@@ -123,9 +124,10 @@ public final class CacheGateApp implements AutoCloseable {
     return merged;
   }
 
-  /** Starts cachegate and blocks until it listens. */
+  /** Starts cachegate and blocks until it listens; first logs the configuration's warnings. */
   public static CacheGateApp start(GatewayConfig config, InstantSource clock) {
     long started = System.nanoTime();
+    config.warnings().forEach(warning -> LOG.warn("{}", warning));
     // One event loop per core, as many as HTTP servers: each loop keeps its own buffer caches.
     Vertx vertx =
         Vertx.vertx(
@@ -272,7 +274,7 @@ public final class CacheGateApp implements AutoCloseable {
                         + " -> "
                         + r.route().upstream()
                         + " (TTL "
-                        + r.policy().ttl()
+                        + DurationText.of(r.policy().ttl())
                         + ")")
             .collect(Collectors.joining(", ")),
         config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
@@ -344,7 +346,9 @@ public final class CacheGateApp implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    LOG.info("cachegate stopping: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
+    LOG.info(
+        "cachegate stopping: finishing requests in flight (up to {})",
+        DurationText.of(SHUTDOWN_GRACE));
     engines.forEach(CacheEngine::close);
     server.close(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture().join();
     upstreams.forEach(HttpUpstream::close);

@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Builds a {@link GatewayConfig} from environment variables. Pure: the app passes {@code
@@ -85,6 +87,9 @@ public final class ConfigLoader {
 
   private final Map<String, String> env;
 
+  /** What looks wrong but is allowed, in the order found; a setting read twice warns once. */
+  private final Set<String> warnings = new LinkedHashSet<>();
+
   private ConfigLoader(Map<String, String> env) {
     this.env = env;
   }
@@ -148,7 +153,8 @@ public final class ConfigLoader {
         longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
         positiveLong("UPSTREAM_MAX_BODY_BYTES", GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES),
         positiveLong("UPSTREAM_BUFFER_BYTES", GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
-        value("CACHEGATE_ADMIN_TOKEN").orElse(""));
+        value("CACHEGATE_ADMIN_TOKEN").orElse(""),
+        List.copyOf(warnings));
   }
 
   /** The cache settings every route starts from, with {@code ttl} for its TTL. */
@@ -216,7 +222,7 @@ public final class ConfigLoader {
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("CACHEGATE_ROUTES: cannot read " + path + ": " + e);
     }
-    return RoutesFile.parse(path, text, defaults, upstream());
+    return RoutesFile.parse(path, text, defaults, upstream(), warnings::add);
   }
 
   /** {@code CACHE_REDIS_URL} wins over host, port and db; its password over the separate one. */
@@ -426,11 +432,15 @@ public final class ConfigLoader {
     if (raw.isEmpty()) {
       return defaultValue;
     }
+    Duration parsed;
     try {
-      return Durations.parse(raw.get(), range);
+      parsed = Durations.parse(raw.get(), range);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(name + " " + e.getMessage() + ", was '" + raw.get() + "'");
     }
+    DurationWarnings.check(name, name + "=" + raw.get(), raw.get(), parsed)
+        .ifPresent(warnings::add);
+    return parsed;
   }
 
   private URI url(String name, URI defaultValue) {

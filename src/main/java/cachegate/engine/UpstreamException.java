@@ -51,7 +51,7 @@ public final class UpstreamException extends CacheGateException {
         Kind.TIMEOUT,
         0,
         Optional.empty(),
-        "upstream " + target + " gave no answer within " + timeout,
+        "upstream " + target + " gave no answer within " + DurationText.of(timeout),
         null);
   }
 

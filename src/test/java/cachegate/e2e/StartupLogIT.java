@@ -1,0 +1,84 @@
+package cachegate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cachegate.support.FakeUniversitiesApi;
+import cachegate.support.GatewayUnderTest;
+import cachegate.support.Opened;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** What cachegate says as it starts: its start line and every warning about its configuration. */
+class StartupLogIT {
+  private final Opened opened = new Opened();
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private FakeUniversitiesApi upstream;
+
+  @BeforeEach
+  void listen() {
+    upstream = opened.add(FakeUniversitiesApi.start());
+    logs.start();
+    root().addAppender(logs);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    root().detachAppender(logs);
+    opened.closeAll();
+  }
+
+  @Test
+  void theStartLineWritesEachRoutesTtlAsPeopleWriteIt() {
+    start(Map.of("UNIVERSITIES_CACHE_TIMEOUT", "500"));
+
+    assertThat(lines(Level.INFO))
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith("cachegate listening on port")
+                    .contains("/universities -> " + upstream.url() + "/search (TTL 8m20s)"));
+  }
+
+  @Test
+  void aRedisTimeoutWithoutAUnitIsWarnedAboutOnceAtStartNamingTheVariable() {
+    start(Map.of("CACHE_REDIS_TIMEOUT", "100"));
+
+    assertThat(lines(Level.WARN))
+        .containsOnlyOnce(
+            "CACHE_REDIS_TIMEOUT=100 is read as 100 seconds (1m40s), more than the 10s that makes"
+                + " sense for it: a number without a unit is seconds; for milliseconds write 100ms");
+  }
+
+  private GatewayUnderTest start(Map<String, String> overrides) {
+    Map<String, String> env = new HashMap<>();
+    env.put("UNIVERSITIES_API_URL", upstream.url());
+    env.putAll(overrides);
+    return opened.add(GatewayUnderTest.start(env, InstantSource.system()));
+  }
+
+  private List<String> lines(Level level) {
+    List<ILoggingEvent> events;
+    // AppenderBase appends while holding the appender's lock.
+    synchronized (logs) {
+      events = List.copyOf(logs.list);
+    }
+    return events.stream()
+        .filter(event -> event.getLevel() == level)
+        .map(ILoggingEvent::getFormattedMessage)
+        .toList();
+  }
+
+  private static Logger root() {
+    return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+}
