@@ -274,8 +274,46 @@ public final class ConfigLoader {
       database = parseInt("CACHE_REDIS_URL database", path);
     }
     int port = uri.getPort() == -1 ? RedisConfig.DEFAULT_PORT : uri.getPort();
-    return new RedisConfig(
-        uri.getHost(), port, database, username, password, transport, timeout, tlsCaFile());
+    RedisConfig redis =
+        new RedisConfig(
+            uri.getHost(), port, database, username, password, transport, timeout, tlsCaFile());
+    warnIfOverruled(redis, userInfo != null);
+    return redis;
+  }
+
+  /**
+   * Warns when host, port, db or password are set beside {@code CACHE_REDIS_URL} and say something
+   * else: the URL wins, so an edit to them (the tutorial's {@code .env} sets both) would change
+   * nothing without a word.
+   */
+  private void warnIfOverruled(RedisConfig fromUrl, boolean urlHasPassword) {
+    List<String> overruled = new ArrayList<>();
+    value("CACHE_REDIS_HOST")
+        .filter(host -> !unbracketed(host).equalsIgnoreCase(unbracketed(fromUrl.host())))
+        .ifPresent(host -> overruled.add("CACHE_REDIS_HOST=" + host));
+    value("CACHE_REDIS_PORT")
+        .filter(port -> !port.equals(String.valueOf(fromUrl.port())))
+        .ifPresent(port -> overruled.add("CACHE_REDIS_PORT=" + port));
+    value("CACHE_REDIS_DB")
+        .filter(db -> !db.equals(String.valueOf(fromUrl.database())))
+        .ifPresent(db -> overruled.add("CACHE_REDIS_DB=" + db));
+    value("CACHE_REDIS_PASSWORD")
+        .filter(password -> urlHasPassword && !password.equals(fromUrl.password()))
+        .ifPresent(password -> overruled.add("CACHE_REDIS_PASSWORD (another password)"));
+    if (!overruled.isEmpty()) {
+      warnings.add(
+          "CACHE_REDIS_URL disagrees with "
+              + String.join(" and ", overruled)
+              + ": CACHE_REDIS_URL wins, so cachegate uses Redis at "
+              + fromUrl.describe()
+              + " and ignores "
+              + (overruled.size() == 1 ? "it" : "them")
+              + "; unset one or the other");
+    }
+  }
+
+  private static String unbracketed(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   /**

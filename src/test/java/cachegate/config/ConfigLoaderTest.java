@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cachegate.config.RedisConfig.Transport;
 import cachegate.engine.CachePolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -86,6 +89,91 @@ class ConfigLoaderTest {
     List<ConfigLoader.Variable> variables = ConfigLoader.VARIABLES;
 
     assertThat(variables).contains(new ConfigLoader.Variable(name, defaultValue));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CACHE_REDIS_HOST=localhost | CACHE_REDIS_URL disagrees with CACHE_REDIS_HOST=localhost:"
+            + " CACHE_REDIS_URL wins, so cachegate uses Redis at redis://redis:6379/0 and ignores"
+            + " it; unset one or the other",
+        "CACHE_REDIS_PORT=6380 | CACHE_REDIS_URL disagrees with CACHE_REDIS_PORT=6380:"
+            + " CACHE_REDIS_URL wins, so cachegate uses Redis at redis://redis:6379/0 and ignores"
+            + " it; unset one or the other",
+        "CACHE_REDIS_HOST=localhost,CACHE_REDIS_DB=2 | CACHE_REDIS_URL disagrees with"
+            + " CACHE_REDIS_HOST=localhost and CACHE_REDIS_DB=2: CACHE_REDIS_URL wins, so"
+            + " cachegate uses Redis at redis://redis:6379/0 and ignores them; unset one or the"
+            + " other",
+      })
+  void aRedisUrlThatDisagreesWithHostPortOrDbWinsWithOneWarningNamingBoth(
+      String separate, String warning) {
+    Map<String, String> env = new HashMap<>(Map.of("CACHE_REDIS_URL", "redis://redis:6379/0"));
+    for (String setting : separate.split(",")) {
+      env.put(
+          setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+    }
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.redis().describe()).isEqualTo("redis://redis:6379/0");
+    assertThat(config.warnings()).containsExactly(warning);
+  }
+
+  @Test
+  void aRedisUrlWhosePasswordDisagreesWithTheSeparateOneWarnsWithoutShowingEither() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://:fromurl@cache", "CACHE_REDIS_PASSWORD", "separate");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.warnings())
+        .containsExactly(
+            "CACHE_REDIS_URL disagrees with CACHE_REDIS_PASSWORD (another password):"
+                + " CACHE_REDIS_URL wins, so cachegate uses Redis at redis://:***@cache:6379/0 and"
+                + " ignores it; unset one or the other");
+    assertThat(config.warnings().get(0)).doesNotContain("fromurl").doesNotContain("separate");
+  }
+
+  @Test
+  void aRedisUrlThatAgreesWithHostPortDbAndPasswordGivesNoWarning() {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_REDIS_URL", "redis://:s3cret@Redis:6379/0",
+            "CACHE_REDIS_HOST", "redis",
+            "CACHE_REDIS_PORT", "6379",
+            "CACHE_REDIS_DB", "0",
+            "CACHE_REDIS_PASSWORD", "s3cret");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.warnings()).isEmpty();
+  }
+
+  @Test
+  void aPasswordBesideAUrlWithoutOneIsUsedWithoutWarning() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://cache:6379/0", "CACHE_REDIS_PASSWORD", "s3cret");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.redis().password()).isEqualTo("s3cret");
+    assertThat(config.warnings()).isEmpty();
+  }
+
+  @Test
+  void editingTheExampleEnvsRedisHostTakesEffectWithoutWarning() throws IOException {
+    Map<String, String> example = DotEnv.parse(Files.readString(Path.of(".env.example")));
+    Map<String, String> edited = new HashMap<>(example);
+    edited.put("CACHE_REDIS_HOST", "localhost");
+
+    GatewayConfig asShipped = ConfigLoader.from(example);
+    GatewayConfig config = ConfigLoader.from(edited);
+
+    assertThat(asShipped.redis().host()).isEqualTo("redis");
+    assertThat(config.redis().host()).isEqualTo("localhost");
+    assertThat(asShipped.warnings()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   @ParameterizedTest(name = "{0}={1} -> {2} ms")

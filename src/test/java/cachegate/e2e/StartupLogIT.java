@@ -59,6 +59,17 @@ class StartupLogIT {
                 + " sense for it: a number without a unit is seconds; for milliseconds write 100ms");
   }
 
+  @Test
+  void aRedisUrlThatDisagreesWithTheRedisHostIsWarnedAboutOnceAtStartNamingWhichWins() {
+    start(Map.of("CACHE_REDIS_URL", "redis://127.0.0.1:9/0", "CACHE_REDIS_HOST", "localhost"));
+
+    assertThat(lines(Level.WARN))
+        .containsOnlyOnce(
+            "CACHE_REDIS_URL disagrees with CACHE_REDIS_HOST=localhost: CACHE_REDIS_URL wins, so"
+                + " cachegate uses Redis at redis://127.0.0.1:9/0 and ignores it; unset one or the"
+                + " other");
+  }
+
   private GatewayUnderTest start(Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("UNIVERSITIES_API_URL", upstream.url());
