@@ -1,5 +1,7 @@
 package cachegate;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import cachegate.config.CacheType;
 import cachegate.config.ConfigLoader;
 import cachegate.config.DotEnv;
@@ -71,6 +73,12 @@ public final class CacheGateApp implements AutoCloseable {
 
   /** How long requests in flight may take to finish at shutdown. */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  /**
+   * How long the start line waits for the check of Redis at start: enough for a refused or a
+   * completed connection, short enough for a Redis that does not answer at all.
+   */
+  static final Duration REDIS_CHECK_WAIT = Duration.ofSeconds(1);
 
   private final GatewayServer server;
   private final List<CacheEngine> engines;
@@ -167,7 +175,20 @@ public final class CacheGateApp implements AutoCloseable {
               .register(registry);
         });
     Optional<RedisStore> redis = redisClient.join();
-    Store store = store(config, clock, local, redis, metrics);
+    // One outage log for Redis: what the check at start finds, the first failing request does not
+    // report again, and the recovery is reported.
+    OutageLog redisOutage = new OutageLog("Redis " + config.redis().describe());
+    CompletableFuture<Void> redisChecked =
+        redis
+            .map(
+                r ->
+                    r.checkAtStart(
+                        redisOutage,
+                        local.isPresent()
+                            ? "from the local tier and the upstream"
+                            : "the upstream"))
+            .orElse(CompletableFuture.completedFuture(null));
+    Store store = store(config, clock, local, redis, redisOutage, metrics);
     FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
     Scheduler waits = new LoopScheduler(((VertxInternal) vertx).nettyEventLoopGroup());
     ByteBudget upstreamMemory = new ByteBudget(config.upstreamBufferBytes());
@@ -259,10 +280,14 @@ public final class CacheGateApp implements AutoCloseable {
       vertx.close().toCompletionStage().toCompletableFuture().join();
       throw Failures.unwrap(e) instanceof CacheGateException refused ? refused : e;
     }
+    long listening = System.nanoTime() - started;
+    // Clients are served already; the start line waits a moment for Redis's answer so that a Redis
+    // found unreachable is said first (else the check says so when it knows).
+    redisChecked.copy().completeOnTimeout(null, REDIS_CHECK_WAIT.toMillis(), MILLISECONDS).join();
     LOG.info(
         "cachegate listening on port {} in {} ms; cache: {} ({}){}; routes from {}: {}; admin {}",
         port,
-        (System.nanoTime() - started) / 1_000_000,
+        listening / 1_000_000,
         config.cacheType().label(),
         config.cacheTypeReason(),
         redis.map(r -> " at " + r.describe()).orElse(""),
@@ -290,6 +315,7 @@ public final class CacheGateApp implements AutoCloseable {
       InstantSource clock,
       Optional<MemoryStore> local,
       Optional<RedisStore> redis,
+      OutageLog redisOutage,
       CacheMetrics metrics) {
     return switch (config.cacheType()) {
       case REDIS, REDIS_CLUSTER, REDIS_SENTINEL -> {
@@ -298,12 +324,7 @@ public final class CacheGateApp implements AutoCloseable {
         }
         TieredStore tiered =
             new TieredStore(
-                local.get(),
-                redis.orElseThrow(),
-                clock,
-                new OutageLog("Redis " + config.redis().describe()),
-                metrics,
-                config.keyPrefix());
+                local.get(), redis.orElseThrow(), clock, redisOutage, metrics, config.keyPrefix());
         yield new Store(tiered, tiered);
       }
       case SIMPLE -> new Store(local.orElseThrow(), local.orElseThrow());

@@ -41,7 +41,7 @@ final class SharedFetch {
   private final Scheduler scheduler;
   private final CacheMetrics metrics;
   private final OutageLog leaseLog = new OutageLog("fetch lease in the cache store");
-  private final OutageLog upstreamLog = new OutageLog("upstream");
+  private final OutageLog upstreamLog;
 
   /**
    * @param fetchTimeout the longest an upstream fetch takes; no instance waits for another's fetch
@@ -59,6 +59,7 @@ final class SharedFetch {
       CacheMetrics metrics) {
     this.store = store;
     this.upstream = upstream;
+    this.upstreamLog = new OutageLog(upstream.describe());
     this.lease = lease;
     this.policy = policy;
     this.clock = clock;

@@ -72,7 +72,6 @@ final class StoreCalls {
 
   /** A failure's message, for one log line. */
   static String message(Throwable failure) {
-    Throwable cause = Failures.unwrap(failure);
-    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return Failures.describe(failure);
   }
 }

@@ -119,7 +119,6 @@ public final class UpstreamException extends CacheGateException {
   }
 
   private static String describe(Throwable cause) {
-    String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : message;
+    return Failures.describe(cause);
   }
 }

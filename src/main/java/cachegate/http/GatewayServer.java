@@ -186,7 +186,8 @@ public final class GatewayServer {
               + " (PORT) needs privileges this process does not have: set PORT to 1024 or above",
           cause);
     }
-    return new CacheGateException("cannot listen on port " + port + " (PORT): " + message, cause);
+    return new CacheGateException(
+        "cannot listen on port " + port + " (PORT): " + Failures.describe(cause), cause);
   }
 
   /** Client connections open now. */

@@ -79,7 +79,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
                         if (failure != null) {
                           metrics.storeFailure(remote.tier());
                           remoteLog.failed(
-                              failure.getMessage(), "from the local tier and the upstream");
+                              Failures.describe(failure), "from the local tier and the upstream");
                           return Optional.<CachedResponse>empty();
                         }
                         remoteLog.succeeded();
@@ -100,7 +100,8 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
                 announce(key.redisKey());
               } else if (!(Failures.unwrap(failure) instanceof WriteRefusedException)) {
                 metrics.storeFailure(remote.tier());
-                remoteLog.failed(failure.getMessage(), "from the local tier and the upstream");
+                remoteLog.failed(
+                    Failures.describe(failure), "from the local tier and the upstream");
               }
               // A write refused by a full Redis was counted and logged by the Redis store and is
               // no outage: reads from Redis go on. Either way the local tier keeps the answer.

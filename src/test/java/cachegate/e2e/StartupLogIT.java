@@ -1,18 +1,24 @@
 package cachegate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.Opened;
+import cachegate.support.RedisServer;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +76,54 @@ class StartupLogIT {
                 + " other");
   }
 
+  @Test
+  void redisUnreachableAtStartIsSaidOnceWithItsAddressPlainAndItsRecoveryWhenItAnswers()
+      throws IOException {
+    int port = freePort();
+    GatewayUnderTest gateway = start(Map.of("CACHE_REDIS_URL", "redis://127.0.0.1:" + port));
+    String unreachable =
+        "Redis redis://127.0.0.1:"
+            + port
+            + "/0 is failing: unreachable at start (Unable to connect to 127.0.0.1:"
+            + port
+            + ": Connection refused); serving from the local tier and the upstream until it"
+            + " recovers (further failures not logged)";
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(lines(Level.WARN)).containsOnlyOnce(unreachable));
+    assertThat(gateway.get("/universities?country=Germany").statusCode()).isEqualTo(200);
+    assertThat(lines(Level.WARN)).filteredOn(line -> line.startsWith("Redis ")).hasSize(1);
+
+    opened.add(RedisServer.startOn(port));
+    AtomicInteger asked = new AtomicInteger();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              // A new key each time: a key in the local tier is not looked up in Redis.
+              gateway.get("/universities?country=Land" + asked.incrementAndGet());
+              assertThat(lines(Level.INFO))
+                  .contains("Redis redis://127.0.0.1:" + port + "/0 has recovered");
+            });
+    assertThat(logs()).noneMatch(line -> line.contains("<unresolved>"));
+  }
+
+  @Test
+  void redisAnsweringAtStartIsNotReportedAsFailing() {
+    RedisServer redis = opened.add(RedisServer.start());
+
+    start(Map.of("CACHE_REDIS_URL", redis.url()));
+
+    assertThat(logs()).noneMatch(line -> line.contains("is failing"));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   private GatewayUnderTest start(Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>();
     env.put("UNIVERSITIES_API_URL", upstream.url());
@@ -78,15 +132,21 @@ class StartupLogIT {
   }
 
   private List<String> lines(Level level) {
-    List<ILoggingEvent> events;
-    // AppenderBase appends while holding the appender's lock.
-    synchronized (logs) {
-      events = List.copyOf(logs.list);
-    }
-    return events.stream()
+    return events().stream()
         .filter(event -> event.getLevel() == level)
         .map(ILoggingEvent::getFormattedMessage)
         .toList();
+  }
+
+  private List<String> logs() {
+    return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  private List<ILoggingEvent> events() {
+    // AppenderBase appends while holding the appender's lock.
+    synchronized (logs) {
+      return List.copyOf(logs.list);
+    }
   }
 
   private static Logger root() {
