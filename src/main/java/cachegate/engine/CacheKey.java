@@ -1,5 +1,6 @@
 package cachegate.engine;
 
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,13 +9,16 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Identifies one cached answer: a route and its normalised, allow-listed parameters. Two requests
  * have the same key exactly when they send the same upstream request; build keys with {@link
- * Route#key}, which normalises. Immutable; equal keys have equal {@link #redisKey()}s, which is
+ * Route#key}, which normalises. Owns the Redis key format, writing it ({@link #redisKey()}) and
+ * reading it back ({@link #parse}). Immutable; equal keys have equal {@link #redisKey()}s, which is
  * computed once.
  */
 public final class CacheKey {
@@ -23,6 +27,9 @@ public final class CacheKey {
 
   /** Encoded values longer than this are replaced by their SHA-256 to keep keys short. */
   static final int MAX_READABLE_VALUE_LENGTH = 64;
+
+  /** What such a value becomes; form encoding escapes {@code :}, so no encoded value looks so. */
+  private static final Pattern HASHED = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final String namespace;
   private final String route;
@@ -35,20 +42,64 @@ public final class CacheKey {
    * @param params normalised parameter values by name
    */
   public CacheKey(String namespace, String route, Map<String, String> params) {
-    this.namespace = Objects.requireNonNull(namespace, "namespace");
-    this.route = Objects.requireNonNull(route, "route");
-    this.params = Collections.unmodifiableSortedMap(new TreeMap<>(params));
-    // Built on every request (a hit too): one builder, no streams.
-    StringBuilder key = new StringBuilder(64).append(prefix(namespace, route));
-    String separator = "";
-    for (Map.Entry<String, String> param : this.params.entrySet()) {
-      key.append(separator)
-          .append(param.getKey())
-          .append('=')
-          .append(readable(encode(param.getValue())));
-      separator = "&";
+    this(
+        Objects.requireNonNull(namespace, "namespace"),
+        Objects.requireNonNull(route, "route"),
+        new TreeMap<>(params),
+        false);
+  }
+
+  private CacheKey(
+      String namespace, String route, SortedMap<String, String> params, boolean hashesKept) {
+    this.namespace = namespace;
+    this.route = route;
+    this.params = Collections.unmodifiableSortedMap(params);
+    this.redisKey = write(namespace, route, params, hashesKept);
+  }
+
+  /**
+   * The key whose {@link #redisKey()} is {@code redisKey}, if it is one: {@code
+   * <namespace>:v2:{<route>:<name>=<value>&...}} exactly as this class writes it. {@code
+   * parse(key.redisKey())} equals {@code key}; a value too long to keep readable comes back as the
+   * {@code sha256:<hex>} that the key holds in its place. Empty for anything else: another format
+   * version, a lease key, a key whose braces or separators were lost on the way (a shell that
+   * expanded them, say), or one written in any other way.
+   */
+  public static Optional<CacheKey> parse(String redisKey) {
+    // Route names, encoded names and encoded values cannot hold ":v2:{"; only a namespace could.
+    String opening = prefix("") + "{";
+    int at = redisKey.lastIndexOf(opening);
+    if (at < 0 || !redisKey.endsWith("}")) {
+      return Optional.empty();
     }
-    this.redisKey = key.append('}').toString();
+    String routeAndParams = redisKey.substring(at + opening.length(), redisKey.length() - 1);
+    int colon = routeAndParams.indexOf(':');
+    if (colon <= 0) {
+      return Optional.empty();
+    }
+    SortedMap<String, String> params = new TreeMap<>();
+    String pairs = routeAndParams.substring(colon + 1);
+    for (String pair : pairs.isEmpty() ? new String[0] : pairs.split("&", -1)) {
+      int equals = pair.indexOf('=');
+      if (equals <= 0) {
+        return Optional.empty();
+      }
+      String value = pair.substring(equals + 1);
+      try {
+        params.put(
+            URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+            HASHED.matcher(value).matches()
+                ? value
+                : URLDecoder.decode(value, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException malformedEscape) {
+        return Optional.empty();
+      }
+    }
+    CacheKey key =
+        new CacheKey(redisKey.substring(0, at), routeAndParams.substring(0, colon), params, true);
+    // Written back, anything this class would have written otherwise (pairs out of order or
+    // repeated, needless escapes) differs: it names no key that can exist.
+    return key.redisKey.equals(redisKey) ? Optional.of(key) : Optional.empty();
   }
 
   public String namespace() {
@@ -59,15 +110,18 @@ public final class CacheKey {
     return route;
   }
 
-  /** The normalised parameters, sorted by name. */
+  /**
+   * The normalised parameters, sorted by name; for a {@linkplain #parse parsed} key, a value too
+   * long to keep readable is its {@code sha256:<hex>}.
+   */
   public SortedMap<String, String> params() {
     return params;
   }
 
   /**
-   * The Redis key, e.g. {@code cachegate:v2:{universities:country=germany}}. Values are
-   * form-encoded, so {@code &}, {@code =}, {@code :} and braces inside a value cannot be confused
-   * with the separators; an encoded value over 64 characters becomes {@code sha256:<hex>}, which no
+   * The Redis key, e.g. {@code cachegate:v2:{universities:country=germany}}. Names and values are
+   * form-encoded, so {@code &}, {@code =}, {@code :} and braces inside them cannot be confused with
+   * the separators; an encoded value over 64 characters becomes {@code sha256:<hex>}, which no
    * encoded value can look like because form encoding escapes {@code :}. The braces are a Redis
    * Cluster hash tag: the entry and its {@link #leaseKey()} hash to the same slot, while different
    * keys of one route spread over the cluster.
@@ -91,8 +145,7 @@ public final class CacheKey {
    * entry's hash tag, so both live in one Redis Cluster slot.
    */
   public String leaseKey() {
-    String routeAndParams = redisKey.substring(namespace.length() + FORMAT_VERSION.length() + 2);
-    return namespace + ":" + FORMAT_VERSION + ":lease:" + routeAndParams;
+    return prefix(namespace) + "lease:" + redisKey.substring(prefix(namespace).length());
   }
 
   @Override
@@ -110,12 +163,41 @@ public final class CacheKey {
     return redisKey;
   }
 
-  /** The prefix of every key of {@code route} under {@code namespace}; see {@link #prefix()}. */
-  public static String prefix(String namespace, String route) {
-    return namespace + ":" + FORMAT_VERSION + ":{" + route + ":";
+  /**
+   * The prefix of everything one deployment stores in this format version, e.g. {@code
+   * cachegate:v2:}: entries, leases, and the channel on which evictions are announced.
+   */
+  public static String prefix(String namespace) {
+    return namespace + ":" + FORMAT_VERSION + ":";
   }
 
-  /** Form encoding; a value of only characters it keeps as they are is returned itself. */
+  /** The prefix of every key of {@code route} under {@code namespace}; see {@link #prefix()}. */
+  public static String prefix(String namespace, String route) {
+    return prefix(namespace) + "{" + route + ":";
+  }
+
+  /**
+   * Writes a key. With {@code hashesKept} (a parsed key), a value that is already a hash stays as
+   * it is; a key built from a request never does that, so that no value given can pose as the hash
+   * of another.
+   */
+  private static String write(
+      String namespace, String route, SortedMap<String, String> params, boolean hashesKept) {
+    // Built on every request (a hit too): one builder, no streams.
+    StringBuilder key = new StringBuilder(64).append(prefix(namespace, route));
+    String separator = "";
+    for (Map.Entry<String, String> param : params.entrySet()) {
+      String value = param.getValue();
+      key.append(separator)
+          .append(encode(param.getKey()))
+          .append('=')
+          .append(hashesKept && HASHED.matcher(value).matches() ? value : readable(encode(value)));
+      separator = "&";
+    }
+    return key.append('}').toString();
+  }
+
+  /** Form encoding; a string of only characters it keeps as they are is returned itself. */
   private static String encode(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

@@ -54,7 +54,7 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
     this.clock = clock;
     this.remoteLog = remoteLog;
     this.metrics = metrics;
-    this.channel = namespace + ":" + CacheKey.FORMAT_VERSION + ":evictions";
+    this.channel = CacheKey.prefix(namespace) + "evictions";
     remote.subscribe(channel, this::onEviction);
   }
 
