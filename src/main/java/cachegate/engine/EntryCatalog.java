@@ -21,7 +21,16 @@ public interface EntryCatalog {
    * @param expiresIn how long the store keeps it, when the store can tell
    */
   record EntryInfo(
-      String key, long bytes, Instant storedAt, Duration ttl, Optional<Duration> expiresIn) {}
+      String key, long bytes, Instant storedAt, Duration ttl, Optional<Duration> expiresIn) {
+    /**
+     * RFC 9111 §4.2.1 freshness lifetime left at {@code now} under {@code policy}, as the engine
+     * assesses it when serving (the smaller of the stored TTL and the policy's counts): negative
+     * once the entry is stale.
+     */
+    public Duration freshnessLeft(Instant now, CachePolicy policy) {
+      return Freshness.remaining(storedAt, ttl, now, policy);
+    }
+  }
 
   /**
    * One page of a listing.

@@ -5,9 +5,10 @@ import java.time.Instant;
 
 /**
  * The assessment of a stored entry at an instant: a pure function of (entry, now, policy), with no
- * clock read and no I/O, modelled on OkHttp's {@code CacheStrategy}.
+ * clock read and no I/O, modelled on OkHttp's {@code CacheStrategy}. The engine's own: other
+ * packages ask {@link EntryCatalog.EntryInfo#freshnessLeft}, which answers from here.
  */
-public enum Freshness {
+enum Freshness {
   /** Younger than its freshness lifetime: serve it as it is. */
   FRESH,
   /**
@@ -31,8 +32,8 @@ public enum Freshness {
    * effect for entries already stored). RFC 5861 §3 and §4 then give the stale windows, counted
    * from the end of the lifetime.
    */
-  public static Freshness assess(CachedResponse entry, Instant now, CachePolicy policy) {
-    Duration stale = entry.age(now).minus(lifetime(entry, policy));
+  static Freshness assess(CachedResponse entry, Instant now, CachePolicy policy) {
+    Duration stale = entry.age(now).minus(lifetime(entry.ttl(), policy));
     if (stale.isNegative()) {
       return FRESH;
     }
@@ -49,8 +50,14 @@ public enum Freshness {
    * RFC 9111 §4.2.1 freshness lifetime left at {@code now}: negative once the entry is stale, as
    * RFC 9211's {@code ttl} parameter reports it.
    */
-  public static Duration remaining(CachedResponse entry, Instant now, CachePolicy policy) {
-    return lifetime(entry, policy).minus(entry.age(now));
+  static Duration remaining(CachedResponse entry, Instant now, CachePolicy policy) {
+    return lifetime(entry.ttl(), policy).minus(entry.age(now));
+  }
+
+  /** {@link #remaining} of an entry known by when it was stored and the TTL it was stored with. */
+  static Duration remaining(Instant storedAt, Duration ttl, Instant now, CachePolicy policy) {
+    Duration age = Duration.between(storedAt, now);
+    return lifetime(ttl, policy).minus(age.isNegative() ? Duration.ZERO : age);
   }
 
   /**
@@ -60,14 +67,15 @@ public enum Freshness {
    *
    * @param uniform a random number in (0, 1], supplied by the caller to keep this function pure
    */
-  public static boolean refreshEarly(
+  static boolean refreshEarly(
       CachedResponse entry, Instant now, CachePolicy policy, double uniform) {
     double ageMillis = entry.age(now).toMillis();
     double gap = -entry.fetchTime().toMillis() * EARLY_REFRESH_BETA * Math.log(uniform);
-    return ageMillis + gap >= lifetime(entry, policy).toMillis();
+    return ageMillis + gap >= lifetime(entry.ttl(), policy).toMillis();
   }
 
-  private static Duration lifetime(CachedResponse entry, CachePolicy policy) {
-    return entry.ttl().compareTo(policy.ttl()) <= 0 ? entry.ttl() : policy.ttl();
+  /** RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the policy's. */
+  private static Duration lifetime(Duration storedTtl, CachePolicy policy) {
+    return storedTtl.compareTo(policy.ttl()) <= 0 ? storedTtl : policy.ttl();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -175,6 +176,23 @@ class FreshnessTest {
     long lifetime = Math.min(entryTtlMillis, policyTtlMillis);
     assertThat(remaining).isEqualTo(Duration.ofMillis(lifetime - Math.max(0, ageMillis)));
     assertThat(freshness == Freshness.FRESH).isEqualTo(remaining.compareTo(Duration.ZERO) > 0);
+  }
+
+  @Property
+  void theFreshnessLeftThatOperatorsSeeIsWhatServingAssesses(
+      @ForAll @LongRange(min = -86_400_000, max = 86_400_000) long ageMillis,
+      @ForAll @LongRange(min = 1, max = 3_600_000) long entryTtlMillis,
+      @ForAll @LongRange(min = 1, max = 3_600_000) long policyTtlMillis) {
+    CachedResponse entry = entry(STORED_AT, Duration.ofMillis(entryTtlMillis));
+    EntryCatalog.EntryInfo described =
+        new EntryCatalog.EntryInfo(
+            "k", 2, entry.storedAt(), entry.ttl(), Optional.of(Duration.ofHours(1)));
+    CachePolicy policy = CachePolicy.ofTtl(Duration.ofMillis(policyTtlMillis));
+    Instant now = STORED_AT.plusMillis(ageMillis);
+
+    Duration shown = described.freshnessLeft(now, policy);
+
+    assertThat(shown).isEqualTo(Freshness.remaining(entry, now, policy));
   }
 
   @Property
