@@ -6,8 +6,11 @@ import cachegate.engine.CachePolicy;
 import cachegate.engine.CacheResult;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.EntryCatalog.EntryInfo;
+import cachegate.engine.Failures;
+import cachegate.engine.InvalidRequestException;
 import cachegate.engine.PassThrough;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -25,8 +27,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,11 +38,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin API under {@code /admin/api}, mounted only when an admin token is configured. Every
  * call needs {@code Authorization: Bearer <token>} (compared in constant time; 401 otherwise) and
- * every action that changes something is logged with what it did and for whom.
+ * every action that changes something is logged with what it did and for whom. An entry is named by
+ * its route's parameters, normalised as a request's are, or by its key ({@code ?key=}).
+ *
+ * <p>A request that names nothing valid is refused (400) or names nothing there is (404); an action
+ * that the store fails is answered 503, saying that it was not done, and logged in one line.
  */
 final class AdminApi {
   private static final Logger LOG = LoggerFactory.getLogger("cachegate.admin");
   static final int MAX_PAGE = 500;
+
+  private static final String WARM_BODY =
+      "body must be {\"route\": \"<name>\", \"queries\": [\"country=Germany\", ...]}"
+          + " (route may be left out when only one is configured)";
 
   private final byte[] token;
   private final Map<String, ServedRoute> routes = new LinkedHashMap<>();
@@ -62,27 +74,38 @@ final class AdminApi {
     this.stats = stats;
   }
 
-  void mount(Router router, Vertx vertx) {
+  void mount(Router router) {
     router.route("/admin/api/*").handler(this::authenticate);
     router.get("/admin/api/stats").handler(c -> json(c, new JsonObject(stats.get())));
     router.get("/admin/api/routes").handler(this::routes);
-    router.get("/admin/api/routes/:route/entries").handler(this::list);
-    router.delete("/admin/api/routes/:route/entries").handler(this::purgeRoute);
-    router.get("/admin/api/entries").handler(this::describe);
-    router.delete("/admin/api/entries").handler(this::purge);
-    router.post("/admin/api/entries/soft-purge").handler(this::softPurge);
+    router.get("/admin/api/routes/:route/entries").handler(refusing(this::list));
+    router.delete("/admin/api/routes/:route/entries").handler(refusing(this::purgeRoute));
+    router.get("/admin/api/entries").handler(refusing(this::describe));
+    router.delete("/admin/api/entries").handler(refusing(this::purge));
+    router.post("/admin/api/entries/soft-purge").handler(refusing(this::softPurge));
     router
         .post("/admin/api/warm")
         .handler(BodyHandler.create().setBodyLimit(64 * 1024))
-        .handler(this::warm);
+        .handler(refusing(this::warm));
     router
         .route("/admin/api/*")
         .handler(c -> ErrorResponses.send(c.response(), 404, "no such admin endpoint"));
   }
 
+  /** {@code handler}, with what it refuses by throwing answered as {@link ErrorResponses} says. */
+  private static Handler<RoutingContext> refusing(Handler<RoutingContext> handler) {
+    return context -> {
+      try {
+        handler.handle(context);
+      } catch (InvalidRequestException | NotFoundException refused) {
+        ErrorResponses.send(context.response(), refused);
+      }
+    };
+  }
+
   private void authenticate(RoutingContext context) {
     String given = context.request().getHeader(HttpHeaders.AUTHORIZATION);
-    byte[] presented = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
+    byte[] presented = Objects.requireNonNullElse(given, "").getBytes(StandardCharsets.UTF_8);
     if (!MessageDigest.isEqual(token, presented)) {
       context.response().putHeader("WWW-Authenticate", "Bearer realm=\"cachegate\"");
       ErrorResponses.send(context.response(), 401, "missing or wrong bearer token");
@@ -108,21 +131,19 @@ final class AdminApi {
   }
 
   private void list(RoutingContext context) {
-    ServedRoute route = pathRoute(context);
-    if (route == null) {
-      return;
-    }
-    int count;
+    ServedRoute route = named(context.pathParam("route"));
+    Map<String, List<String>> query = query(context);
+    String count = single(query, "count").orElse("50");
+    int wanted;
     try {
-      count = Math.min(MAX_PAGE, Integer.parseInt(context.request().getParam("count", "50")));
+      wanted = Math.max(1, Math.min(MAX_PAGE, Integer.parseInt(count)));
     } catch (NumberFormatException e) {
-      ErrorResponses.send(context.response(), 400, "count must be an integer");
-      return;
+      throw new InvalidRequestException("count must be an integer, was '" + count + "'");
     }
-    String cursor = context.request().getParam("cursor", "0");
     reply(
         context,
-        catalog.list(prefix(route), cursor, Math.max(1, count)),
+        catalog.list(prefix(route), single(query, "cursor").orElse("0"), wanted),
+        "the listing of route " + route.route().name(),
         page -> {
           JsonArray entries = new JsonArray();
           page.entries().forEach(entry -> entries.add(describe(entry)));
@@ -132,28 +153,20 @@ final class AdminApi {
 
   private void describe(RoutingContext context) {
     String key = keyOf(context);
-    if (key == null) {
-      return;
-    }
-    Future.fromCompletionStage(catalog.describe(key), Vertx.currentContext())
-        .onComplete(
-            (found, failure) -> {
-              if (failure != null) {
-                ErrorResponses.send(context.response(), failure);
-              } else if (found.isEmpty()) {
-                ErrorResponses.send(context.response(), 404, "no entry under " + key);
-              } else {
-                json(context, describe(found.get()));
-              }
-            });
+    reply(
+        context,
+        catalog.describe(key),
+        "the description of " + key,
+        found -> describe(found.orElseThrow(() -> new NotFoundException("no entry under " + key))));
   }
 
   private void purge(RoutingContext context) {
-    if ("true".equals(context.request().getParam("all"))) {
-      String everything = namespace + ":" + CacheKey.FORMAT_VERSION + ":";
+    if (single(query(context), "all").filter("true"::equals).isPresent()) {
+      String everything = CacheKey.prefix(namespace);
       reply(
           context,
           catalog.removeAll(everything),
+          "the purge of everything under " + everything,
           removed -> {
             LOG.info(
                 "admin {}: purged everything under {}: {} keys", who(context), everything, removed);
@@ -162,12 +175,10 @@ final class AdminApi {
       return;
     }
     String key = keyOf(context);
-    if (key == null) {
-      return;
-    }
     reply(
         context,
         catalog.remove(key),
+        "the purge of " + key,
         removed -> {
           LOG.info(
               "admin {}: purged {} ({})",
@@ -179,13 +190,11 @@ final class AdminApi {
   }
 
   private void purgeRoute(RoutingContext context) {
-    ServedRoute route = pathRoute(context);
-    if (route == null) {
-      return;
-    }
+    ServedRoute route = named(context.pathParam("route"));
     reply(
         context,
         catalog.removeAll(prefix(route)),
+        "the purge of route " + route.route().name(),
         removed -> {
           LOG.info(
               "admin {}: purged route {}: {} entries", who(context), route.route().name(), removed);
@@ -195,12 +204,10 @@ final class AdminApi {
 
   private void softPurge(RoutingContext context) {
     String key = keyOf(context);
-    if (key == null) {
-      return;
-    }
     reply(
         context,
         catalog.markStale(key, clock.instant()),
+        "the soft purge of " + key,
         marked -> {
           LOG.info(
               "admin {}: soft-purged {} ({})",
@@ -212,26 +219,8 @@ final class AdminApi {
   }
 
   private void warm(RoutingContext context) {
-    JsonObject body;
-    try {
-      body = context.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
-    }
-    if (body == null
-        || !(body.getValue("queries") instanceof JsonArray)
-        || body.containsKey("route") && !(body.getValue("route") instanceof String)) {
-      ErrorResponses.send(
-          context.response(),
-          400,
-          "body must be {\"route\": \"<name>\", \"queries\": [\"country=Germany\", ...]}"
-              + " (route may be left out when only one is configured)");
-      return;
-    }
-    ServedRoute route = chosenRoute(context, body.getString("route"));
-    if (route == null) {
-      return;
-    }
+    JsonObject body = warmBody(context);
+    ServedRoute route = chosenRoute(Optional.ofNullable(body.getString("route")));
     List<CompletableFuture<JsonObject>> results =
         body.getJsonArray("queries").stream()
             .map(query -> warm(route, String.valueOf(query)))
@@ -239,12 +228,25 @@ final class AdminApi {
     reply(
         context,
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)),
+        "warming",
         done -> {
           JsonArray answers = new JsonArray();
           results.forEach(result -> answers.add(result.join()));
           LOG.info("admin {}: warmed {} queries", who(context), answers.size());
           return new JsonObject().put("results", answers);
         });
+  }
+
+  private static JsonObject warmBody(RoutingContext context) {
+    Optional<JsonObject> body;
+    try {
+      body = Optional.ofNullable(context.body().asJsonObject());
+    } catch (RuntimeException notJson) {
+      body = Optional.empty();
+    }
+    return body.filter(given -> given.getValue("queries") instanceof JsonArray)
+        .filter(given -> !given.containsKey("route") || given.getValue("route") instanceof String)
+        .orElseThrow(() -> new InvalidRequestException(WARM_BODY));
   }
 
   private CompletableFuture<JsonObject> warm(ServedRoute route, String query) {
@@ -282,130 +284,154 @@ final class AdminApi {
     return result.put("status", ((CacheResult) answer).entry().status());
   }
 
+  /**
+   * What an operator sees of an entry: its parameters as its key shows them (a value too long to
+   * keep readable as its hash) and, when its route is served, the freshness left under that route's
+   * policy as the engine assesses it.
+   */
   private JsonObject describe(EntryInfo entry) {
     Instant now = clock.instant();
-    Duration age = Duration.between(entry.storedAt(), now);
-    Optional<ServedRoute> route = routeOf(entry.key());
-    Duration lifetime =
-        route
-            .map(ServedRoute::policy)
-            .map(CachePolicy::ttl)
-            .filter(ttl -> ttl.compareTo(entry.ttl()) < 0)
-            .orElse(entry.ttl());
+    Optional<CacheKey> key = CacheKey.parse(entry.key());
     JsonObject json =
         new JsonObject()
             .put("key", entry.key())
-            .put("params", params(entry.key(), route))
+            .put("params", new JsonObject(new LinkedHashMap<>(paramsOf(key))))
             .put("bytes", entry.bytes())
             .put("storedAt", entry.storedAt().toString())
-            .put("ageSeconds", age.toSeconds())
-            .put("ttlSeconds", lifetime.minus(age).toSeconds());
-    route.ifPresent(served -> json.put("route", served.route().name()));
+            .put("ageSeconds", Duration.between(entry.storedAt(), now).toSeconds());
+    key.map(CacheKey::route)
+        .filter(routes::containsKey)
+        .map(routes::get)
+        .ifPresent(
+            served ->
+                json.put("route", served.route().name())
+                    .put("ttlSeconds", entry.freshnessLeft(now, served.policy()).toSeconds()));
     entry.expiresIn().ifPresent(left -> json.put("expiresInSeconds", left.toSeconds()));
     return json;
   }
 
-  /** The parameters as the key shows them (hashed values stay hashed). */
-  private JsonObject params(String key, Optional<ServedRoute> route) {
-    JsonObject params = new JsonObject();
-    String encoded =
-        route
-            .map(this::prefix)
-            .filter(prefix -> key.endsWith("}"))
-            .map(prefix -> key.substring(prefix.length(), key.length() - 1))
-            .orElse("");
-    for (String pair : encoded.split("&")) {
-      int equals = pair.indexOf('=');
-      if (equals > 0) {
-        String value = pair.substring(equals + 1);
-        params.put(
-            pair.substring(0, equals),
-            value.startsWith("sha256:") ? value : URLDecoder.decode(value, StandardCharsets.UTF_8));
-      }
-    }
-    return params;
+  private static Map<String, String> paramsOf(Optional<CacheKey> key) {
+    return key.<Map<String, String>>map(CacheKey::params).orElse(Map.of());
   }
 
   /**
-   * The key named by {@code ?key=}, or by a route's own parameters (the route named by {@code
-   * ?route=}, which may be left out when only one is configured); null after answering 400.
+   * The key named by {@code ?key=}, or by a route's own parameters, normalised as a request's are
+   * (the route named by {@code ?route=}, which may be left out when only one is configured).
    */
   private String keyOf(RoutingContext context) {
-    String key = context.request().getParam("key");
-    if (key != null) {
-      if (!key.startsWith(namespace + ":")) {
-        ErrorResponses.send(context.response(), 400, "key must start with " + namespace + ":");
-        return null;
-      }
-      return key;
+    Map<String, List<String>> query = new HashMap<>(query(context));
+    Optional<String> given = single(query, "key");
+    if (given.isPresent()) {
+      return checked(given.get());
     }
-    ServedRoute route = chosenRoute(context, context.request().getParam("route"));
-    if (route == null) {
-      return null;
-    }
+    ServedRoute route = chosenRoute(single(query, "route"));
+    query.remove("route");
     try {
-      Map<String, List<String>> query = new HashMap<>(QueryString.parse(context.request().query()));
-      query.remove("route");
       return route.route().key(namespace, query).redisKey();
-    } catch (RuntimeException refused) {
-      ErrorResponses.send(
-          context.response(),
-          400,
+    } catch (InvalidRequestException refused) {
+      throw new InvalidRequestException(
           "give ?key=<key> or the route's parameters: " + refused.getMessage());
-      return null;
     }
   }
 
-  /** The route named in the path; null after answering 404. */
-  private ServedRoute pathRoute(RoutingContext context) {
-    return named(context, context.pathParam("route"));
-  }
-
-  /** The route {@code name}, or the only one when no name is given; null after answering. */
-  private ServedRoute chosenRoute(RoutingContext context, String name) {
-    if (name == null) {
-      if (routes.size() == 1) {
-        return routes.values().iterator().next();
-      }
-      ErrorResponses.send(
-          context.response(), 400, "name the route: one of " + String.join(", ", routes.keySet()));
-      return null;
+  /** A key given whole: one that {@link CacheKey} could have written, under this namespace. */
+  private String checked(String given) {
+    CacheKey key =
+        CacheKey.parse(given)
+            .orElseThrow(
+                () ->
+                    new InvalidRequestException(
+                        "'"
+                            + given
+                            + "' is not a key: keys look like "
+                            + CacheKey.prefix(namespace)
+                            + "{<route>:<parameters>} (curl expands braces: use curl -g, which"
+                            + " leaves them alone); or name the entry by its route's parameters, as a"
+                            + " request does: "
+                            + example()));
+    if (!key.namespace().equals(namespace)) {
+      throw new InvalidRequestException(
+          "key must start with " + CacheKey.prefix(namespace) + ", was '" + given + "'");
     }
-    return named(context, name);
+    return key.redisKey();
   }
 
-  /** The route called {@code name}; null after answering 404. */
-  private ServedRoute named(RoutingContext context, String name) {
-    ServedRoute route = routes.get(name);
-    if (route == null) {
-      ErrorResponses.send(context.response(), 404, "no route " + name);
+  /** How to name an entry by its route's parameters, e.g. {@code ?route=universities&country=}. */
+  private String example() {
+    ServedRoute first = routes.values().iterator().next();
+    return "?route="
+        + first.route().name()
+        + first.route().params().stream()
+            .findFirst()
+            .map(param -> "&" + param.name() + "=<value>")
+            .orElse("");
+  }
+
+  /** The route {@code name}, or the only one when no name is given. */
+  private ServedRoute chosenRoute(Optional<String> name) {
+    if (name.isPresent()) {
+      return named(name.get());
     }
-    return route;
+    if (routes.size() != 1) {
+      throw new InvalidRequestException(
+          "name the route: one of " + String.join(", ", routes.keySet()));
+    }
+    return routes.values().iterator().next();
   }
 
-  private Optional<ServedRoute> routeOf(String key) {
-    return routes.values().stream().filter(r -> key.startsWith(prefix(r))).findFirst();
+  private ServedRoute named(String name) {
+    return Optional.ofNullable(routes.get(name))
+        .orElseThrow(() -> new NotFoundException("no route " + name));
   }
 
   private String prefix(ServedRoute route) {
     return CacheKey.prefix(namespace, route.route().name());
   }
 
+  /** The query string, parsed as strictly as a request's. */
+  private static Map<String, List<String>> query(RoutingContext context) {
+    return QueryString.parse(Objects.requireNonNullElse(context.request().query(), ""));
+  }
+
+  /** The value of {@code name}, if it is given; refused when it is given more than once. */
+  private static Optional<String> single(Map<String, List<String>> query, String name) {
+    List<String> values = query.getOrDefault(name, List.of());
+    if (values.size() > 1) {
+      throw new InvalidRequestException("parameter '" + name + "' must be given at most once");
+    }
+    return values.stream().findFirst();
+  }
+
   private static String who(RoutingContext context) {
     return String.valueOf(context.request().remoteAddress());
   }
 
+  /**
+   * Answers with {@code render} of what {@code work} completes with. When it fails, answers as
+   * {@link ErrorResponses} says (503 when the store failed), saying that {@code action} was not
+   * done, and logs that in one line.
+   */
   private static <T> void reply(
       RoutingContext context,
       CompletableFuture<T> work,
-      java.util.function.Function<T, Object> render) {
+      String action,
+      Function<T, Object> render) {
     Future.fromCompletionStage(work, Vertx.currentContext())
         .onComplete(
             (value, failure) -> {
               if (failure != null) {
-                ErrorResponses.send(context.response(), failure);
-              } else {
+                LOG.warn(
+                    "admin {}: {} was not done: {}",
+                    who(context),
+                    action,
+                    Failures.unwrap(failure).getMessage());
+                ErrorResponses.send(context.response(), failure, action);
+                return;
+              }
+              try {
                 json(context, render.apply(value));
+              } catch (NotFoundException absent) {
+                ErrorResponses.send(context.response(), absent);
               }
             });
   }

@@ -2,6 +2,7 @@ package cachegate.http;
 
 import cachegate.engine.Failures;
 import cachegate.engine.InvalidRequestException;
+import cachegate.engine.StoreException;
 import cachegate.engine.UpstreamException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,11 +19,32 @@ final class ErrorResponses {
 
   private ErrorResponses() {}
 
-  /** 400 for refused requests, 504 for upstream timeouts, 502 for other upstream trouble. */
+  /**
+   * 400 for refused requests, 404 for requests naming what is not there, 504 for upstream timeouts,
+   * 502 for other upstream trouble, 503 when the store failed (see {@link #send(HttpServerResponse,
+   * Throwable, String)}).
+   */
   static void send(HttpServerResponse response, Throwable failure) {
+    send(response, failure, "the request");
+  }
+
+  /**
+   * As {@link #send(HttpServerResponse, Throwable)}, naming what was not done when the store failed
+   * ({@code "the purge of <key>"}): 503, for Redis may answer again, and the message says that
+   * nothing was done. The engine never fails a request for a store failure (it serves from the
+   * upstream instead); what works on the store itself, such as an admin purge, does.
+   */
+  static void send(HttpServerResponse response, Throwable failure, String action) {
     Throwable cause = Failures.unwrap(failure);
     if (cause instanceof InvalidRequestException) {
       send(response, 400, cause.getMessage());
+    } else if (cause instanceof NotFoundException) {
+      send(response, 404, cause.getMessage());
+    } else if (cause instanceof StoreException) {
+      send(
+          response,
+          503,
+          "Redis is unreachable or failing, so " + action + " was not done: " + cause.getMessage());
     } else if (cause instanceof UpstreamException upstream) {
       if (upstream.retryAfter().isPresent()) {
         // RFC 9110 §15.6.4: tell the client when the upstream may answer again.

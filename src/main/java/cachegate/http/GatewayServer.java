@@ -131,7 +131,7 @@ public final class GatewayServer {
     if (token.isEmpty()) {
       return this;
     }
-    new AdminApi(token.get(), routes, catalog, namespace, clock, stats).mount(router, vertx);
+    new AdminApi(token.get(), routes, catalog, namespace, clock, stats).mount(router);
     router.getWithRegex("^/admin$").handler(context -> context.redirect("/admin/"));
     router
         .route("/admin/*")
