@@ -7,7 +7,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Port to where answers are kept: in process, in Redis, or both. All methods are asynchronous and
  * thread-safe. A failing store completes its future exceptionally (with {@link StoreException})
- * rather than throwing; the engine treats that as a miss or a skipped write.
+ * rather than throwing; the engine treats that as a miss or a skipped write. Entries are removed
+ * through {@link EntryCatalog}, by operators: the engine itself never removes one.
  */
 public interface ResponseStore {
   /**
@@ -25,9 +26,6 @@ public interface ResponseStore {
   default boolean keepsEntries() {
     return true;
   }
-
-  /** Removes the entry under {@code key}, if any. */
-  CompletableFuture<Void> remove(CacheKey key);
 
   /** The tier's name in metrics and logs: {@code local}, {@code redis}, ... */
   default String tier() {

@@ -1,6 +1,5 @@
 package cachegate.store;
 
-import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
@@ -28,10 +27,6 @@ final class EntryCodec {
   private static final byte[] MAGIC = {'C', 'G'};
 
   private EntryCodec() {}
-
-  static byte[] encode(CacheKey key, CachedResponse entry) {
-    return encode(key.redisKey(), entry);
-  }
 
   static byte[] encode(String key, CachedResponse entry) {
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
@@ -73,10 +68,6 @@ final class EntryCodec {
    * @throws StoreException if the bytes are not a valid envelope of this format version, or were
    *     stored under another key
    */
-  static CachedResponse decode(CacheKey expected, byte[] bytes) {
-    return decode(expected.redisKey(), bytes);
-  }
-
   static CachedResponse decode(String expected, byte[] bytes) {
     try {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);

@@ -68,12 +68,6 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
   }
 
   @Override
-  public CompletableFuture<Void> remove(CacheKey key) {
-    evict(key.redisKey());
-    return CompletableFuture.completedFuture(null);
-  }
-
-  @Override
   public CompletableFuture<Page> list(String prefix, String cursor, int count) {
     int from;
     try {

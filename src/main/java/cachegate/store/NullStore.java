@@ -33,11 +33,6 @@ public final class NullStore implements ResponseStore, EntryCatalog {
   }
 
   @Override
-  public CompletableFuture<Void> remove(CacheKey key) {
-    return CompletableFuture.completedFuture(null);
-  }
-
-  @Override
   public CompletableFuture<Page> list(String prefix, String cursor, int count) {
     return CompletableFuture.completedFuture(new Page(List.of(), "0"));
   }

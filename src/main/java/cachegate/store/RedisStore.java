@@ -184,11 +184,6 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   }
 
   @Override
-  public CompletableFuture<Void> remove(CacheKey key) {
-    return remove(key.redisKey()).thenApply(removed -> null);
-  }
-
-  @Override
   public CompletableFuture<Boolean> remove(String key) {
     return run("DEL " + key, c -> c.del(key), deleted -> deleted > 0);
   }

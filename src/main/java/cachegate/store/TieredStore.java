@@ -110,11 +110,6 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
             });
   }
 
-  @Override
-  public CompletableFuture<Void> remove(CacheKey key) {
-    return remove(key.redisKey()).thenApply(removed -> null);
-  }
-
   /** Lists what Redis holds: the shared truth, of which the local tier is a subset. */
   @Override
   public CompletableFuture<Page> list(String prefix, String cursor, int count) {

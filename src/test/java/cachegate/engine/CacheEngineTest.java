@@ -540,11 +540,6 @@ class CacheEngineTest {
       return done;
     }
 
-    @Override
-    public CompletableFuture<Void> remove(CacheKey key) {
-      return inner.remove(key);
-    }
-
     void finishWrites() {
       pending.forEach(Runnable::run);
       pending.clear();
@@ -559,11 +554,6 @@ class CacheEngineTest {
 
     @Override
     public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
-      return CompletableFuture.failedFuture(new StoreException("down"));
-    }
-
-    @Override
-    public CompletableFuture<Void> remove(CacheKey key) {
       return CompletableFuture.failedFuture(new StoreException("down"));
     }
   }

@@ -37,23 +37,23 @@ class EntryCodecTest {
           STORED_AT,
           Duration.ofSeconds(30),
           Duration.ofMillis(1234));
-  private static final byte[] SMALL_ENVELOPE = EntryCodec.encode(GERMANY, SMALL);
+  private static final byte[] SMALL_ENVELOPE = EntryCodec.encode(GERMANY.redisKey(), SMALL);
   private static final int GZIP_START = SMALL_ENVELOPE.length - SMALL.body().gzip().length;
 
   @Test
   void aDecodedEntryEqualsTheEncodedOne() {
-    byte[] envelope = EntryCodec.encode(GERMANY, SMALL);
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), SMALL);
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, envelope);
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), envelope);
 
     assertThat(decoded).isEqualTo(SMALL);
   }
 
   @Test
   void decodingKeepsEveryFieldIncludingFetchTimeEntityTagAndBothEncodings() {
-    byte[] envelope = EntryCodec.encode(GERMANY, SMALL);
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), SMALL);
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, envelope);
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), envelope);
 
     assertThat(decoded.status()).isEqualTo(200);
     assertThat(decoded.contentType()).isEqualTo("application/json");
@@ -71,7 +71,7 @@ class EntryCodecTest {
         ("[" + "{\"name\":\"TU Berlin\",\"country\":\"Germany\"},".repeat(500) + "{}]")
             .getBytes(StandardCharsets.UTF_8);
 
-    byte[] envelope = EntryCodec.encode(GERMANY, withBody(json));
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), withBody(json));
 
     assertThat(envelope.length).isLessThan(json.length / 10);
   }
@@ -87,7 +87,8 @@ class EntryCodecTest {
             Duration.ofSeconds(30),
             Duration.ofNanos(1_999_999));
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, EntryCodec.encode(GERMANY, entry));
+    CachedResponse decoded =
+        EntryCodec.decode(GERMANY.redisKey(), EntryCodec.encode(GERMANY.redisKey(), entry));
 
     assertThat(decoded.fetchTime()).isEqualTo(Duration.ofMillis(1));
   }
@@ -96,7 +97,8 @@ class EntryCodecTest {
   void anEmptyBodyRoundTrips() {
     CachedResponse entry = withBody(new byte[0]);
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, EntryCodec.encode(GERMANY, entry));
+    CachedResponse decoded =
+        EntryCodec.decode(GERMANY.redisKey(), EntryCodec.encode(GERMANY.redisKey(), entry));
 
     assertThat(decoded).isEqualTo(entry);
     assertThat(decoded.body().identity()).isEmpty();
@@ -112,7 +114,8 @@ class EntryCodecTest {
             STORED_AT,
             Duration.ofMillis(1));
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, EntryCodec.encode(GERMANY, entry));
+    CachedResponse decoded =
+        EntryCodec.decode(GERMANY.redisKey(), EntryCodec.encode(GERMANY.redisKey(), entry));
 
     assertThat(decoded).isEqualTo(entry);
   }
@@ -123,7 +126,8 @@ class EntryCodecTest {
     new Random(42).nextBytes(body);
     CachedResponse entry = withBody(body);
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, EntryCodec.encode(GERMANY, entry));
+    CachedResponse decoded =
+        EntryCodec.decode(GERMANY.redisKey(), EntryCodec.encode(GERMANY.redisKey(), entry));
 
     assertThat(decoded).isEqualTo(entry);
   }
@@ -132,16 +136,17 @@ class EntryCodecTest {
   void aLongHashedKeyRoundTrips() {
     CacheKey longKey = key("x".repeat(200));
 
-    CachedResponse decoded = EntryCodec.decode(longKey, EntryCodec.encode(longKey, SMALL));
+    CachedResponse decoded =
+        EntryCodec.decode(longKey.redisKey(), EntryCodec.encode(longKey.redisKey(), SMALL));
 
     assertThat(decoded).isEqualTo(SMALL);
   }
 
   @Test
   void anEntryIsNeverDecodedUnderAnotherKey() {
-    byte[] envelope = EntryCodec.encode(GERMANY, SMALL);
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), SMALL);
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(FRANCE, envelope));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(FRANCE.redisKey(), envelope));
 
     assertThat(error).isInstanceOf(StoreException.class).hasMessageContaining("country=germany");
   }
@@ -149,9 +154,9 @@ class EntryCodecTest {
   @Test
   void anEntryIsNeverDecodedUnderTheSameKeyInAnotherNamespace() {
     CacheKey otherNamespace = Routes.universities().key("other", query("germany"));
-    byte[] envelope = EntryCodec.encode(GERMANY, SMALL);
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), SMALL);
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(otherNamespace, envelope));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(otherNamespace.redisKey(), envelope));
 
     assertThat(error).isInstanceOf(StoreException.class);
   }
@@ -161,7 +166,7 @@ class EntryCodecTest {
     byte[] envelope = SMALL_ENVELOPE.clone();
     envelope[0] = 'X';
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, envelope));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), envelope));
 
     assertThat(error).isInstanceOf(StoreException.class);
   }
@@ -171,7 +176,7 @@ class EntryCodecTest {
     byte[] envelope = SMALL_ENVELOPE.clone();
     envelope[2] = EntryCodec.FORMAT_VERSION + 1;
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, envelope));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), envelope));
 
     assertThat(error).isInstanceOf(StoreException.class).hasMessageContaining("format");
   }
@@ -189,7 +194,7 @@ class EntryCodecTest {
         SMALL_ENVELOPE.length - checksumAt - 4);
     formatOne[2] = 1;
 
-    CachedResponse decoded = EntryCodec.decode(GERMANY, formatOne);
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), formatOne);
 
     assertThat(decoded).isEqualTo(SMALL);
     assertThat(decoded.body().identity()).isEqualTo(SMALL.body().identity());
@@ -200,7 +205,7 @@ class EntryCodecTest {
     byte[] corrupted = SMALL_ENVELOPE.clone();
     corrupted[GZIP_START + 20] ^= 0x5A;
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), corrupted));
 
     assertThat(error).isExactlyInstanceOf(StoreException.class).hasMessageContaining("CRC-32C");
   }
@@ -209,7 +214,7 @@ class EntryCodecTest {
   void javaSerializedBytesAreRefused() {
     byte[] serialized = {(byte) 0xAC, (byte) 0xED, 0x00, 0x05, 0x73, 0x72};
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, serialized));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), serialized));
 
     assertThat(error).isInstanceOf(StoreException.class);
   }
@@ -223,7 +228,7 @@ class EntryCodecTest {
   void everyTruncationIsRefusedAsAStoreException(int length) {
     byte[] truncated = Arrays.copyOf(SMALL_ENVELOPE, length);
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, truncated));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), truncated));
 
     assertThat(error).isExactlyInstanceOf(StoreException.class);
   }
@@ -232,7 +237,7 @@ class EntryCodecTest {
   void trailingGarbageIsRefused() {
     byte[] envelope = Arrays.copyOf(SMALL_ENVELOPE, SMALL_ENVELOPE.length + 1);
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, envelope));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), envelope));
 
     assertThat(error).isInstanceOf(StoreException.class).hasMessageContaining("trailing");
   }
@@ -253,7 +258,7 @@ class EntryCodecTest {
     byte[] corrupted = SMALL_ENVELOPE.clone();
     corrupted[GZIP_START + offset] ^= 0x5A;
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), corrupted));
 
     assertThat(error).as(description).isExactlyInstanceOf(StoreException.class);
     assertThat(error).hasMessageContaining("country=germany");
@@ -266,10 +271,10 @@ class EntryCodecTest {
     int index = GZIP_START + position % (SMALL_ENVELOPE.length - GZIP_START);
     corrupted[index] = replacement;
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), corrupted));
 
     if (error == null) {
-      assertThat(EntryCodec.decode(GERMANY, corrupted).body()).isEqualTo(SMALL.body());
+      assertThat(EntryCodec.decode(GERMANY.redisKey(), corrupted).body()).isEqualTo(SMALL.body());
     } else {
       assertThat(error).isExactlyInstanceOf(StoreException.class);
     }
@@ -281,7 +286,7 @@ class EntryCodecTest {
     byte[] corrupted = SMALL_ENVELOPE.clone();
     corrupted[position % corrupted.length] = replacement;
 
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, corrupted));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), corrupted));
 
     if (error != null) {
       assertThat(error).isExactlyInstanceOf(StoreException.class);
@@ -290,7 +295,7 @@ class EntryCodecTest {
 
   @Property
   void arbitraryBytesAreRefusedAsAStoreException(@ForAll byte[] bytes) {
-    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY, bytes));
+    Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), bytes));
 
     assertThat(error).isExactlyInstanceOf(StoreException.class);
   }

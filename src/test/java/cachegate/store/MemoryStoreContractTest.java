@@ -1,11 +1,10 @@
 package cachegate.store;
 
 import cachegate.engine.ManualClock;
-import cachegate.engine.ResponseStore;
 
-class MemoryStoreContractTest extends ResponseStoreContract {
+class MemoryStoreContractTest extends ResponseStoreContract<MemoryStore> {
   @Override
-  ResponseStore store() {
+  MemoryStore store() {
     return new MemoryStore(64L * 1024 * 1024, new ManualClock());
   }
 }

@@ -85,7 +85,7 @@ class MemoryStoreTest {
     store.put(key("germany"), entry("[1]"), RETENTION).join();
     store.put(key("france"), entry("[2]"), RETENTION).join();
 
-    store.remove(key("germany")).join();
+    store.remove(key("germany").redisKey()).join();
 
     assertThat(store.get(key("germany")).join()).isEmpty();
     assertThat(store.get(key("france")).join()).isPresent();
@@ -95,7 +95,7 @@ class MemoryStoreTest {
   void removingAnAbsentKeyIsHarmless() {
     CacheKey key = key("nowhere");
 
-    store.remove(key).join();
+    store.remove(key.redisKey()).join();
 
     assertThat(store.get(key).join()).isEmpty();
   }

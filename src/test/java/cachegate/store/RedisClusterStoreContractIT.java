@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.engine.CacheKey;
 import cachegate.engine.EntryCatalog;
-import cachegate.engine.ResponseStore;
 import cachegate.support.RedisCluster;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * The store contract against a real Redis Cluster (3 masters, 3 replicas), plus what only a cluster
  * can get wrong: keys on every master, a lease beside its entry, failover, pub/sub.
  */
-class RedisClusterStoreContractIT extends ResponseStoreContract {
+class RedisClusterStoreContractIT extends ResponseStoreContract<RedisStore> {
   private static final String ROUTE_PREFIX = "contract:v2:{universities:";
 
   private static RedisCluster cluster;
@@ -54,7 +53,7 @@ class RedisClusterStoreContractIT extends ResponseStoreContract {
   }
 
   @Override
-  ResponseStore store() {
+  RedisStore store() {
     return store;
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.CacheKey;
-import cachegate.engine.ResponseStore;
 import cachegate.support.RedisSentinels;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * sentinels), and the store following a failover; that test runs last as it kills the master.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RedisSentinelStoreContractIT extends ResponseStoreContract {
+class RedisSentinelStoreContractIT extends ResponseStoreContract<RedisStore> {
   private static RedisSentinels sentinels;
   private final List<RedisStore> opened = new ArrayList<>();
   private RedisStore store;
@@ -51,7 +50,7 @@ class RedisSentinelStoreContractIT extends ResponseStoreContract {
   }
 
   @Override
-  ResponseStore store() {
+  RedisStore store() {
     return store;
   }
 

@@ -3,7 +3,6 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.config.RedisConfig;
-import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import cachegate.support.RedisServer;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The store contract against a real Redis, plus what only Redis can get wrong. */
-class RedisStoreContractIT extends ResponseStoreContract {
+class RedisStoreContractIT extends ResponseStoreContract<RedisStore> {
   private static RedisServer server;
   private static RedisCommands<String, String> redis;
   private RedisStore store;
@@ -43,7 +42,7 @@ class RedisStoreContractIT extends ResponseStoreContract {
   }
 
   @Override
-  ResponseStore store() {
+  RedisStore store() {
     return store;
   }
 

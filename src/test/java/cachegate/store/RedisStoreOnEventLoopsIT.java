@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachePolicy;
 import cachegate.engine.CircuitBreaker;
-import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import cachegate.support.RedisServer;
 import io.netty.channel.EventLoop;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * runs it, on Vert.x's), plus what that arrangement promises: a command sent from a loop is
  * answered on that loop, and closing the store leaves the loops to their owner.
  */
-class RedisStoreOnEventLoopsIT extends ResponseStoreContract {
+class RedisStoreOnEventLoopsIT extends ResponseStoreContract<RedisStore> {
   private static RedisServer server;
   private static EventLoopGroup loops;
   private RedisStore store;
@@ -57,7 +56,7 @@ class RedisStoreOnEventLoopsIT extends ResponseStoreContract {
   }
 
   @Override
-  ResponseStore store() {
+  RedisStore store() {
     return store;
   }
 

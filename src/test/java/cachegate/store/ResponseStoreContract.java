@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.EntryCatalog;
 import cachegate.engine.ResponseStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,12 +17,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** What every store that keeps entries promises; each store's test extends this. */
-abstract class ResponseStoreContract {
+/**
+ * What every store that keeps entries promises; each store's test extends this. Every such store is
+ * also the {@link EntryCatalog} through which entries are removed.
+ */
+abstract class ResponseStoreContract<S extends ResponseStore & EntryCatalog> {
   static final Duration RETENTION = Duration.ofMinutes(5);
 
   /** The store under test, empty. */
-  abstract ResponseStore store();
+  abstract S store();
 
   static CacheKey key(String country) {
     return new CacheKey("contract", "universities", new TreeMap<>(Map.of("country", country)));
@@ -63,17 +67,21 @@ abstract class ResponseStoreContract {
 
   @Test
   void removedEntryIsGone() {
-    ResponseStore store = store();
+    S store = store();
     store.put(key("germany"), entry("[1]"), RETENTION).join();
 
-    store.remove(key("germany")).join();
+    boolean removed = store.remove(key("germany").redisKey()).join();
+
+    assertThat(removed).isTrue();
 
     assertThat(store.get(key("germany")).join()).isEmpty();
   }
 
   @Test
   void removingAnAbsentKeySucceeds() {
-    assertThat(store().remove(key("nowhere"))).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(store().remove(key("nowhere").redisKey()))
+        .succeedsWithin(Duration.ofSeconds(5))
+        .isEqualTo(false);
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.ManualClock;
 import cachegate.engine.OutageLog;
-import cachegate.engine.ResponseStore;
 import cachegate.support.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The store contract for the local tier over Redis, plus eviction across instances. */
-class TieredStoreContractIT extends ResponseStoreContract {
+class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
   private static RedisServer server;
 
   private final ManualClock clock = new ManualClock();
@@ -44,7 +43,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
   }
 
   @Override
-  ResponseStore store() {
+  TieredStore store() {
     return tiered();
   }
 
@@ -68,7 +67,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
     assertThat(b.get(key("germany")).join()).contains(entry("[1]"));
     awaitSubscribed();
 
-    a.remove(key("germany")).join();
+    a.remove(key("germany").redisKey()).join();
 
     await()
         .atMost(Duration.ofSeconds(1))
