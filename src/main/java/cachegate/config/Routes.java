@@ -12,26 +12,21 @@ import java.util.Set;
  * The route cachegate serves when no routes file is given. {@code examples/routes.yml} writes the
  * same route in the routes file's format (a test checks that they agree).
  */
-public final class Routes {
+final class Routes {
   /** The longest parameter value accepted, in characters, unless a route says otherwise. */
-  public static final int MAX_VALUE_LENGTH = 200;
+  static final int MAX_VALUE_LENGTH = 200;
 
   /** The public universities API. */
-  public static final URI DEFAULT_UNIVERSITIES_URL = URI.create("http://universities.hipolabs.com");
+  static final URI DEFAULT_UNIVERSITIES_URL = URI.create("http://universities.hipolabs.com");
 
   private Routes() {}
-
-  /** The universities route in front of the public API. */
-  public static Route universities() {
-    return universities(DEFAULT_UNIVERSITIES_URL);
-  }
 
   /**
    * The tutorial's route: {@code GET /universities} in front of the universities API's {@code GET
    * /search} at {@code base}, which matches {@code name}, {@code name_contains}, {@code country}
    * and {@code domain} case-insensitively and pages with {@code limit} and {@code offset}.
    */
-  public static Route universities(URI base) {
+  static Route universities(URI base) {
     String url = base.toString();
     return new Route(
         "universities",

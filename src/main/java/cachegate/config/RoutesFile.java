@@ -34,7 +34,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * naming the file, the line and what is wrong; unknown fields are problems too, so a misspelt
  * {@code tll} cannot pass unnoticed. Pure: the caller reads the file.
  */
-public final class RoutesFile {
+final class RoutesFile {
   private static final Set<String> ROUTE_FIELDS =
       Set.of(
           "name",
@@ -77,7 +77,7 @@ public final class RoutesFile {
    *
    * @param source the file's name, for messages
    */
-  public static List<RouteConfig> parse(
+  static List<RouteConfig> parse(
       String source, String text, CachePolicy policyDefaults, UpstreamConfig upstreamDefaults) {
     return parse(source, text, policyDefaults, upstreamDefaults, warning -> {});
   }

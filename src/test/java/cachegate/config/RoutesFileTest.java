@@ -35,7 +35,8 @@ class RoutesFileTest {
     List<RouteConfig> routes = parse(Files.readString(EXAMPLE));
 
     RouteConfig universities = routes.get(0);
-    assertThat(universities.route()).isEqualTo(Routes.universities());
+    assertThat(universities.route())
+        .isEqualTo(Routes.universities(Routes.DEFAULT_UNIVERSITIES_URL));
     assertThat(universities)
         .as("the route served when CACHEGATE_ROUTES is unset")
         .isEqualTo(ConfigLoader.from(Map.of()).routes().get(0));

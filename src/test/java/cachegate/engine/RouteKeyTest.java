@@ -3,7 +3,7 @@ package cachegate.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import cachegate.config.Routes;
+import cachegate.support.BuiltInRoute;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RouteKeyTest {
   private static final String NAMESPACE = "cachegate";
-  private static final Route UNIVERSITIES = Routes.universities();
+  private static final Route UNIVERSITIES = BuiltInRoute.universities();
   private static final List<String> FILTERS = List.of("country", "name", "name_contains", "domain");
 
   @Test

@@ -2,11 +2,11 @@ package cachegate.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cachegate.config.Routes;
 import cachegate.engine.CacheKey;
 import cachegate.engine.InvalidRequestException;
 import cachegate.engine.ManualClock;
 import cachegate.engine.Route;
+import cachegate.support.BuiltInRoute;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.RedisServer;
@@ -49,7 +49,7 @@ import net.jqwik.api.statistics.Statistics;
  */
 class CachePoisoningPropertyIT {
   private static final String NAMESPACE = "cachegate";
-  private static final Route UNIVERSITIES = Routes.universities();
+  private static final Route UNIVERSITIES = BuiltInRoute.universities();
 
   private static final List<String> ALLOWED_NAMES =
       List.of("country", "name", "name_contains", "domain", "limit", "offset");

@@ -3,11 +3,11 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import cachegate.config.Routes;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.support.BuiltInRoute;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -153,7 +153,7 @@ class EntryCodecTest {
 
   @Test
   void anEntryIsNeverDecodedUnderTheSameKeyInAnotherNamespace() {
-    CacheKey otherNamespace = Routes.universities().key("other", query("germany"));
+    CacheKey otherNamespace = BuiltInRoute.universities().key("other", query("germany"));
     byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), SMALL);
 
     Throwable error = catchThrowable(() -> EntryCodec.decode(otherNamespace.redisKey(), envelope));
@@ -305,7 +305,7 @@ class EntryCodecTest {
   }
 
   private static CacheKey key(String country) {
-    return Routes.universities().key("cachegate", query(country));
+    return BuiltInRoute.universities().key("cachegate", query(country));
   }
 
   private static Map<String, List<String>> query(String country) {

@@ -2,11 +2,11 @@ package cachegate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cachegate.config.Routes;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ManualClock;
 import cachegate.engine.ResponseBody;
+import cachegate.support.BuiltInRoute;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -233,6 +233,6 @@ class MemoryStoreTest {
   }
 
   private static CacheKey key(String country) {
-    return Routes.universities().key("cachegate", Map.of("country", List.of(country)));
+    return BuiltInRoute.universities().key("cachegate", Map.of("country", List.of(country)));
   }
 }

@@ -3,7 +3,6 @@ package cachegate.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.config.GatewayConfig;
-import cachegate.config.Routes;
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
@@ -11,6 +10,7 @@ import cachegate.engine.CachePolicy;
 import cachegate.engine.Route;
 import cachegate.engine.UpstreamResponse;
 import cachegate.engine.UrlTemplate;
+import cachegate.support.BuiltInRoute;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
@@ -64,7 +64,7 @@ class HttpUpstreamIT {
                 })
             .listen(0, "127.0.0.1")
             .await();
-    route = Routes.universities(URI.create("http://127.0.0.1:" + server.actualPort()));
+    route = BuiltInRoute.universities(URI.create("http://127.0.0.1:" + server.actualPort()));
     vertx = Vertx.vertx();
     upstream =
         upstream(
@@ -128,7 +128,7 @@ class HttpUpstreamIT {
   @RepeatedTest(20)
   void aRequestMetByTheUpstreamClosingItsConnectionIsSentOnceMoreOnANewOne() throws Exception {
     try (ClosesAfterOneAnswer server = new ClosesAfterOneAnswer()) {
-      Route closing = Routes.universities(URI.create("http://127.0.0.1:" + server.port()));
+      Route closing = BuiltInRoute.universities(URI.create("http://127.0.0.1:" + server.port()));
       HttpUpstream client =
           upstream(
               vertx,

@@ -3,7 +3,6 @@ package cachegate.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import cachegate.config.Routes;
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
@@ -11,6 +10,7 @@ import cachegate.engine.Route;
 import cachegate.engine.UpstreamBody;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
+import cachegate.support.BuiltInRoute;
 import cachegate.support.HostileUpstream;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
@@ -166,7 +166,7 @@ class UpstreamBodyLimitsIT {
 
   private static CompletableFuture<UpstreamResponse> fetch(
       String behaviour, long keepAtMost, long maxBodyBytes, ByteBudget memory) {
-    Route route = Routes.universities(URI.create(hostile.url() + behaviour));
+    Route route = BuiltInRoute.universities(URI.create(hostile.url() + behaviour));
     HttpUpstream upstream =
         new HttpUpstream(
             vertx,
