@@ -1,6 +1,5 @@
 package cachegate;
 
-import cachegate.http.BatchedConsoleAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;

@@ -2,7 +2,6 @@ package cachegate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cachegate.http.BatchedConsoleAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;

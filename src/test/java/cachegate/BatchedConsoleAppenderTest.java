@@ -1,4 +1,4 @@
-package cachegate.http;
+package cachegate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package cachegate.http;
+package cachegate;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * interval late. Past {@link #MAX_QUEUED} waiting lines, new lines are dropped and counted rather
  * than slowing requests; the count is reported in the output. On stop, what is queued is written.
  */
-public final class BatchedConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
+final class BatchedConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   /** How often queued lines are written. */
   static final long FLUSH_INTERVAL_MS = 50;
 
@@ -42,8 +42,8 @@ public final class BatchedConsoleAppender extends UnsynchronizedAppenderBase<ILo
   private Encoder<ILoggingEvent> encoder;
   private Thread writer;
 
-  /** Set by logback from the {@code <encoder>} element. */
-  public void setEncoder(Encoder<ILoggingEvent> encoder) {
+  /** Set by {@link LogConfiguration} before {@link #start()}. */
+  void setEncoder(Encoder<ILoggingEvent> encoder) {
     this.encoder = encoder;
   }
 
