@@ -65,7 +65,12 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Composition root: loads the configuration, builds every collaborator, starts the server. */
+/**
+ * Composition root: loads the configuration, builds every collaborator, starts the server. The one
+ * class of its package that uses Vert.x's internal API: {@code
+ * VertxInternal.nettyEventLoopGroup()}, Vert.x's event loops, on which the Redis connections and
+ * timers run (Vert.x 5 made it internal).
+ */
 public final class CacheGateApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheGateApp.class);
 

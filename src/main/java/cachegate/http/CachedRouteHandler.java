@@ -20,7 +20,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.CompletableFuture;
 
@@ -131,7 +130,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       return;
     }
     // Vert.x writes an unreleasable view of the buffer, so the pooled one is released here.
-    response.end(BufferInternal.buffer(inflated)).onComplete(written -> inflated.release());
+    response.end(VertxInternals.buffer(inflated)).onComplete(written -> inflated.release());
   }
 
   /**
@@ -154,7 +153,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   }
 
   private static Buffer wrap(byte[] bytes, int offset, int length) {
-    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes, offset, length));
+    return VertxInternals.buffer(Unpooled.wrappedBuffer(bytes, offset, length));
   }
 
   /**

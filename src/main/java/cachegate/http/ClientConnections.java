@@ -13,7 +13,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -45,7 +44,7 @@ final class ClientConnections {
    * server does not look for HTTP/2 upgrades).
    */
   void accept(HttpConnection connection) {
-    Channel channel = ((ConnectionBase) connection).channel();
+    Channel channel = VertxInternals.channel(connection);
     if (open.incrementAndGet() > limits.maxConnections()) {
       open.decrementAndGet();
       metrics.limitReached("client-connections", "");

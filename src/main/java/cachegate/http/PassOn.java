@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Flow;
 
@@ -87,7 +86,7 @@ final class PassOn implements Flow.Subscriber<ByteBuffer> {
             return;
           }
           response
-              .write(BufferInternal.buffer(Unpooled.wrappedBuffer(chunk)))
+              .write(VertxInternals.buffer(Unpooled.wrappedBuffer(chunk)))
               .onComplete(
                   (written, failure) -> {
                     if (failure == null) {

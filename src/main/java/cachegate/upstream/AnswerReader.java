@@ -10,7 +10,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -162,14 +161,7 @@ final class AnswerReader {
     limits.reached(reason.limit());
     PassedBody body =
         new PassedBody(
-            target,
-            request,
-            response,
-            (ContextInternal) Vertx.currentContext(),
-            limits,
-            chunks,
-            held,
-            received);
+            target, request, response, Vertx.currentContext(), limits, chunks, held, received);
     held = 0;
     result.tryComplete(answer(new UpstreamBody.Streamed(body, length, reason)));
     return result.future();

@@ -7,7 +7,7 @@ import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
 import cachegate.engine.UrlTemplate;
-import io.netty.channel.EventLoop;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,14 +20,11 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +61,7 @@ public final class HttpUpstream implements Upstream {
   private final HttpClient freshConnections;
 
   /** A context on each of Vert.x's event loops. */
-  private final List<ContextInternal> loopContexts;
+  private final List<Context> loopContexts;
 
   /**
    * Calls {@code url}, filled with each key's parameters, within {@code config}'s timeout. Answers
@@ -101,14 +98,7 @@ public final class HttpUpstream implements Upstream {
         vertx.createHttpClient(
             new HttpClientOptions(options).setKeepAlive(false),
             new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
-    VertxInternal internal = (VertxInternal) vertx;
-    List<ContextInternal> contexts = new ArrayList<>();
-    internal
-        .nettyEventLoopGroup()
-        .forEach(
-            loop ->
-                contexts.add(internal.contextBuilder().withEventLoop((EventLoop) loop).build()));
-    this.loopContexts = List.copyOf(contexts);
+    this.loopContexts = VertxInternals.loopContexts(vertx);
   }
 
   /**
@@ -118,13 +108,13 @@ public final class HttpUpstream implements Upstream {
    */
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
-    for (ContextInternal context : loopContexts) {
-      if (context.nettyEventLoop().inEventLoop()) {
+    for (Context context : loopContexts) {
+      if (VertxInternals.isOnLoopOf(context)) {
         CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
-        context.emit(
-            key,
-            k ->
-                send(k)
+        VertxInternals.emit(
+            context,
+            () ->
+                send(key)
                     .whenComplete(
                         (answer, failure) -> {
                           if (failure != null) {

@@ -1,11 +1,10 @@
 package cachegate.upstream;
 
 import cachegate.engine.UpstreamException;
+import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -26,7 +25,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
   private final String target;
   private final HttpClientRequest request;
   private final HttpClientResponse response;
-  private final ContextInternal context;
+  private final Context context;
   private final BodyLimits limits;
   private final JsonCheck json = new JsonCheck();
   private final Deque<Buffer> gathered;
@@ -54,7 +53,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
       String target,
       HttpClientRequest request,
       HttpClientResponse response,
-      ContextInternal context,
+      Context context,
       BodyLimits limits,
       List<Buffer> gathered,
       long held,
@@ -72,7 +71,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
     response.exceptionHandler(this::broke);
     response.endHandler(end -> ended());
     for (Buffer chunk : this.gathered) {
-      if (!json.feed(((BufferInternal) chunk).getByteBuf())) {
+      if (!json.feed(VertxInternals.byteBuf(chunk))) {
         fail(UpstreamException.invalidBody(target, response.statusCode(), "not JSON"));
         break;
       }
@@ -132,7 +131,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
       request.reset();
       return;
     }
-    if (!json.feed(((BufferInternal) chunk).getByteBuf())) {
+    if (!json.feed(VertxInternals.byteBuf(chunk))) {
       fail(UpstreamException.invalidBody(target, response.statusCode(), "stopped being JSON"));
       request.reset();
       return;
@@ -194,7 +193,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
         limits.memory().give(held);
         held = 0;
       }
-      subscriber.onNext(((BufferInternal) chunk).getByteBuf().nioBuffer());
+      subscriber.onNext(VertxInternals.byteBuf(chunk).nioBuffer());
       if (done || failure != null) {
         deliverFailure();
         return;
@@ -223,10 +222,6 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
   }
 
   private void onContext(Runnable action) {
-    if (context.isRunningOnContext()) {
-      action.run();
-    } else {
-      context.execute(action);
-    }
+    VertxInternals.runOn(context, action);
   }
 }
