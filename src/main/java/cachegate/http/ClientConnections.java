@@ -59,7 +59,7 @@ final class ClientConnections {
     channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(64, 512, 65536));
     ConnectionWatch watch = new ConnectionWatch(limits, metrics);
     channel.pipeline().addFirst(watch);
-    channel.pipeline().addBefore("handler", null, watch.requests());
+    channel.pipeline().addBefore("handler", "cachegate-requests", watch.requests());
   }
 
   /** Client connections open now. */

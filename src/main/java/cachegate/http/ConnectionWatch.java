@@ -64,6 +64,11 @@ final class ConnectionWatch extends ChannelDuplexHandler {
   private long sendingPending;
   private long sendingProgress;
 
+  /**
+   * Whether {@link #timer} is scheduled (to {@link #check} at {@link #timerAt}) and has not run.
+   */
+  private boolean timing;
+
   private ScheduledFuture<?> timer;
   private long timerAt;
 
@@ -122,7 +127,7 @@ final class ConnectionWatch extends ChannelDuplexHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (timer != null) {
+    if (timing) {
       timer.cancel(false);
     }
     ctx.fireChannelInactive();
@@ -136,12 +141,13 @@ final class ConnectionWatch extends ChannelDuplexHandler {
 
   /** Makes sure the timer runs by {@code deadline}. */
   private void watchUntil(long deadline) {
-    if (timer != null && timerAt - deadline <= 0) {
+    if (timing && timerAt - deadline <= 0) {
       return;
     }
-    if (timer != null) {
+    if (timing) {
       timer.cancel(false);
     }
+    timing = true;
     timerAt = deadline;
     timer =
         context
@@ -150,7 +156,7 @@ final class ConnectionWatch extends ChannelDuplexHandler {
   }
 
   private void check() {
-    timer = null;
+    timing = false;
     if (!context.channel().isActive()) {
       return;
     }
