@@ -23,8 +23,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,7 +51,7 @@ final class AdminApi {
           + " (route may be left out when only one is configured)";
 
   private final byte[] token;
-  private final Map<String, ServedRoute> routes = new LinkedHashMap<>();
+  private final AdminQuery names;
   private final EntryCatalog catalog;
   private final String namespace;
   private final InstantSource clock;
@@ -67,7 +65,7 @@ final class AdminApi {
       InstantSource clock,
       Supplier<Map<String, Object>> stats) {
     this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-    routes.forEach(served -> this.routes.put(served.route().name(), served));
+    this.names = new AdminQuery(routes, namespace);
     this.catalog = catalog;
     this.namespace = namespace;
     this.clock = clock;
@@ -116,7 +114,7 @@ final class AdminApi {
 
   private void routes(RoutingContext context) {
     JsonArray list = new JsonArray();
-    for (ServedRoute served : routes.values()) {
+    for (ServedRoute served : names.routes()) {
       CachePolicy policy = served.policy();
       list.add(
           new JsonObject()
@@ -131,9 +129,9 @@ final class AdminApi {
   }
 
   private void list(RoutingContext context) {
-    ServedRoute route = named(context.pathParam("route"));
-    Map<String, List<String>> query = query(context);
-    String count = single(query, "count").orElse("50");
+    ServedRoute route = names.route(context.pathParam("route"));
+    Map<String, List<String>> query = AdminQuery.of(context);
+    String count = AdminQuery.single(query, "count").orElse("50");
     int wanted;
     try {
       wanted = Math.max(1, Math.min(MAX_PAGE, Integer.parseInt(count)));
@@ -142,7 +140,7 @@ final class AdminApi {
     }
     reply(
         context,
-        catalog.list(prefix(route), single(query, "cursor").orElse("0"), wanted),
+        catalog.list(prefix(route), AdminQuery.single(query, "cursor").orElse("0"), wanted),
         "the listing of route " + route.route().name(),
         page -> {
           JsonArray entries = new JsonArray();
@@ -152,7 +150,7 @@ final class AdminApi {
   }
 
   private void describe(RoutingContext context) {
-    String key = keyOf(context);
+    String key = names.key(AdminQuery.of(context));
     reply(
         context,
         catalog.describe(key),
@@ -161,7 +159,8 @@ final class AdminApi {
   }
 
   private void purge(RoutingContext context) {
-    if (single(query(context), "all").filter("true"::equals).isPresent()) {
+    Map<String, List<String>> query = AdminQuery.of(context);
+    if (AdminQuery.single(query, "all").filter("true"::equals).isPresent()) {
       String everything = CacheKey.prefix(namespace);
       reply(
           context,
@@ -174,7 +173,7 @@ final class AdminApi {
           });
       return;
     }
-    String key = keyOf(context);
+    String key = names.key(query);
     reply(
         context,
         catalog.remove(key),
@@ -190,7 +189,7 @@ final class AdminApi {
   }
 
   private void purgeRoute(RoutingContext context) {
-    ServedRoute route = named(context.pathParam("route"));
+    ServedRoute route = names.route(context.pathParam("route"));
     reply(
         context,
         catalog.removeAll(prefix(route)),
@@ -203,7 +202,7 @@ final class AdminApi {
   }
 
   private void softPurge(RoutingContext context) {
-    String key = keyOf(context);
+    String key = names.key(AdminQuery.of(context));
     reply(
         context,
         catalog.markStale(key, clock.instant()),
@@ -220,7 +219,7 @@ final class AdminApi {
 
   private void warm(RoutingContext context) {
     JsonObject body = warmBody(context);
-    ServedRoute route = chosenRoute(Optional.ofNullable(body.getString("route")));
+    ServedRoute route = names.route(Optional.ofNullable(body.getString("route")));
     List<CompletableFuture<JsonObject>> results =
         body.getJsonArray("queries").stream()
             .map(query -> warm(route, String.valueOf(query)))
@@ -295,13 +294,11 @@ final class AdminApi {
     JsonObject json =
         new JsonObject()
             .put("key", entry.key())
-            .put("params", new JsonObject(new LinkedHashMap<>(paramsOf(key))))
+            .put("params", params(key))
             .put("bytes", entry.bytes())
             .put("storedAt", entry.storedAt().toString())
             .put("ageSeconds", Duration.between(entry.storedAt(), now).toSeconds());
-    key.map(CacheKey::route)
-        .filter(routes::containsKey)
-        .map(routes::get)
+    key.flatMap(parsed -> names.served(parsed.route()))
         .ifPresent(
             served ->
                 json.put("route", served.route().name())
@@ -310,96 +307,14 @@ final class AdminApi {
     return json;
   }
 
-  private static Map<String, String> paramsOf(Optional<CacheKey> key) {
-    return key.<Map<String, String>>map(CacheKey::params).orElse(Map.of());
-  }
-
-  /**
-   * The key named by {@code ?key=}, or by a route's own parameters, normalised as a request's are
-   * (the route named by {@code ?route=}, which may be left out when only one is configured).
-   */
-  private String keyOf(RoutingContext context) {
-    Map<String, List<String>> query = new HashMap<>(query(context));
-    Optional<String> given = single(query, "key");
-    if (given.isPresent()) {
-      return checked(given.get());
-    }
-    ServedRoute route = chosenRoute(single(query, "route"));
-    query.remove("route");
-    try {
-      return route.route().key(namespace, query).redisKey();
-    } catch (InvalidRequestException refused) {
-      throw new InvalidRequestException(
-          "give ?key=<key> or the route's parameters: " + refused.getMessage());
-    }
-  }
-
-  /** A key given whole: one that {@link CacheKey} could have written, under this namespace. */
-  private String checked(String given) {
-    CacheKey key =
-        CacheKey.parse(given)
-            .orElseThrow(
-                () ->
-                    new InvalidRequestException(
-                        "'"
-                            + given
-                            + "' is not a key: keys look like "
-                            + CacheKey.prefix(namespace)
-                            + "{<route>:<parameters>} (curl expands braces: use curl -g, which"
-                            + " leaves them alone); or name the entry by its route's parameters, as a"
-                            + " request does: "
-                            + example()));
-    if (!key.namespace().equals(namespace)) {
-      throw new InvalidRequestException(
-          "key must start with " + CacheKey.prefix(namespace) + ", was '" + given + "'");
-    }
-    return key.redisKey();
-  }
-
-  /** How to name an entry by its route's parameters, e.g. {@code ?route=universities&country=}. */
-  private String example() {
-    ServedRoute first = routes.values().iterator().next();
-    return "?route="
-        + first.route().name()
-        + first.route().params().stream()
-            .findFirst()
-            .map(param -> "&" + param.name() + "=<value>")
-            .orElse("");
-  }
-
-  /** The route {@code name}, or the only one when no name is given. */
-  private ServedRoute chosenRoute(Optional<String> name) {
-    if (name.isPresent()) {
-      return named(name.get());
-    }
-    if (routes.size() != 1) {
-      throw new InvalidRequestException(
-          "name the route: one of " + String.join(", ", routes.keySet()));
-    }
-    return routes.values().iterator().next();
-  }
-
-  private ServedRoute named(String name) {
-    return Optional.ofNullable(routes.get(name))
-        .orElseThrow(() -> new NotFoundException("no route " + name));
+  private static JsonObject params(Optional<CacheKey> key) {
+    JsonObject params = new JsonObject();
+    key.ifPresent(parsed -> parsed.params().forEach(params::put));
+    return params;
   }
 
   private String prefix(ServedRoute route) {
     return CacheKey.prefix(namespace, route.route().name());
-  }
-
-  /** The query string, parsed as strictly as a request's. */
-  private static Map<String, List<String>> query(RoutingContext context) {
-    return QueryString.parse(Objects.requireNonNullElse(context.request().query(), ""));
-  }
-
-  /** The value of {@code name}, if it is given; refused when it is given more than once. */
-  private static Optional<String> single(Map<String, List<String>> query, String name) {
-    List<String> values = query.getOrDefault(name, List.of());
-    if (values.size() > 1) {
-      throw new InvalidRequestException("parameter '" + name + "' must be given at most once");
-    }
-    return values.stream().findFirst();
   }
 
   private static String who(RoutingContext context) {

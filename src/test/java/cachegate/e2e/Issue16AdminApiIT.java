@@ -39,9 +39,9 @@ class Issue16AdminApiIT extends RedisAndUpstream {
   }
 
   /** Gets a cold {@code path} and waits for its answer to be in Redis (written just after it). */
-  private static void getStored(GatewayUnderTest gateway, String path) {
+  private static void getStored(GatewayUnderTest gateway, String path, String key) {
     gateway.get(path);
-    await().until(() -> redis.exists(GERMANY_KEY) == 1);
+    await().until(() -> redis.exists(key) == 1);
   }
 
   private static HttpResponse<String> call(GatewayUnderTest gateway, String method, String path) {
@@ -54,7 +54,7 @@ class Issue16AdminApiIT extends RedisAndUpstream {
   @Test
   void aPurgeNamedByTheRoutesParametersRemovesTheKeyARequestWithThemUses() {
     GatewayUnderTest gateway = admin();
-    getStored(gateway, "/universities?country=%20GERMANY%20");
+    getStored(gateway, "/universities?country=%20GERMANY%20", GERMANY_KEY);
 
     HttpResponse<String> purge =
         call(gateway, "DELETE", "/admin/api/entries?route=universities&country=Germany");
@@ -69,7 +69,7 @@ class Issue16AdminApiIT extends RedisAndUpstream {
   @Test
   void aKeyWithItsBracesAsCurlSendsThemWithGlobbingOffIsPurged() {
     GatewayUnderTest gateway = admin();
-    getStored(gateway, "/universities?country=Germany");
+    getStored(gateway, "/universities?country=Germany", GERMANY_KEY);
 
     String answer = rawAdminCall(gateway, "DELETE", "/admin/api/entries?key=" + GERMANY_KEY);
 
@@ -78,9 +78,21 @@ class Issue16AdminApiIT extends RedisAndUpstream {
   }
 
   @Test
+  void aPlusInAKeySentUnescapedIsReadAsThePlusItWas() {
+    GatewayUnderTest gateway = admin();
+    String key = "cachegate:v2:{universities:country=united+states}";
+    getStored(gateway, "/universities?country=United%20States", key);
+
+    String answer = rawAdminCall(gateway, "DELETE", "/admin/api/entries?key=" + key);
+
+    assertThat(answer).startsWith("HTTP/1.1 200").contains("\"purged\":1");
+    assertThat(redis.exists(key)).isZero();
+  }
+
+  @Test
   void aKeyWhoseBracesCurlGlobbedAwayIsRefusedWithHowToNameTheEntry() {
     GatewayUnderTest gateway = admin();
-    getStored(gateway, "/universities?country=Germany");
+    getStored(gateway, "/universities?country=Germany", GERMANY_KEY);
 
     HttpResponse<String> purge =
         call(gateway, "DELETE", "/admin/api/entries?key=cachegate:v2:universities:country=germany");
