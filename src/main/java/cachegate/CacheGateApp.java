@@ -12,7 +12,6 @@ import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.FetchLease;
 import cachegate.engine.GuardedUpstream;
-import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
 import cachegate.engine.Scheduler;
@@ -161,7 +160,8 @@ public final class CacheGateApp implements AutoCloseable {
         });
     Optional<RedisStore> redis = redisClient.join();
     Store store = store(config, clock, local, redis, metrics);
-    FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
+    FetchLease lease =
+        redis.<FetchLease>map(RedisLease::new).orElseGet(() -> FetchLease.local(store.responses()));
     Scheduler waits = new LoopScheduler(((VertxInternal) vertx).nettyEventLoopGroup());
     ByteBudget upstreamMemory = new ByteBudget(config.upstreamBufferBytes());
     Gauge.builder("cachegate.upstream.buffered", upstreamMemory, ByteBudget::taken)
@@ -281,13 +281,7 @@ public final class CacheGateApp implements AutoCloseable {
           yield new Store(redis.orElseThrow(), redis.orElseThrow());
         }
         TieredStore tiered =
-            new TieredStore(
-                local.get(),
-                redis.orElseThrow(),
-                clock,
-                new OutageLog("Redis " + config.redis().describe()),
-                metrics,
-                config.keyPrefix());
+            new TieredStore(local.get(), redis.orElseThrow(), clock, metrics, config.keyPrefix());
         yield new Store(tiered, tiered);
       }
       case SIMPLE -> new Store(local.orElseThrow(), local.orElseThrow());

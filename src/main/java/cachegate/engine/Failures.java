@@ -14,4 +14,10 @@ public final class Failures {
     }
     return cause;
   }
+
+  /** The message of the failure behind {@code failure}, or its type when it has none: for logs. */
+  public static String message(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
 }

@@ -289,6 +289,14 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
             });
   }
 
+  /**
+   * The most bytes a value read as an entry may have; reads ask for one byte more ({@code GETRANGE
+   * 0 <this>}), which tells a larger value, no entry cachegate may keep (see the constructor).
+   */
+  long maxValueBytes() {
+    return maxValueBytes;
+  }
+
   /** Completes with {@code true} when Redis answers a PING within the command timeout. */
   public CompletableFuture<Boolean> ping() {
     return run("PING", c -> c.ping(), "PONG"::equals).exceptionally(failure -> false);

@@ -4,8 +4,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
-import cachegate.engine.Failures;
-import cachegate.engine.OutageLog;
+import cachegate.engine.FailOpenStore;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.WriteRefusedException;
 import java.time.Duration;
@@ -25,17 +24,16 @@ import java.util.concurrent.CompletableFuture;
  * the subscription reconnects) lets an instance serve a replaced entry for at most its TTL. Stale
  * entries are served from L2 only.
  *
- * <p>Failures of L2 are logged once per outage and treated as a miss or a skipped L2 write; L1
- * keeps working. A write that a full Redis refuses is a skipped L2 write too, but no outage: the
- * Redis store counts and logs it ({@link WriteRefusedException}), and reads from L2 go on.
- * Thread-safe.
+ * <p>Entries are read from and written to L2 through a {@link FailOpenStore}: a failure is a miss
+ * or a skipped L2 write, counted and logged once per outage, and L1 keeps working. A write that a
+ * full Redis refuses is a skipped L2 write too, but no outage: the Redis store counts and logs it
+ * ({@link WriteRefusedException}), and reads from L2 go on. Thread-safe.
  */
 public final class TieredStore implements ResponseStore, EntryCatalog {
   private final MemoryStore local;
   private final RedisStore remote;
+  private final FailOpenStore remoteEntries;
   private final InstantSource clock;
-  private final OutageLog remoteLog;
-  private final CacheMetrics metrics;
   private final String channel;
   private final String instance = UUID.randomUUID().toString();
 
@@ -46,14 +44,14 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
       MemoryStore local,
       RedisStore remote,
       InstantSource clock,
-      OutageLog remoteLog,
       CacheMetrics metrics,
       String namespace) {
     this.local = local;
     this.remote = remote;
+    this.remoteEntries =
+        new FailOpenStore(
+            remote, "Redis " + remote.describe(), "from the local tier and the upstream", metrics);
     this.clock = clock;
-    this.remoteLog = remoteLog;
-    this.metrics = metrics;
     this.channel = namespace + ":" + CacheKey.FORMAT_VERSION + ":evictions";
     remote.subscribe(channel, this::onEviction);
   }
@@ -68,42 +66,29 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
     return local
         .get(key)
         .thenCompose(
+            found -> found.isPresent() ? CompletableFuture.completedFuture(found) : remote(key));
+  }
+
+  private CompletableFuture<Optional<CachedResponse>> remote(CacheKey key) {
+    return remoteEntries
+        .get(key)
+        .thenApply(
             found -> {
-              if (found.isPresent()) {
-                return CompletableFuture.completedFuture(found);
-              }
-              return remote
-                  .get(key)
-                  .handle(
-                      (fromRemote, failure) -> {
-                        if (failure != null) {
-                          metrics.storeFailure(remote.tier());
-                          remoteLog.failed(
-                              failure.getMessage(), "from the local tier and the upstream");
-                          return Optional.<CachedResponse>empty();
-                        }
-                        remoteLog.succeeded();
-                        fromRemote.ifPresent(entry -> copyToLocal(key, entry, entry.ttl()));
-                        return fromRemote;
-                      });
+              found.ifPresent(entry -> copyToLocal(key, entry, entry.ttl()));
+              return found;
             });
   }
 
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
-    return remote
+    return remoteEntries
         .put(key, entry, retention)
-        .handle(
-            (stored, failure) -> {
-              if (failure == null) {
-                remoteLog.succeeded();
+        .thenApply(
+            stored -> {
+              if (stored) {
                 announce(key.redisKey());
-              } else if (!(Failures.unwrap(failure) instanceof WriteRefusedException)) {
-                metrics.storeFailure(remote.tier());
-                remoteLog.failed(failure.getMessage(), "from the local tier and the upstream");
               }
-              // A write refused by a full Redis was counted and logged by the Redis store and is
-              // no outage: reads from Redis go on. Either way the local tier keeps the answer.
+              // Whether Redis stored the entry, refused it or failed, the local tier keeps it.
               copyToLocal(key, entry, retention);
               return true;
             });

@@ -3,8 +3,8 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import cachegate.engine.CacheMetrics;
 import cachegate.engine.ManualClock;
-import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.support.RedisServer;
 import java.time.Duration;
@@ -52,12 +52,7 @@ class TieredStoreContractIT extends ResponseStoreContract {
     RedisStore redis = server.store();
     opened.add(redis);
     return new TieredStore(
-        new MemoryStore(1 << 20, clock),
-        redis,
-        clock,
-        new OutageLog("Redis"),
-        cachegate.engine.CacheMetrics.none(),
-        "contract");
+        new MemoryStore(1 << 20, clock), redis, clock, CacheMetrics.none(), "contract");
   }
 
   @Test
