@@ -16,9 +16,10 @@ import java.util.random.RandomGenerator;
  * it while it fetches, so a lease left behind lapses within {@link #LEASE_TTL}), or once they have
  * waited the upstream timeout plus {@link #LEASE_TTL}, measured on the injected clock.
  *
- * <p>Failures: a lease that cannot be taken (store failing, or full) means "fetch yourself" without
- * a lease. A failure to take, renew or release a lease is counted as a {@code lease} store failure
- * and logged once per outage; a lease refused by a full store was counted and logged by the store.
+ * <p>Failures: a lease that cannot be tried (store failing, or full) means "fetch yourself", and
+ * the lease is renewed and released as if taken, in case the try reached the store after all. A
+ * failure to take, renew or release a lease is counted as a {@code lease} store failure and logged
+ * once per outage; a lease refused by a full store was counted and logged by the store.
  * Thread-safe; futures complete on the thread that completed the lease or upstream call.
  */
 final class SharedFetch {
@@ -116,10 +117,15 @@ final class SharedFetch {
     return fetchAlone(key);
   }
 
-  /** The lease could not be tried: fetch without it, so fetches are shared in this process only. */
+  /**
+   * The try for the lease failed: fetch. A try that timed out here may still have taken the lease
+   * in the store, so it is renewed and released as if taken (both touch only this instance's own
+   * lease): peers then wait for this answer instead of fetching again once an unrenewed lease
+   * lapses.
+   */
   private CompletableFuture<Fetched> withoutLease(CacheKey key, Throwable failure) {
     leaseFailed("taking", key, failure);
-    return fetchAlone(key);
+    return fetchHolding(key);
   }
 
   private static boolean isNewer(

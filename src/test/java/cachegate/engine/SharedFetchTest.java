@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,27 +112,30 @@ class SharedFetchTest {
   }
 
   @Test
-  void aLeaseThatCannotBeTakenIsCountedAndTheEngineFetchesWithoutRenewingOrReleasingIt() {
-    FetchLease broken =
+  void aTryForTheLeaseThatFailsIsCountedAndTheEngineFetchesReleasingWhatTheTryMayHaveTaken() {
+    AtomicInteger releases = new AtomicInteger();
+    FetchLease timingOut =
         new FetchLease() {
           @Override
           public CompletableFuture<Attempt> tryAcquire(CacheKey key, Duration time) {
-            return CompletableFuture.failedFuture(new StoreException("connection refused"));
+            return CompletableFuture.failedFuture(new StoreException("EVAL timed out"));
           }
 
           @Override
           public CompletableFuture<Void> release(CacheKey key) {
-            throw new AssertionError("no lease was taken, so none is released");
+            releases.incrementAndGet();
+            return CompletableFuture.completedFuture(null);
           }
         };
-    CacheEngine engine = engine(broken);
+    CacheEngine engine = engine(timingOut);
 
     CacheResult result = (CacheResult) engine.get(GERMANY).join();
 
     assertThat(result.outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(result.stored()).isTrue();
     assertThat(upstream.calls()).isEqualTo(1);
-    assertThat(scheduler.pending()).isZero();
+    assertThat(releases).hasValue(1);
+    assertThat(scheduler.pending()).isEqualTo(1);
     assertThat(leaseFailures()).isEqualTo(1);
     assertThat(logs.lines()).singleElement().asString().contains("taking the fetch lease");
   }
