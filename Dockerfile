@@ -46,28 +46,29 @@ WORKDIR /app
 # Owned by root and read-only to the app user: the service writes nothing to /app (Vert.x's file cache goes to
 # java.io.tmpdir, i.e. /tmp).
 COPY --from=build /build/target/cachegate.jar /app/target/cachegate.jar
-# The JVM flags of every launch (the README's too): heap, collector, exit on OutOfMemoryError, class-data archive.
+# The launcher and the JVM flags of every launch (the README's too): heap, collector, exit on OutOfMemoryError.
 COPY jvm.options /app/jvm.options
+COPY bin/cachegate /app/bin/cachegate
 # The example routes file: CACHEGATE_ROUTES=/app/examples/routes.yml serves its routes, or mount your own.
 COPY examples/routes.yml /app/examples/routes.yml
 # A class-data sharing archive for this jar at this path, from a short training run on loopback (it starts
 # cachegate, sends it a few requests and exits): the JVM then maps these classes instead of loading and
 # verifying them at every start, which roughly halves start-up.
-RUN java -XX:ArchiveClassesAtExit=/app/target/cachegate.jsa -Xlog:cds=off -Xlog:cds+dynamic=off \
+# (The launcher's executable bit can be lost on checkouts from some systems: set it.)
+RUN chmod 0755 /app/bin/cachegate \
+    && java -XX:ArchiveClassesAtExit=/app/target/cachegate.jsa -Xlog:cds=off -Xlog:cds+dynamic=off \
         -cp /app/target/cachegate.jar cachegate.CdsTraining
 
 USER 10001:10001
 EXPOSE 5000
 
-# jvm.options caps the heap (by default the JVM takes 1/4 of the container's memory limit), picks SerialGC, maps
-# the archive made above (target/cachegate.jsa, relative to /app) and exits on OutOfMemoryError so that the restart
-# policy replaces a JVM that is out of memory instead of leaving it half-working. JAVA_OPTS comes after it: set it
-# at run time to add or override flags (the last one wins), e.g. -Xmx256m with a larger CACHE_LOCAL_MAX_BYTES.
+# bin/cachegate starts java with jvm.options (a capped heap: by default the JVM takes 1/4 of the container's memory
+# limit; SerialGC; exit on OutOfMemoryError, so that the restart policy replaces a JVM that is out of memory instead
+# of leaving it half-working), maps the archive made above, and adds JAVA_OPTS after it: set it at run time to add or
+# override flags (the last one wins), e.g. -Xmx160m with a larger CACHE_LOCAL_MAX_BYTES. It execs java, which is
+# then PID 1 and receives SIGTERM from `docker stop` to shut down cleanly; arguments to `docker run` are passed on.
 ENV JAVA_OPTS=""
-
-# `exec` makes java PID 1 so it receives SIGTERM from `docker stop` and shuts down cleanly. JAVA_OPTS is expanded
-# by the shell at start-up; any arguments given to `docker run` are passed on to the application.
-ENTRYPOINT ["sh", "-c", "exec java @jvm.options $JAVA_OPTS -jar target/cachegate.jar \"$@\"", "cachegate"]
+ENTRYPOINT ["/app/bin/cachegate"]
 
 # PORT defaults to 5000 in the application; follow it if it is overridden.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

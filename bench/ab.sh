@@ -6,13 +6,13 @@
 #
 # It builds REV in a temporary git worktree and the working tree as it is (./mvnw -q -B -DskipTests package),
 # starts a private redis-server and bench/fake_upstream.py (50 ms per answer, the real dataset when present),
-# then both jars side by side, each launched as its own revision's README launched it (its jvm.options when it
-# has one), CACHE_TYPE=redis with its own key prefix. After a warm-up of every target on both, it runs
-# --rounds rounds of wrk -t2 -c64 -d DURATION per target, the two taking turns (which goes first alternates),
-# and reads each process's user+system CPU time from /proc/<pid>/stat around each run. Targets: Germany
-# (66 KB) identity and gzip, United States (438 KB) identity, all warm local-tier hits. It prints, per target,
-# the median over rounds of CPU microseconds per request (steadier than requests per second on a shared
-# machine) and of requests per second, and each process's peak RSS (VmHWM).
+# then both jars side by side, each launched as its own revision launched it (bin/cachegate when it has one),
+# CACHE_TYPE=redis with its own key prefix. After a warm-up of every target on both, it runs --rounds rounds
+# of wrk -t2 -c64 -d DURATION per target, the two taking turns (which goes first alternates), and reads each
+# process's user+system CPU time from /proc/<pid>/stat around each run. Targets: Germany (66 KB) identity and
+# gzip, United States (438 KB) identity, all warm local-tier hits. It prints, per target, the median over
+# rounds of CPU microseconds per request (steadier than requests per second on a shared machine) and of
+# requests per second, and each process's peak RSS (VmHWM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,24 +53,28 @@ UP=$(free_port)
 python3 bench/fake_upstream.py --port "$UP" --latency-ms 50 >"$TMP/upstream.log" 2>&1 &
 PIDS+=($!)
 
-# Launches the jar of checkout $1 as that checkout's README launched it, on port $2, with key prefix $3.
+# Launches the jar of checkout $1 as that checkout launched it (bin/cachegate, else jvm.options, else the flags
+# of the README before either), on port $2, with key prefix $3; prints its pid (exec keeps java's pid).
 launch() {
-  local dir=$1 port=$2 prefix=$3 flags
-  if [[ -f $dir/jvm.options ]]; then
-    flags=("@$dir/jvm.options" "-XX:SharedArchiveFile=$dir/target/cachegate.jsa")
+  local dir=$1 port=$2 prefix=$3 command
+  if [[ -x $dir/bin/cachegate ]]; then
+    command=("$dir/bin/cachegate")
+  elif [[ -f $dir/jvm.options ]]; then
+    command=(java "@$dir/jvm.options" "-XX:SharedArchiveFile=$dir/target/cachegate.jsa" -jar "$dir/target/cachegate.jar")
   else
-    flags=(-Xmx128m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 "-XX:SharedArchiveFile=$dir/target/cachegate.jsa")
+    command=(java -Xmx128m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000
+             "-XX:SharedArchiveFile=$dir/target/cachegate.jsa" -jar "$dir/target/cachegate.jar")
   fi
   mkdir -p "$TMP/run-$prefix"
   (cd "$TMP/run-$prefix" && exec env CACHE_TYPE=redis CACHE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     UNIVERSITIES_API_URL="http://127.0.0.1:$UP" CACHE_KEY_PREFIX="$prefix" PORT="$port" \
-    java "${flags[@]}" -jar "$dir/target/cachegate.jar" >"$TMP/$prefix.log" 2>&1) &
-  PIDS+=($!)
+    "${command[@]}" >"$TMP/$prefix.log" 2>&1) &
   echo $!
 }
 BASE_PORT=$(free_port); HEAD_PORT=$(free_port)
 BASE_PID=$(launch "$TMP/base" "$BASE_PORT" base)
 HEAD_PID=$(launch "$ROOT" "$HEAD_PORT" head)
+PIDS+=("$BASE_PID" "$HEAD_PID")
 for port in "$BASE_PORT" "$HEAD_PORT"; do
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.2; done
 done

@@ -10,8 +10,8 @@
 #   - bench/fake_upstream.py: the universities API's /search with 300 ms per answer, serving the real
 #     dataset from ../shared/data/universities/ when present (else the test fixture), counting calls;
 #   - a private redis-server on a free port (--save "" --appendonly no);
-#   - cachegate as the README's quickstart launches it, `java @jvm.options -jar cachegate.jar` (the
-#     class-data archive is made for the copied jar by the same training run the build uses), with
+#   - cachegate as the README's quickstart launches it, `bin/cachegate` (on a copy of the jar, for which
+#     the same training run the build uses makes the class-data archive), with
 #     CACHE_TYPE=redis, CACHE_REDIS_URL, UNIVERSITIES_API_URL and PORT set and everything else at its
 #     default: instance A (local tier on), B (CACHE_LOCAL_MAX_BYTES=0: every hit is a Redis hit),
 #     C and D (defaults, for the three-instance test); each runs in an empty directory (no .env);
@@ -226,8 +226,8 @@ cp "$TMP/nginx/nginx.conf" "$OUT/nginx.conf"
 NGINX_PID=$!
 PIDS+=($NGINX_PID)
 
-JAVA_CMD=(java "@$ROOT/jvm.options" -XX:SharedArchiveFile="$TMP/cachegate.jsa" -jar "$TMP/cachegate.jar")
-metric cachegate_command "java @jvm.options -jar target/cachegate.jar"
+JAVA_CMD=(env CACHEGATE_JAR="$TMP/cachegate.jar" "$ROOT/bin/cachegate")
+metric cachegate_command "bin/cachegate"
 start_cachegate() { # name port [VAR=value...]
   local name=$1 port=$2; shift 2
   mkdir -p "$TMP/cg-$name"

@@ -3,10 +3,12 @@
 # a release or after changing the engine, the stores or the upstream client; it takes minutes.
 #
 # It builds target/cachegate.jar and the test classes, then runs cachegate.soak.Soak: cachegate as
-# a separate process, launched as the README launches it (java @jvm.options -jar cachegate.jar), in front of a real
+# a separate process, launched as the README launches it (bin/cachegate), in front of a real
 # redis-server, the fake universities API (50 ms per answer) and an upstream of large answers, through a
 # routes file (universities with TTL and stale-while-revalidate at 5 s; two routes of large answers) and
-# with CLIENT_HEADER_TIMEOUT=3, called by concurrent clients over a mix of 60 keys while, every 15 s,
+# with CLIENT_HEADER_TIMEOUT=3, called by concurrent clients over a mix of 60 keys, each client on its
+# own raw-socket HTTP/1.1 keep-alive connection (a client timeout means cachegate sent no byte of the
+# answer for 10 s; the examples under the table name the client's local port), while, every 15 s,
 # Redis is killed and restarted, frozen (SIGSTOP) and thawed, the upstream is made slow, failing (503)
 # or garbled, or the soak sends hostile traffic of its own: 8 MB answers (over maxEntryBytes), 32
 # distinct 4 MiB answers at once, 1,500 slowloris connections. A rotation takes 135 s.

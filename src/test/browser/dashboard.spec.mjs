@@ -1,10 +1,12 @@
 // Drives the operator dashboard in Debian's headless Chromium, as an operator would.
 //
-//   node dashboard.spec.mjs <baseUrl> <token> [--screenshot <path>]
+//   node dashboard.spec.mjs <baseUrl> <token> [--scenario operate|narrow-keys] [--screenshot <path>]
 //
 // Expects a running cachegate with CACHEGATE_ADMIN_TOKEN=<token> that has served
 // /universities?country=Germany, France and Japan. Exits 0 when every step passed, 1 otherwise
-// (saying which step failed and why). Run by DashboardBrowserIT.
+// (saying which step failed and why). Run by DashboardBrowserIT. Scenarios: operate (the default)
+// signs in, checks the totals and purges an entry; narrow-keys checks that the keys stay readable
+// in a window NARROW_WIDTH pixels wide.
 import { chromium } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,22 +26,35 @@ const CHROMIUM_ARGS = [
 const STEP_TIMEOUT_MS = 15_000;
 const WHOLE_RUN_MS = 80_000; // the Java side gives up at 90 s
 const COUNTRIES = ['germany', 'france', 'japan'];
+const SCENARIOS = ['operate', 'narrow-keys'];
+const NARROW_WIDTH = 765;
+// Where a key may break across lines: after the characters that separate its parts, and before
+// the { of its route (cachegate: v2: {universities: country= united+ states}).
+const KEY_BREAKS = { after: ':=&+,', before: '{' };
 
-const { baseUrl, token, screenshot } = parseArguments(process.argv.slice(2));
+const { baseUrl, token, screenshot, scenario } = parseArguments(process.argv.slice(2));
 const problems = []; // errors the page raised, checked at the end
 
 function parseArguments(args) {
   const positional = [];
   let screenshotPath = null;
+  let scenarioName = 'operate';
   for (let i = 0; i < args.length; i += 1) {
     if (args[i] === '--screenshot') screenshotPath = args[++i];
+    else if (args[i] === '--scenario') scenarioName = args[++i];
     else positional.push(args[i]);
   }
-  if (positional.length !== 2 || screenshotPath === undefined) {
-    console.error('usage: node dashboard.spec.mjs <baseUrl> <token> [--screenshot <path>]');
+  if (positional.length !== 2 || screenshotPath === undefined || !SCENARIOS.includes(scenarioName)) {
+    console.error(
+      'usage: node dashboard.spec.mjs <baseUrl> <token> [--scenario operate|narrow-keys] [--screenshot <path>]');
     process.exit(2);
   }
-  return { baseUrl: positional[0].replace(/\/$/, ''), token: positional[1], screenshot: screenshotPath };
+  return {
+    baseUrl: positional[0].replace(/\/$/, ''),
+    token: positional[1],
+    screenshot: screenshotPath,
+    scenario: scenarioName,
+  };
 }
 
 function step(text) {
@@ -77,7 +92,7 @@ function rowFor(page, country) {
   return page.locator(`[data-testid="entry-row"][data-key$=":country=${country}}"]`);
 }
 
-async function run(context) {
+async function openPage(context) {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on('pageerror', (error) => problems.push(`uncaught error in the page: ${error.message}`));
@@ -87,6 +102,90 @@ async function run(context) {
       problems.push(`console error: ${message.text()}`);
     }
   });
+  return page;
+}
+
+// For each key cell: the key, its tooltip and the parts of it (between KEY_BREAKS) that the
+// browser broke across lines. Runs in the page.
+function keyLayout(breaks) {
+  return [...document.querySelectorAll('[data-testid="entry-key"]')].map((cell) => {
+    const texts = [];
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node);
+    const key = texts.map((node) => node.data).join('');
+    const position = (index) => {
+      let start = 0;
+      for (const node of texts) {
+        if (index <= start + node.data.length) return [node, index - start];
+        start += node.data.length;
+      }
+      throw new Error(`no character ${index} in ${key}`);
+    };
+    const parts = [];
+    let part = '';
+    for (const character of key) {
+      if (breaks.before.includes(character) && part) {
+        parts.push(part);
+        part = '';
+      }
+      part += character;
+      if (breaks.after.includes(character)) {
+        parts.push(part);
+        part = '';
+      }
+    }
+    if (part) parts.push(part);
+    const broken = [];
+    let from = 0;
+    for (const text of parts) {
+      const range = document.createRange();
+      range.setStart(...position(from));
+      range.setEnd(...position(from + text.length));
+      const lines = new Set(
+        [...range.getClientRects()].filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)),
+      );
+      if (lines.size > 1) broken.push(text);
+      from += text.length;
+    }
+    return { key, title: cell.title, broken };
+  });
+}
+
+async function narrowKeys(context) {
+  const page = await openPage(context);
+
+  step('sign in and see the entries');
+  await page.goto(`${baseUrl}/admin/`);
+  await page.getByTestId('token-input').fill(token);
+  await page.getByTestId('login-button').click();
+  await page.getByTestId('dashboard').waitFor({ state: 'visible' });
+  for (const country of COUNTRIES) await rowFor(page, country).waitFor({ state: 'visible' });
+
+  step(`at ${NARROW_WIDTH} px wide, every key breaks only between its parts and shows whole on hover`);
+  await page.setViewportSize({ width: NARROW_WIDTH, height: 860 });
+  await page.waitForFunction((width) => document.documentElement.clientWidth <= width, NARROW_WIDTH);
+  const cells = await page.evaluate(keyLayout, KEY_BREAKS);
+  check(cells.length === COUNTRIES.length, `expected ${COUNTRIES.length} keys, the table shows ${cells.length}`);
+  for (const cell of cells) {
+    check(
+      cell.broken.length === 0,
+      `at ${NARROW_WIDTH} px the key ${cell.key} is broken inside ${cell.broken.map((t) => `"${t}"`).join(', ')}`,
+    );
+    check(cell.title === cell.key, `hovering the key ${cell.key} shows "${cell.title}"`);
+  }
+
+  if (screenshot) {
+    const path = resolve(screenshot);
+    mkdirSync(dirname(path), { recursive: true });
+    await page.screenshot({ path, fullPage: true });
+    step(`screenshot written to ${path}`);
+  }
+  check(problems.length === 0, problems.join('\n'));
+}
+
+async function run(context) {
+  if (scenario === 'narrow-keys') return narrowKeys(context);
+  const page = await openPage(context);
 
   step(`open ${baseUrl}/admin (no slash) and see the sign-in form`);
   const bare = await page.goto(`${baseUrl}/admin`);

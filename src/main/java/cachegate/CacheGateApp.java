@@ -1,17 +1,22 @@
 package cachegate;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import cachegate.config.CacheType;
-import cachegate.config.ConfigException;
 import cachegate.config.ConfigLoader;
 import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
 import cachegate.config.RouteConfig;
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheEngine;
+import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.DurationText;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.Failures;
 import cachegate.engine.FetchLease;
 import cachegate.engine.GuardedUpstream;
+import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
 import cachegate.engine.Scheduler;
@@ -53,6 +58,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -67,6 +73,12 @@ public final class CacheGateApp implements AutoCloseable {
 
   /** How long requests in flight may take to finish at shutdown. */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  /**
+   * How long the start line waits for the check of Redis at start: enough for a refused or a
+   * completed connection, short enough for a Redis that does not answer at all.
+   */
+  static final Duration REDIS_CHECK_WAIT = Duration.ofSeconds(1);
 
   private final GatewayServer server;
   private final List<CacheEngine> engines;
@@ -90,16 +102,19 @@ public final class CacheGateApp implements AutoCloseable {
     this.port = port;
   }
 
+  /**
+   * Starts cachegate from the environment and {@code .env}. What stops it from starting (a bad
+   * value, a port in use) is one line on standard error and exit code 2.
+   */
   public static void main(String[] args) {
-    GatewayConfig config;
+    CacheGateApp app;
     try {
-      config = ConfigLoader.from(environment(Path.of(".env")));
-    } catch (ConfigException e) {
+      app = start(ConfigLoader.from(environment(Path.of(".env"))), InstantSource.system());
+    } catch (CacheGateException e) {
       System.err.println("cachegate: cannot start: " + e.getMessage());
       System.exit(2);
       return;
     }
-    CacheGateApp app = start(config, InstantSource.system());
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "cachegate-shutdown"));
   }
 
@@ -117,9 +132,10 @@ public final class CacheGateApp implements AutoCloseable {
     return merged;
   }
 
-  /** Starts cachegate and blocks until it listens. */
+  /** Starts cachegate and blocks until it listens; first logs the configuration's warnings. */
   public static CacheGateApp start(GatewayConfig config, InstantSource clock) {
     long started = System.nanoTime();
+    config.warnings().forEach(warning -> LOG.warn("{}", warning));
     // One event loop per core, as many as HTTP servers: each loop keeps its own buffer caches.
     Vertx vertx =
         Vertx.vertx(
@@ -159,7 +175,20 @@ public final class CacheGateApp implements AutoCloseable {
               .register(registry);
         });
     Optional<RedisStore> redis = redisClient.join();
-    Store store = store(config, clock, local, redis, metrics);
+    // One outage log for Redis: what the check at start finds, the first failing request does not
+    // report again, and the recovery is reported.
+    OutageLog redisOutage = new OutageLog("Redis " + config.redis().describe());
+    CompletableFuture<Void> redisChecked =
+        redis
+            .map(
+                r ->
+                    r.checkAtStart(
+                        redisOutage,
+                        local.isPresent()
+                            ? "from the local tier and the upstream"
+                            : "the upstream"))
+            .orElse(CompletableFuture.completedFuture(null));
+    Store store = store(config, clock, local, redis, redisOutage, metrics);
     FetchLease lease =
         redis.<FetchLease>map(RedisLease::new).orElseGet(() -> FetchLease.local(store.responses()));
     Scheduler waits = new LoopScheduler(((VertxInternal) vertx).nettyEventLoopGroup());
@@ -237,16 +266,29 @@ public final class CacheGateApp implements AutoCloseable {
     Gauge.builder("cachegate.client.connections", server, GatewayServer::openConnections)
         .description("Client connections open now (at most CLIENT_MAX_CONNECTIONS)")
         .register(registry);
-    int port =
-        server
-            .listen(config.server(), Runtime.getRuntime().availableProcessors(), metrics)
-            .toCompletionStage()
-            .toCompletableFuture()
-            .join();
+    int port;
+    try {
+      port =
+          server
+              .listen(config.server(), Runtime.getRuntime().availableProcessors(), metrics)
+              .toCompletionStage()
+              .toCompletableFuture()
+              .join();
+    } catch (CompletionException e) {
+      // Nothing will serve: let go of every thread started so far, so that the JVM can exit.
+      upstreams.forEach(HttpUpstream::close);
+      redis.ifPresent(RedisStore::close);
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+      throw Failures.unwrap(e) instanceof CacheGateException refused ? refused : e;
+    }
+    long listening = System.nanoTime() - started;
+    // Clients are served already; the start line waits a moment for Redis's answer so that a Redis
+    // found unreachable is said first (else the check says so when it knows).
+    redisChecked.copy().completeOnTimeout(null, REDIS_CHECK_WAIT.toMillis(), MILLISECONDS).join();
     LOG.info(
         "cachegate listening on port {} in {} ms; cache: {} ({}){}; routes from {}: {}; admin {}",
         port,
-        (System.nanoTime() - started) / 1_000_000,
+        listening / 1_000_000,
         config.cacheType().label(),
         config.cacheTypeReason(),
         redis.map(r -> " at " + r.describe()).orElse(""),
@@ -258,7 +300,7 @@ public final class CacheGateApp implements AutoCloseable {
                         + " -> "
                         + r.route().upstream()
                         + " (TTL "
-                        + r.policy().ttl()
+                        + DurationText.of(r.policy().ttl())
                         + ")")
             .collect(Collectors.joining(", ")),
         config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
@@ -274,6 +316,7 @@ public final class CacheGateApp implements AutoCloseable {
       InstantSource clock,
       Optional<MemoryStore> local,
       Optional<RedisStore> redis,
+      OutageLog redisOutage,
       CacheMetrics metrics) {
     return switch (config.cacheType()) {
       case REDIS, REDIS_CLUSTER, REDIS_SENTINEL -> {
@@ -281,7 +324,8 @@ public final class CacheGateApp implements AutoCloseable {
           yield new Store(redis.orElseThrow(), redis.orElseThrow());
         }
         TieredStore tiered =
-            new TieredStore(local.get(), redis.orElseThrow(), clock, metrics, config.keyPrefix());
+            new TieredStore(
+                local.get(), redis.orElseThrow(), clock, redisOutage, metrics, config.keyPrefix());
         yield new Store(tiered, tiered);
       }
       case SIMPLE -> new Store(local.orElseThrow(), local.orElseThrow());
@@ -324,7 +368,9 @@ public final class CacheGateApp implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    LOG.info("cachegate stopping: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
+    LOG.info(
+        "cachegate stopping: finishing requests in flight (up to {})",
+        DurationText.of(SHUTDOWN_GRACE));
     engines.forEach(CacheEngine::close);
     server.close(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture().join();
     upstreams.forEach(HttpUpstream::close);

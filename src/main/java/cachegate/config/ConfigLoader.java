@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Builds a {@link GatewayConfig} from environment variables. Pure: the app passes {@code
@@ -85,6 +87,9 @@ public final class ConfigLoader {
 
   private final Map<String, String> env;
 
+  /** What looks wrong but is allowed, in the order found; a setting read twice warns once. */
+  private final Set<String> warnings = new LinkedHashSet<>();
+
   private ConfigLoader(Map<String, String> env) {
     this.env = env;
   }
@@ -148,7 +153,8 @@ public final class ConfigLoader {
         longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
         positiveLong("UPSTREAM_MAX_BODY_BYTES", GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES),
         positiveLong("UPSTREAM_BUFFER_BYTES", GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
-        value("CACHEGATE_ADMIN_TOKEN").orElse(""));
+        value("CACHEGATE_ADMIN_TOKEN").orElse(""),
+        List.copyOf(warnings));
   }
 
   /** The cache settings every route starts from, with {@code ttl} for its TTL. */
@@ -216,7 +222,7 @@ public final class ConfigLoader {
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("CACHEGATE_ROUTES: cannot read " + path + ": " + e);
     }
-    return RoutesFile.parse(path, text, defaults, upstream());
+    return RoutesFile.parse(path, text, defaults, upstream(), warnings::add);
   }
 
   /** {@code CACHE_REDIS_URL} wins over host, port and db; its password over the separate one. */
@@ -268,8 +274,46 @@ public final class ConfigLoader {
       database = parseInt("CACHE_REDIS_URL database", path);
     }
     int port = uri.getPort() == -1 ? RedisConfig.DEFAULT_PORT : uri.getPort();
-    return new RedisConfig(
-        uri.getHost(), port, database, username, password, transport, timeout, tlsCaFile());
+    RedisConfig redis =
+        new RedisConfig(
+            uri.getHost(), port, database, username, password, transport, timeout, tlsCaFile());
+    warnIfOverruled(redis, userInfo != null);
+    return redis;
+  }
+
+  /**
+   * Warns when host, port, db or password are set beside {@code CACHE_REDIS_URL} and say something
+   * else: the URL wins, so an edit to them (the tutorial's {@code .env} sets both) would change
+   * nothing without a word.
+   */
+  private void warnIfOverruled(RedisConfig fromUrl, boolean urlHasPassword) {
+    List<String> overruled = new ArrayList<>();
+    value("CACHE_REDIS_HOST")
+        .filter(host -> !unbracketed(host).equalsIgnoreCase(unbracketed(fromUrl.host())))
+        .ifPresent(host -> overruled.add("CACHE_REDIS_HOST=" + host));
+    value("CACHE_REDIS_PORT")
+        .filter(port -> !port.equals(String.valueOf(fromUrl.port())))
+        .ifPresent(port -> overruled.add("CACHE_REDIS_PORT=" + port));
+    value("CACHE_REDIS_DB")
+        .filter(db -> !db.equals(String.valueOf(fromUrl.database())))
+        .ifPresent(db -> overruled.add("CACHE_REDIS_DB=" + db));
+    value("CACHE_REDIS_PASSWORD")
+        .filter(password -> urlHasPassword && !password.equals(fromUrl.password()))
+        .ifPresent(password -> overruled.add("CACHE_REDIS_PASSWORD (another password)"));
+    if (!overruled.isEmpty()) {
+      warnings.add(
+          "CACHE_REDIS_URL disagrees with "
+              + String.join(" and ", overruled)
+              + ": CACHE_REDIS_URL wins, so cachegate uses Redis at "
+              + fromUrl.describe()
+              + " and ignores "
+              + (overruled.size() == 1 ? "it" : "them")
+              + "; unset one or the other");
+    }
+  }
+
+  private static String unbracketed(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   /**
@@ -426,11 +470,15 @@ public final class ConfigLoader {
     if (raw.isEmpty()) {
       return defaultValue;
     }
+    Duration parsed;
     try {
-      return Durations.parse(raw.get(), range);
+      parsed = Durations.parse(raw.get(), range);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(name + " " + e.getMessage() + ", was '" + raw.get() + "'");
     }
+    DurationWarnings.check(name, name + "=" + raw.get(), raw.get(), parsed)
+        .ifPresent(warnings::add);
+    return parsed;
   }
 
   private URI url(String name, URI defaultValue) {

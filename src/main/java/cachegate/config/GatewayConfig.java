@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param upstreamMaxBodyBytes the longest upstream body read at all; longer ones are refused or cut
  * @param upstreamBufferBytes the most bytes of upstream answers held in memory at once, over all
  *     routes, while they are gathered to be stored; an answer that finds no room is passed on
+ * @param warnings what is allowed but looks wrong (a duration far outside its sensible range, Redis
+ *     settings that disagree), one line each for the start-up log
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -31,7 +33,8 @@ public record GatewayConfig(
     long localMaxBytes,
     long upstreamMaxBodyBytes,
     long upstreamBufferBytes,
-    String adminToken) {
+    String adminToken,
+    List<String> warnings) {
   /** The shortest admin token accepted: guessing it must be hopeless. */
   public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -58,6 +61,7 @@ public record GatewayConfig(
     Objects.requireNonNull(redis, "redis");
     Objects.requireNonNull(routesSource, "routesSource");
     routes = List.copyOf(routes);
+    warnings = List.copyOf(warnings);
     if (routes.isEmpty()) {
       throw new ConfigException("at least one route must be configured");
     }

@@ -1,5 +1,6 @@
 package cachegate.config;
 
+import cachegate.engine.DurationText;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -101,7 +102,8 @@ public record RedisConfig(
       throw new ConfigException("CACHE_REDIS_DB must not be negative, was " + database);
     }
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new ConfigException("CACHE_REDIS_TIMEOUT must be positive, was " + timeout);
+      throw new ConfigException(
+          "CACHE_REDIS_TIMEOUT must be positive, was " + DurationText.of(timeout));
     }
     switch (topology) {
       case STANDALONE -> {
@@ -216,6 +218,6 @@ public record RedisConfig(
 
   @Override
   public String toString() {
-    return "RedisConfig[" + describe() + ", timeout=" + timeout + "]";
+    return "RedisConfig[" + describe() + ", timeout=" + DurationText.of(timeout) + "]";
   }
 }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -58,11 +59,17 @@ public final class RoutesFile {
   private final String source;
   private final CachePolicy policyDefaults;
   private final UpstreamConfig upstreamDefaults;
+  private final Consumer<String> warnings;
 
-  private RoutesFile(String source, CachePolicy policyDefaults, UpstreamConfig upstreamDefaults) {
+  private RoutesFile(
+      String source,
+      CachePolicy policyDefaults,
+      UpstreamConfig upstreamDefaults,
+      Consumer<String> warnings) {
     this.source = source;
     this.policyDefaults = policyDefaults;
     this.upstreamDefaults = upstreamDefaults;
+    this.warnings = warnings;
   }
 
   /**
@@ -72,7 +79,20 @@ public final class RoutesFile {
    */
   public static List<RouteConfig> parse(
       String source, String text, CachePolicy policyDefaults, UpstreamConfig upstreamDefaults) {
-    return new RoutesFile(source, policyDefaults, upstreamDefaults).parse(text);
+    return parse(source, text, policyDefaults, upstreamDefaults, warning -> {});
+  }
+
+  /**
+   * As above, passing {@code warnings} what is allowed but looks wrong (a duration far longer than
+   * makes sense for its field), naming the file and line.
+   */
+  public static List<RouteConfig> parse(
+      String source,
+      String text,
+      CachePolicy policyDefaults,
+      UpstreamConfig upstreamDefaults,
+      Consumer<String> warnings) {
+    return new RoutesFile(source, policyDefaults, upstreamDefaults, warnings).parse(text);
   }
 
   private List<RouteConfig> parse(String text) {
@@ -338,16 +358,24 @@ public final class RoutesFile {
       return defaultValue;
     }
     String value = scalar(node, what + ": " + field);
+    Duration parsed;
     try {
-      return Durations.parse(value, range);
+      parsed = Durations.parse(value, range);
     } catch (IllegalArgumentException e) {
       throw problem(node, what + ": " + field + " " + e.getMessage() + ", was '" + value + "'");
     }
+    DurationWarnings.check(field, where(node) + what + ": " + field + " " + value, value, parsed)
+        .ifPresent(warnings);
+    return parsed;
   }
 
   private ConfigException problem(Node node, String message) {
-    return new ConfigException(
-        source + " line " + (node.getStartMark().getLine() + 1) + ": " + message);
+    return new ConfigException(where(node) + message);
+  }
+
+  /** The file and line of {@code node}, as messages begin. */
+  private String where(Node node) {
+    return source + " line " + (node.getStartMark().getLine() + 1) + ": ";
   }
 
   private static List<String> sorted(Set<String> names) {

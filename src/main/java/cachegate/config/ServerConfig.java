@@ -1,5 +1,6 @@
 package cachegate.config;
 
+import cachegate.engine.DurationText;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -55,7 +56,7 @@ public record ServerConfig(
   private static void positive(String name, Duration value) {
     Objects.requireNonNull(value, name);
     if (value.isNegative() || value.isZero()) {
-      throw new ConfigException(name + " must be positive, was " + value);
+      throw new ConfigException(name + " must be positive, was " + DurationText.of(value));
     }
   }
 }

@@ -1,5 +1,6 @@
 package cachegate.config;
 
+import cachegate.engine.DurationText;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -26,7 +27,8 @@ public record UpstreamConfig(
   public UpstreamConfig {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new ConfigException("upstream timeout must be positive, was " + timeout);
+      throw new ConfigException(
+          "upstream timeout must be positive, was " + DurationText.of(timeout));
     }
     if (maxConcurrency < 1) {
       throw new ConfigException("upstream concurrency must be positive, was " + maxConcurrency);
@@ -36,7 +38,8 @@ public record UpstreamConfig(
     }
     Objects.requireNonNull(keepAlive, "keepAlive");
     if (keepAlive.isNegative() || keepAlive.toMillis() % 1000 != 0) {
-      throw new ConfigException("upstream keep-alive must be whole seconds, was " + keepAlive);
+      throw new ConfigException(
+          "upstream keep-alive must be whole seconds, was " + DurationText.of(keepAlive));
     }
   }
 }

@@ -89,7 +89,10 @@ public final class CacheEngine {
     this.metrics = CacheMetrics.guarded(metrics);
     this.store =
         new FailOpenStore(
-            store, "cache store", "answers from the upstream without storing them", this.metrics);
+            store,
+            new OutageLog("cache store"),
+            "answers from the upstream without storing them",
+            this.metrics);
     this.fetcher =
         new SharedFetch(
             this.store,

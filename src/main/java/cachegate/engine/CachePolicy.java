@@ -35,14 +35,14 @@ public record CachePolicy(
     Objects.requireNonNull(staleWhileRevalidate, "staleWhileRevalidate");
     Objects.requireNonNull(staleIfError, "staleIfError");
     if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("cache ttl must be positive, was " + ttl);
+      throw new IllegalArgumentException("cache ttl must be positive, was " + DurationText.of(ttl));
     }
     if (staleWhileRevalidate.isNegative() || staleIfError.isNegative()) {
       throw new IllegalArgumentException(
           "stale windows must not be negative, were "
-              + staleWhileRevalidate
+              + DurationText.of(staleWhileRevalidate)
               + " and "
-              + staleIfError);
+              + DurationText.of(staleIfError));
     }
     if (!(ttlJitter >= 0 && ttlJitter < 1)) {
       throw new IllegalArgumentException("ttl jitter must be in [0, 1), was " + ttlJitter);

@@ -3,6 +3,8 @@ package cachegate.engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +33,7 @@ public final class CircuitBreaker {
   private final InstantSource clock;
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicReference<Instant> openUntil = new AtomicReference<>(Instant.MIN);
+  private final AtomicReference<Instant> askedUntil = new AtomicReference<>(Instant.MIN);
   private final AtomicBoolean probing = new AtomicBoolean();
 
   public CircuitBreaker(int threshold, Duration openFor, InstantSource clock) {
@@ -74,7 +77,10 @@ public final class CircuitBreaker {
    * Opens the breaker for {@code duration} at least, as a dependency's {@code Retry-After} asks.
    */
   public void openFor(Duration duration) {
-    openUntil(clock.instant().plus(duration));
+    Instant until = clock.instant().plus(duration);
+    askedUntil.accumulateAndGet(
+        until, (current, wanted) -> wanted.isAfter(current) ? wanted : current);
+    openUntil(until);
   }
 
   private void openUntil(Instant until) {
@@ -91,6 +97,37 @@ public final class CircuitBreaker {
     }
     Duration left = Duration.between(clock.instant(), openUntil.get());
     return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
+  }
+
+  /**
+   * Why a call may not go ahead now, for error messages: the dependency asked to be left alone
+   * until an instant, or the breaker is open until one (each with the time left), or a probe is in
+   * flight. Of a Retry-After and failures, it names the one that keeps the breaker open longest.
+   */
+  public String whyRefused() {
+    Instant now = clock.instant();
+    Instant until = openUntil.get();
+    if (!now.isBefore(until)) {
+      return "its circuit breaker is half-open: one call is probing it now";
+    }
+    String when = " until " + at(until) + ", " + left(Duration.between(now, until)) + " from now";
+    return askedUntil.get().equals(until)
+        ? "it asked to be left alone (Retry-After)" + when
+        : "its circuit breaker is open (it failed " + threshold + " times in a row)" + when;
+  }
+
+  /** {@code instant} to the second, in UTC: {@code 2026-12-05T04:05:20Z}. */
+  private static String at(Instant instant) {
+    return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /** {@code left} to the millisecond under a second, else rounded up to whole seconds. */
+  private static String left(Duration left) {
+    Duration shown =
+        left.compareTo(Duration.ofSeconds(1)) < 0
+            ? left.truncatedTo(ChronoUnit.MILLIS)
+            : Duration.ofSeconds(left.getSeconds() + (left.getNano() > 0 ? 1 : 0));
+    return DurationText.of(shown);
   }
 
   public State state() {

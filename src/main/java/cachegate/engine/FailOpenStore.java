@@ -26,15 +26,16 @@ public final class FailOpenStore implements ResponseStore {
   private final OutageLog log;
 
   /**
-   * @param name the store as its log lines name it, e.g. {@code Redis redis://127.0.0.1:6379/0}
+   * @param log where the store's outages are logged, e.g. {@code new OutageLog("Redis
+   *     redis://127.0.0.1:6379/0")}; it may be shared with other reports on the same store
    * @param servedInstead what is served while the store fails, for its log line
    */
   public FailOpenStore(
-      ResponseStore store, String name, String servedInstead, CacheMetrics metrics) {
+      ResponseStore store, OutageLog log, String servedInstead, CacheMetrics metrics) {
     this.store = store;
     this.servedInstead = servedInstead;
     this.metrics = CacheMetrics.guarded(metrics);
-    this.log = new OutageLog(name);
+    this.log = log;
   }
 
   /** The entry stored under {@code key}; empty when there is none or the store failed. */
@@ -92,7 +93,7 @@ public final class FailOpenStore implements ResponseStore {
 
   private void failed(String what, Throwable failure) {
     metrics.storeFailure(store.tier());
-    log.failed(what + ": " + Failures.message(failure), servedInstead);
+    log.failed(what + ": " + Failures.describe(failure), servedInstead);
   }
 
   private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> call) {

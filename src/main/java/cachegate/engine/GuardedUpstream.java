@@ -76,7 +76,7 @@ public final class GuardedUpstream implements Upstream {
     if (!breaker.tryPass()) {
       Duration wait = breaker.retryAfter().orElse(Duration.ofSeconds(1));
       return CompletableFuture.failedFuture(
-          UpstreamException.unavailable(name, "it is failing or asked to be left alone", wait));
+          UpstreamException.unavailable(name, breaker.whyRefused(), wait));
     }
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
     Instant latest = clock.instant().plus(maxWait);
@@ -121,6 +121,12 @@ public final class GuardedUpstream implements Upstream {
     waiting.add(send);
     startWaiting();
     return result;
+  }
+
+  /** The upstream and its route: {@code upstream http://host:port of route universities}. */
+  @Override
+  public String describe() {
+    return "upstream " + name + " of route " + route;
   }
 
   /** The breaker's state, for {@code /health}. */

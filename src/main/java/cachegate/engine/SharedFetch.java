@@ -44,7 +44,7 @@ final class SharedFetch {
   private final Scheduler scheduler;
   private final CacheMetrics metrics;
   private final OutageLog leaseLog = new OutageLog("fetch lease in the cache store");
-  private final OutageLog upstreamLog = new OutageLog("upstream");
+  private final OutageLog upstreamLog;
 
   /**
    * @param fetchTimeout the longest an upstream fetch takes; no instance waits for another's fetch
@@ -62,6 +62,7 @@ final class SharedFetch {
       CacheMetrics metrics) {
     this.store = store;
     this.upstream = upstream;
+    this.upstreamLog = new OutageLog(upstream.describe());
     this.lease = lease;
     this.policy = policy;
     this.clock = clock;
@@ -167,7 +168,7 @@ final class SharedFetch {
               if (failure == null) {
                 upstreamLog.succeeded();
               } else {
-                upstreamLog.failed(Failures.message(failure), "stale entries or errors (502/504)");
+                upstreamLog.failed(Failures.describe(failure), "stale entries or errors (502/504)");
               }
             })
         .thenApply(answer -> kept(key, answer, Duration.ofNanos(System.nanoTime() - started)));
@@ -238,7 +239,7 @@ final class SharedFetch {
     }
     metrics.storeFailure("lease");
     leaseLog.failed(
-        doing + " the fetch lease on " + key + ": " + Failures.message(failure),
+        doing + " the fetch lease on " + key + ": " + Failures.describe(failure),
         "fetches shared within this instance only");
   }
 

@@ -12,4 +12,9 @@ public interface Upstream {
    * is no usable answer; it never completes with a non-2xx or non-JSON response.
    */
   CompletableFuture<UpstreamResponse> fetch(CacheKey key);
+
+  /** Which upstream this is, as log lines name it when it fails and when it recovers. */
+  default String describe() {
+    return "upstream";
+  }
 }

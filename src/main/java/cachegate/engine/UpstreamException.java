@@ -51,7 +51,7 @@ public final class UpstreamException extends CacheGateException {
         Kind.TIMEOUT,
         0,
         Optional.empty(),
-        "upstream " + target + " gave no answer within " + timeout,
+        "upstream " + target + " gave no answer within " + DurationText.of(timeout),
         null);
   }
 
@@ -119,7 +119,6 @@ public final class UpstreamException extends CacheGateException {
   }
 
   private static String describe(Throwable cause) {
-    String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : message;
+    return Failures.describe(cause);
   }
 }

@@ -1,8 +1,10 @@
 package cachegate.http;
 
 import cachegate.config.ServerConfig;
+import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.Failures;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -15,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -154,12 +157,37 @@ public final class GatewayServer {
    * Starts {@code instances} servers, each on its own event loop, on {@code config}'s port, holding
    * clients to its limits (recorded in {@code metrics}), and completes with the port they listen
    * on. They share one listening socket (Vert.x server sharing) and one count of connections. Port
-   * 0 means a free port, picked here first because Vert.x shares only explicit ports.
+   * 0 means a free port, picked here first because Vert.x shares only explicit ports. A port that
+   * cannot be listened on (in use, or privileged) fails the future with a {@link
+   * CacheGateException} that names it and says what to do.
    */
   public Future<Integer> listen(ServerConfig config, int instances, CacheMetrics metrics) {
     connections = new ClientConnections(config, CacheMetrics.guarded(metrics));
     int port = config.port();
-    return port != 0 ? listenOn(port, instances) : listenOn(freePort(), instances);
+    return (port != 0 ? listenOn(port, instances) : listenOn(freePort(), instances))
+        .recover(failure -> Future.failedFuture(cannotListen(port, failure)));
+  }
+
+  /** Why the server could not listen on {@code port}, in one line for the operator. */
+  static CacheGateException cannotListen(int port, Throwable failure) {
+    Throwable cause = Failures.unwrap(failure);
+    String message = String.valueOf(cause.getMessage());
+    if (cause instanceof BindException && message.contains("in use")) {
+      return new CacheGateException(
+          "port "
+              + port
+              + " (PORT) is already in use: stop what listens there or set PORT to a free port",
+          cause);
+    }
+    if (cause instanceof BindException && message.contains("ermission")) {
+      return new CacheGateException(
+          "port "
+              + port
+              + " (PORT) needs privileges this process does not have: set PORT to 1024 or above",
+          cause);
+    }
+    return new CacheGateException(
+        "cannot listen on port " + port + " (PORT): " + Failures.describe(cause), cause);
   }
 
   /** Client connections open now. */

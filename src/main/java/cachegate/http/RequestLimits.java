@@ -2,6 +2,7 @@ package cachegate.http;
 
 import cachegate.engine.CacheMetrics;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -45,10 +46,17 @@ final class RequestLimits {
     context.next();
   }
 
-  /** Replaces Vert.x's plain-text answer to requests its decoder refused. */
+  /**
+   * Replaces Vert.x's plain-text answer to requests its decoder refused. A request cut short by its
+   * connection's closing (the client left, or the header timeout closed it, which counts it
+   * already) is no malformed request: nothing to count, no one to answer.
+   */
   void refuseMalformed(HttpServerRequest request) {
     DecoderResult result = request.decoderResult();
     Throwable cause = result.cause();
+    if (cause instanceof PrematureChannelClosureException) {
+      return;
+    }
     int status;
     String message;
     String limit;

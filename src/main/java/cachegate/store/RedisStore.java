@@ -7,6 +7,7 @@ import cachegate.engine.CachedResponse;
 import cachegate.engine.CircuitBreaker;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
+import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import cachegate.engine.WriteRefusedException;
@@ -297,6 +298,28 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
     return maxValueBytes;
   }
 
+  /**
+   * Asks Redis once, as cachegate starts, whether it answers: a PING, sent once the connection
+   * attempt in progress has ended. When it does not answer, tells {@code outage}, with the address
+   * written plainly, that it is unreachable and that answers come {@code servedInstead} until it
+   * recovers. Never fails; completes when the answer (or its absence) is known.
+   */
+  public CompletableFuture<Void> checkAtStart(OutageLog outage, String servedInstead) {
+    return run("PING", c -> c.ping(), reply -> reply)
+        .handle(
+            (reply, failure) -> {
+              if (failure != null) {
+                Throwable cause = Failures.unwrap(failure);
+                outage.failed(
+                    "unreachable at start ("
+                        + Failures.describe(cause.getCause() != null ? cause.getCause() : cause)
+                        + ")",
+                    servedInstead);
+              }
+              return null;
+            });
+  }
+
   /** Completes with {@code true} when Redis answers a PING within the command timeout. */
   public CompletableFuture<Boolean> ping() {
     return run("PING", c -> c.ping(), "PONG"::equals).exceptionally(failure -> false);
@@ -406,7 +429,13 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
               if (!(cause instanceof RedisCommandExecutionException answer)) {
                 breaker.failed();
                 throw new StoreException(
-                    "Redis " + config.describe() + " failed " + command + ": " + cause, cause);
+                    "Redis "
+                        + config.describe()
+                        + " failed "
+                        + command
+                        + ": "
+                        + Failures.describe(cause),
+                    cause);
               }
               breaker.succeeded();
               if (isFull(answer)) {

@@ -45,19 +45,21 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
   private final String instance = UUID.randomUUID().toString();
 
   /**
+   * @param remoteLog logs when Redis starts failing and when it recovers, shared with whatever else
+   *     reports on Redis (the check at start), so that one outage gives one line
    * @param namespace the key prefix; the invalidation channel is {@code <namespace>:v2:evictions}
    */
   public TieredStore(
       MemoryStore local,
       RedisStore remote,
       InstantSource clock,
+      OutageLog remoteLog,
       CacheMetrics metrics,
       String namespace) {
     this.local = local;
     this.remote = remote;
     this.remoteEntries =
-        new FailOpenStore(
-            remote, "Redis " + remote.describe(), "from the local tier and the upstream", metrics);
+        new FailOpenStore(remote, remoteLog, "from the local tier and the upstream", metrics);
     this.clock = clock;
     this.metrics = CacheMetrics.guarded(metrics);
     this.channel = namespace + ":" + CacheKey.FORMAT_VERSION + ":evictions";
@@ -180,10 +182,10 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
           }
           metrics.storeFailure("evictions");
           announcements.failed(
-              "announcing the eviction of " + target + ": " + Failures.message(failure),
+              "announcing the eviction of " + target + ": " + Failures.describe(failure),
               "replaced or purged entries from other instances' local tiers (each until its copy"
                   + " stops being fresh)");
-          return Optional.of(Failures.message(failure));
+          return Optional.of(Failures.describe(failure));
         });
   }
 

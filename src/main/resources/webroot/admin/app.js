@@ -388,13 +388,34 @@ function entryRow(entry) {
   purge.title = 'Delete this entry on every instance; the next request fetches it again';
   soft.title = 'Mark this entry stale: it is served while one refresh runs';
   return el('tr', { 'data-testid': 'entry-row', 'data-key': entry.key },
-    el('td', { class: 'key', 'data-testid': 'entry-key' }, entry.key),
+    el('td', { class: 'key', 'data-testid': 'entry-key', title: entry.key }, ...keyParts(entry.key)),
     el('td', { class: 'params' }, ...params),
     el('td', { class: 'num' }, bytes(Number(entry.bytes) || 0)),
     el('td', { class: 'num', 'data-cell': 'age' }),
     el('td', { class: 'num', 'data-cell': 'ttl', 'data-testid': 'entry-ttl' }),
     el('td', { class: 'num', 'data-cell': 'kept' }),
     el('td', { class: 'row-actions' }, soft, purge));
+}
+
+// A key as text with a line-break opportunity (<wbr>) between its parts, after : = & + , and before
+// { (cachegate: v2: {universities: country= united+ states}), so that a narrow column breaks it
+// there and not every few characters. Copying the cell still gives the key unchanged.
+function keyParts(key) {
+  const nodes = [];
+  let part = '';
+  for (const character of key) {
+    if (character === '{' && part) {
+      nodes.push(part, el('wbr'));
+      part = '';
+    }
+    part += character;
+    if (':=&+,'.includes(character)) {
+      nodes.push(part, el('wbr'));
+      part = '';
+    }
+  }
+  if (part) nodes.push(part);
+  return nodes;
 }
 
 // Ages and countdowns move on every second without asking the server.

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cachegate.config.RedisConfig.Transport;
 import cachegate.engine.CachePolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -86,6 +89,91 @@ class ConfigLoaderTest {
     List<ConfigLoader.Variable> variables = ConfigLoader.VARIABLES;
 
     assertThat(variables).contains(new ConfigLoader.Variable(name, defaultValue));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CACHE_REDIS_HOST=localhost | CACHE_REDIS_URL disagrees with CACHE_REDIS_HOST=localhost:"
+            + " CACHE_REDIS_URL wins, so cachegate uses Redis at redis://redis:6379/0 and ignores"
+            + " it; unset one or the other",
+        "CACHE_REDIS_PORT=6380 | CACHE_REDIS_URL disagrees with CACHE_REDIS_PORT=6380:"
+            + " CACHE_REDIS_URL wins, so cachegate uses Redis at redis://redis:6379/0 and ignores"
+            + " it; unset one or the other",
+        "CACHE_REDIS_HOST=localhost,CACHE_REDIS_DB=2 | CACHE_REDIS_URL disagrees with"
+            + " CACHE_REDIS_HOST=localhost and CACHE_REDIS_DB=2: CACHE_REDIS_URL wins, so"
+            + " cachegate uses Redis at redis://redis:6379/0 and ignores them; unset one or the"
+            + " other",
+      })
+  void aRedisUrlThatDisagreesWithHostPortOrDbWinsWithOneWarningNamingBoth(
+      String separate, String warning) {
+    Map<String, String> env = new HashMap<>(Map.of("CACHE_REDIS_URL", "redis://redis:6379/0"));
+    for (String setting : separate.split(",")) {
+      env.put(
+          setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+    }
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.redis().describe()).isEqualTo("redis://redis:6379/0");
+    assertThat(config.warnings()).containsExactly(warning);
+  }
+
+  @Test
+  void aRedisUrlWhosePasswordDisagreesWithTheSeparateOneWarnsWithoutShowingEither() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://:fromurl@cache", "CACHE_REDIS_PASSWORD", "separate");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.warnings())
+        .containsExactly(
+            "CACHE_REDIS_URL disagrees with CACHE_REDIS_PASSWORD (another password):"
+                + " CACHE_REDIS_URL wins, so cachegate uses Redis at redis://:***@cache:6379/0 and"
+                + " ignores it; unset one or the other");
+    assertThat(config.warnings().get(0)).doesNotContain("fromurl").doesNotContain("separate");
+  }
+
+  @Test
+  void aRedisUrlThatAgreesWithHostPortDbAndPasswordGivesNoWarning() {
+    Map<String, String> env =
+        Map.of(
+            "CACHE_REDIS_URL", "redis://:s3cret@Redis:6379/0",
+            "CACHE_REDIS_HOST", "redis",
+            "CACHE_REDIS_PORT", "6379",
+            "CACHE_REDIS_DB", "0",
+            "CACHE_REDIS_PASSWORD", "s3cret");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.warnings()).isEmpty();
+  }
+
+  @Test
+  void aPasswordBesideAUrlWithoutOneIsUsedWithoutWarning() {
+    Map<String, String> env =
+        Map.of("CACHE_REDIS_URL", "redis://cache:6379/0", "CACHE_REDIS_PASSWORD", "s3cret");
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.redis().password()).isEqualTo("s3cret");
+    assertThat(config.warnings()).isEmpty();
+  }
+
+  @Test
+  void editingTheExampleEnvsRedisHostTakesEffectWithoutWarning() throws IOException {
+    Map<String, String> example = DotEnv.parse(Files.readString(Path.of(".env.example")));
+    Map<String, String> edited = new HashMap<>(example);
+    edited.put("CACHE_REDIS_HOST", "localhost");
+
+    GatewayConfig asShipped = ConfigLoader.from(example);
+    GatewayConfig config = ConfigLoader.from(edited);
+
+    assertThat(asShipped.redis().host()).isEqualTo("redis");
+    assertThat(config.redis().host()).isEqualTo("localhost");
+    assertThat(asShipped.warnings()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   @ParameterizedTest(name = "{0}={1} -> {2} ms")
@@ -407,6 +495,11 @@ class ConfigLoaderTest {
     "CLIENT_HEADER_TIMEOUT,      5,     5000",
     "CLIENT_IDLE_TIMEOUT,        500ms, 500",
     "CLIENT_SEND_TIMEOUT,        1.5,   1500",
+    "UPSTREAM_TIMEOUT,           1m30s, 90000",
+    "UNIVERSITIES_CACHE_TIMEOUT, 8m20s, 500000",
+    "UNIVERSITIES_CACHE_TIMEOUT, 1h,    3600000",
+    "UNIVERSITIES_CACHE_TIMEOUT, 1d,    86400000",
+    "CLIENT_IDLE_TIMEOUT,        2m,    120000",
   })
   void durationsAreSecondsOrCarryAUnit(String variable, String value, long expectedMillis) {
     Map<String, String> env = Map.of(variable, value);
@@ -414,6 +507,67 @@ class ConfigLoaderTest {
     GatewayConfig config = ConfigLoader.from(env);
 
     assertThat(DURATIONS.get(variable).apply(config)).isEqualTo(Duration.ofMillis(expectedMillis));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "CACHE_REDIS_TIMEOUT | 100 | CACHE_REDIS_TIMEOUT=100 is read as 100 seconds (1m40s), more"
+            + " than the 10s that makes sense for it: a number without a unit is seconds; for"
+            + " milliseconds write 100ms",
+        "CACHE_REDIS_TIMEOUT | 30s | CACHE_REDIS_TIMEOUT=30s is read as 30s, more than the 10s"
+            + " that makes sense for it",
+        "UPSTREAM_TIMEOUT | 500 | UPSTREAM_TIMEOUT=500 is read as 500 seconds (8m20s), more than"
+            + " the 5m that makes sense for it: a number without a unit is seconds; for"
+            + " milliseconds write 500ms",
+        "UPSTREAM_KEEP_ALIVE | 1h | UPSTREAM_KEEP_ALIVE=1h is read as 1h, more than the 10m that"
+            + " makes sense for it",
+        "CLIENT_HEADER_TIMEOUT | 10m | CLIENT_HEADER_TIMEOUT=10m is read as 10m, more than the 5m"
+            + " that makes sense for it",
+        "CLIENT_IDLE_TIMEOUT | 75000 | CLIENT_IDLE_TIMEOUT=75000 is read as 75000 seconds"
+            + " (20h50m), more than the 1h that makes sense for it: a number without a unit is"
+            + " seconds; for milliseconds write 75000ms",
+        "CLIENT_SEND_TIMEOUT | 1h | CLIENT_SEND_TIMEOUT=1h is read as 1h, more than the 10m that"
+            + " makes sense for it",
+        "UNIVERSITIES_CACHE_TIMEOUT | 31d | UNIVERSITIES_CACHE_TIMEOUT=31d is read as 31d, more"
+            + " than the 30d that makes sense for it",
+        "CACHE_DEFAULT_TIMEOUT | 5000000 | CACHE_DEFAULT_TIMEOUT=5000000 is read as 5000000"
+            + " seconds (57d20h53m20s), more than the 30d that makes sense for it: a number"
+            + " without a unit is seconds; for milliseconds write 5000000ms",
+        "CACHE_STALE_WHILE_REVALIDATE | 60d | CACHE_STALE_WHILE_REVALIDATE=60d is read as 60d,"
+            + " more than the 30d that makes sense for it",
+        "CACHE_STALE_IF_ERROR | 8640000 | CACHE_STALE_IF_ERROR=8640000 is read as 8640000"
+            + " seconds (100d), more than the 30d that makes sense for it: a number without a"
+            + " unit is seconds; for milliseconds write 8640000ms",
+      })
+  void aDurationFarLongerThanMakesSenseIsReadButWarnedAboutNamingHowItWasRead(
+      String variable, String value, String warning) {
+    Map<String, String> env = Map.of(variable, value);
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.warnings()).containsExactly(warning);
+  }
+
+  @Test
+  void sensibleDurationsGiveNoWarning() {
+    Map<String, String> env =
+        Map.ofEntries(
+            Map.entry("CACHE_REDIS_TIMEOUT", "10s"),
+            Map.entry("UPSTREAM_TIMEOUT", "300"),
+            Map.entry("UPSTREAM_KEEP_ALIVE", "75"),
+            Map.entry("CLIENT_HEADER_TIMEOUT", "60"),
+            Map.entry("CLIENT_IDLE_TIMEOUT", "1h"),
+            Map.entry("CLIENT_SEND_TIMEOUT", "10m"),
+            Map.entry("UNIVERSITIES_CACHE_TIMEOUT", "30d"),
+            Map.entry("CACHE_STALE_WHILE_REVALIDATE", "0"),
+            Map.entry("CACHE_STALE_IF_ERROR", "2592000"));
+
+    GatewayConfig config = ConfigLoader.from(env);
+
+    assertThat(config.warnings()).isEmpty();
+    assertThat(ConfigLoader.from(Map.of()).warnings()).isEmpty();
   }
 
   @ParameterizedTest(name = "UPSTREAM_KEEP_ALIVE={0} -> {1} s")
@@ -476,12 +630,14 @@ class ConfigLoaderTest {
     "CACHE_STALE_WHILE_REVALIDATE, -1",
     "CACHE_STALE_WHILE_REVALIDATE, -0.5",
     "CACHE_STALE_WHILE_REVALIDATE, soon",
-    "CACHE_STALE_WHILE_REVALIDATE, 1m",
+    "CACHE_STALE_WHILE_REVALIDATE, 1y",
+    "CACHE_STALE_WHILE_REVALIDATE, 1m30",
     "CACHE_STALE_WHILE_REVALIDATE, 0.0001",
     "CACHE_STALE_IF_ERROR,  -1",
     "CACHE_STALE_IF_ERROR,  -5ms",
     "CACHE_STALE_IF_ERROR,  forever",
-    "CACHE_STALE_IF_ERROR,  1d",
+    "CACHE_STALE_IF_ERROR,  1w",
+    "CACHE_STALE_IF_ERROR,  1d-1h",
     "CACHE_TTL_JITTER,      1.0",
     "CACHE_TTL_JITTER,      1",
     "CACHE_TTL_JITTER,      1.5",

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,34 @@ class RoutesFileTest {
     assertThat(route.policy().staleWhileRevalidate()).isZero();
     assertThat(route.policy().staleIfError()).isEqualTo(Duration.ofMillis(250));
     assertThat(route.upstream().timeout()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aRouteDurationFarLongerThanMakesSenseIsReadButWarnedAboutNamingTheFileAndLine() {
+    List<String> warnings = new ArrayList<>();
+
+    RouteConfig route =
+        RoutesFile.parse(
+                "routes.yml",
+                """
+                routes:
+                  - name: things
+                    path: /things
+                    upstream: http://127.0.0.1:9/things
+                    ttl: 5m
+                    upstreamTimeout: 600
+                """,
+                DEFAULTS,
+                UPSTREAM_DEFAULTS,
+                warnings::add)
+            .get(0);
+
+    assertThat(route.upstream().timeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(warnings)
+        .containsExactly(
+            "routes.yml line 6: route 'things': upstreamTimeout 600 is read as 600 seconds (10m),"
+                + " more than the 5m that makes sense for it: a number without a unit is seconds;"
+                + " for milliseconds write 600ms");
   }
 
   @Test

@@ -63,6 +63,7 @@ class ClientLimitsIT {
           .hasValueSatisfying(d -> assertThat(d).isGreaterThan(ms(900)));
       assertThat(slow.maxClosedAfter()).hasValueSatisfying(d -> assertThat(d).isLessThan(ms(2000)));
       assertThat(limitCount(gateway, "client-header-timeout")).isEqualTo(50);
+      assertThat(limitCount(gateway, "request-malformed")).isZero();
       assertThat(gateway.get("/universities?country=Chile").statusCode()).isEqualTo(200);
     }
   }

@@ -3,6 +3,8 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +56,25 @@ class ConfigErrorIT {
                 + " upstreamConcurrency, upstreamKeepAlive, upstreamQueue, upstreamTimeout");
   }
 
+  @Test
+  void aPortInUseRefusesToStartWithOneLineNamingThePortAndExits() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.setReuseAddress(false);
+      taken.bind(new InetSocketAddress("0.0.0.0", 0));
+      int port = taken.getLocalPort();
+
+      Result result = run("PORT", String.valueOf(port));
+
+      assertThat(result.exitCode()).isEqualTo(2);
+      assertThat(result.stderr().lines())
+          .containsExactly(
+              "cachegate: cannot start: port "
+                  + port
+                  + " (PORT) is already in use: stop what listens there or set PORT to a free"
+                  + " port");
+    }
+  }
+
   private record Result(int exitCode, String stderr) {}
 
   private Result run(String name, String value) throws IOException, InterruptedException {
@@ -67,7 +88,11 @@ class ConfigErrorIT {
     builder.environment().keySet().removeIf(key -> key.startsWith("CACHE_") || key.equals("PORT"));
     builder.environment().put(name, value);
     Process process = builder.start();
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("process exits").isTrue();
+    boolean exited = process.waitFor(30, TimeUnit.SECONDS);
+    if (!exited) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    assertThat(exited).as("process exits").isTrue();
     return new Result(
         process.exitValue(),
         new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The jar, launched as the README launches it (its JVM flags from jvm.options: a 112 MiB heap, exit
+ * The jar, launched as the README launches it (bin/cachegate, with jvm.options: a 96 MiB heap, exit
  * on OutOfMemoryError) in front of Redis and an upstream that sends too much, meets hostile answers
  * and clients. Throughout each, a watcher asks {@code /health} (it must answer within 1 s) and a
  * normal cached key (it must answer 200) every 100 ms and reads the process's RSS from {@code

@@ -49,10 +49,10 @@ class CachePolicyTest {
 
   @ParameterizedTest(name = "ttl {0} ms, swr {1} ms, sie {2} ms, jitter {3}, max {4} -> names {5}")
   @CsvSource({
-    "0,     0,  0,  0,    1, PT0S",
-    "-1000, 0,  0,  0,    1, PT-1S",
-    "1000,  -1, 0,  0,    1, PT-0.001S",
-    "1000,  0,  -1, 0,    1, PT-0.001S",
+    "0,     0,  0,  0,    1, was 0s",
+    "-1000, 0,  0,  0,    1, was -1s",
+    "1000,  -1, 0,  0,    1, were -1ms and 0s",
+    "1000,  0,  -1, 0,    1, were 0s and -1ms",
     "1000,  0,  0,  -0.1, 1, -0.1",
     "1000,  0,  0,  1.0,  1, 1.0",
     "1000,  0,  0,  NaN,  1, NaN",

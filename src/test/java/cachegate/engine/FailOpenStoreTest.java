@@ -28,7 +28,10 @@ class FailOpenStoreTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final FailOpenStore failOpen =
       new FailOpenStore(
-          store, "Redis test", "from the upstream", new MicrometerCacheMetrics(registry));
+          store,
+          new OutageLog("Redis test"),
+          "from the upstream",
+          new MicrometerCacheMetrics(registry));
   private final CapturedLogs logs = CapturedLogs.of(OutageLog.class);
 
   @AfterEach

@@ -147,8 +147,8 @@ public final class Soak {
     injector.start();
     SoakTally tally =
         new SoakClients(
-                http,
-                gateway::uri,
+                "127.0.0.1",
+                gateway.port(),
                 queries,
                 faults,
                 new SoakTally(start, (int) options.length().toSeconds() + 60))

@@ -1,22 +1,21 @@
 package cachegate.soak;
 
 import cachegate.soak.SoakTally.Verdict;
+import cachegate.support.KeepAliveClient;
+import cachegate.support.RawAnswer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -25,41 +24,37 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Client loops that call cachegate over HTTP/1.1 until a deadline, each on its own thread, each
- * request with a {@link #REQUEST_TIMEOUT}, picking queries of the mix at random; every other
- * request accepts gzip. Each request carries an {@code X-Request-Id} ({@code soak-<client>-<n>}),
- * which cachegate's access log names, so that a request that failed can be looked for there. Each
- * answer is judged: the expected status, the exact upstream JSON for an identity 200 (gzip magic
- * bytes for a gzip one), and for a 502/503/504 whether the upstream was failing and Redis held
+ * Client loops that call cachegate over HTTP/1.1 until a deadline, each on its own thread with its
+ * own keep-alive connection ({@link KeepAliveClient}, raw sockets: no pool or selector shared
+ * between loops, no retry), picking queries of the mix at random; every other request accepts gzip.
+ * A request times out when cachegate sends no byte of its answer for {@link #REQUEST_TIMEOUT}. Each
+ * request carries an {@code X-Request-Id} ({@code soak-<client>-<n>}), which cachegate's access log
+ * names and echoes, so that a request that failed can be looked for there, and an answer to another
+ * request shows. Each answer is judged: the expected status, the exact upstream JSON for a 200
+ * (inflated first when gzip), and for a 502/503/504 whether the upstream was failing and Redis held
  * nothing stale for the key (asked with {@code EXISTS} right after).
  */
 final class SoakClients {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final Set<Integer> UPSTREAM_ERRORS = Set.of(502, 503, 504);
   private static final Pattern CACHE_STATUS_KEY = Pattern.compile("key=\"([^\"]+)\"");
+  private static final String REQUEST_ID = "X-Request-Id";
 
-  private final HttpClient http;
-  private final Function<String, URI> uris;
+  private final String host;
+  private final int port;
   private final List<SoakQuery> queries;
   private final FaultInjector faults;
   private final SoakTally tally;
 
-  /**
-   * @param uris turns a path and query into cachegate's URI
-   */
+  /** Clients of cachegate at {@code host:port}. */
   SoakClients(
-      HttpClient http,
-      Function<String, URI> uris,
-      List<SoakQuery> queries,
-      FaultInjector faults,
-      SoakTally tally) {
-    this.http = http;
-    this.uris = uris;
+      String host, int port, List<SoakQuery> queries, FaultInjector faults, SoakTally tally) {
+    this.host = host;
+    this.port = port;
     this.queries = List.copyOf(queries);
     this.faults = faults;
     this.tally = tally;
@@ -91,11 +86,11 @@ final class SoakClients {
     return tally;
   }
 
-  private void loop(int seed, long endNanos) throws InterruptedException {
+  private void loop(int seed, long endNanos) {
     SplittableRandom random = new SplittableRandom(seed);
     long[] latencies = new long[1 << 14];
     int answered = 0;
-    try {
+    try (KeepAliveClient client = new KeepAliveClient(host, port, REQUEST_TIMEOUT)) {
       for (long i = seed; System.nanoTime() - endNanos < 0; i++) {
         SoakQuery query = queries.get(random.nextInt(queries.size()));
         boolean gzip = (i & 1) == 1;
@@ -106,19 +101,19 @@ final class SoakClients {
         Instant sent = Instant.now();
         long started = System.nanoTime();
         try {
-          HttpResponse<byte[]> answer =
-              http.send(request(query, gzip, id), HttpResponse.BodyHandlers.ofByteArray());
+          RawAnswer answer =
+              client.get(
+                  query.pathAndQuery(),
+                  gzip
+                      ? Map.of(REQUEST_ID, id, "Accept-Encoding", "gzip")
+                      : Map.of(REQUEST_ID, id));
           if (answered == latencies.length) {
             latencies = Arrays.copyOf(latencies, answered * 2);
           }
           latencies[answered++] = System.nanoTime() - started;
-          judge(query, answer, phase, upstreamFailing);
-        } catch (HttpTimeoutException e) {
-          tally.timedOut(phase, query);
-          tally.sample(phase + ": " + query + " no answer, " + id + " sent at " + sent);
-        } catch (IOException e) {
-          tally.failed(phase, query, e.getClass().getSimpleName());
-          tally.sample(phase + ": " + query + " failed, " + id + " sent at " + sent + ": " + e);
+          judge(query, answer, id, phase, upstreamFailing);
+        } catch (KeepAliveClient.Failure e) {
+          tally(e, phase, query, id, sent);
         }
       }
     } finally {
@@ -126,21 +121,55 @@ final class SoakClients {
     }
   }
 
-  private HttpRequest request(SoakQuery query, boolean gzip, String id) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uris.apply(query.pathAndQuery()))
-            .timeout(REQUEST_TIMEOUT)
-            .header("X-Request-Id", id)
-            .GET();
-    if (gzip) {
-      request.header("Accept-Encoding", "gzip");
+  private void tally(
+      KeepAliveClient.Failure failure, String phase, SoakQuery query, String id, Instant sent) {
+    if (!failure.timedOut()) {
+      tally.failed(phase, query, failure.getCause().getClass().getSimpleName());
+      tally.sample(
+          phase
+              + ": "
+              + query
+              + " failed, "
+              + id
+              + " sent at "
+              + sent
+              + ": "
+              + failure.getMessage());
+      return;
     }
-    return request.build();
+    tally.timedOut(phase, query);
+    tally.sample(
+        String.format(
+            Locale.ROOT,
+            "%s: %s no byte of the answer for %d s, %d bytes of it had arrived, local port %d"
+                + " (%d answers on the connection before), %s sent at %s",
+            phase,
+            query,
+            REQUEST_TIMEOUT.toSeconds(),
+            failure.receivedBytes(),
+            failure.localPort(),
+            failure.earlierAnswers(),
+            id,
+            sent));
   }
 
   private void judge(
-      SoakQuery query, HttpResponse<byte[]> answer, String phase, boolean upstreamFailing) {
-    int status = answer.statusCode();
+      SoakQuery query, RawAnswer answer, String id, String phase, boolean upstreamFailing) {
+    Optional<String> echoed = answer.header(REQUEST_ID);
+    if (echoed.isPresent() && !echoed.get().equals(id)) {
+      tally.failed(phase, query, "answer to another request");
+      tally.sample(
+          phase
+              + ": "
+              + query
+              + " "
+              + id
+              + " got the answer to "
+              + echoed.get()
+              + describe(answer));
+      return;
+    }
+    int status = answer.status();
     if (status == query.expectedStatus()) {
       tally.answered(status, Verdict.EXPECTED, phase, query);
       if (status == 200) {
@@ -159,37 +188,31 @@ final class SoakClients {
     tally.sample(phase + ": " + query + " answered " + status + " " + describe(answer));
   }
 
-  private void checkServed(SoakQuery query, HttpResponse<byte[]> answer, String phase) {
-    answer.headers().firstValue("X-Cache").ifPresent(tally::servedWith);
+  private void checkServed(SoakQuery query, RawAnswer answer, String phase) {
+    answer.header("X-Cache").ifPresent(tally::servedWith);
     answer
-        .headers()
-        .firstValue("Cache-Status")
+        .header("Cache-Status")
         .map(CACHE_STATUS_KEY::matcher)
         .filter(Matcher::find)
         .ifPresent(key -> query.rememberRedisKey(key.group(1)));
-    byte[] body = answer.body();
     boolean gzipped =
-        answer
-            .headers()
-            .firstValue("Content-Encoding")
-            .filter("gzip"::equalsIgnoreCase)
-            .isPresent();
+        answer.header("Content-Encoding").filter("gzip"::equalsIgnoreCase).isPresent();
     boolean right =
-        gzipped
-            ? body.length > 2 && body[0] == (byte) 0x1f && body[1] == (byte) 0x8b
-            : query.isExpectedBody(body);
+        gzipped ? query.isExpectedGzip(answer.body()) : query.isExpectedBody(answer.body());
     if (!right) {
       tally.wrongBody(phase, query);
       tally.sample(phase + ": " + query + " answered 200 with a wrong body " + describe(answer));
     }
   }
 
-  private static String describe(HttpResponse<byte[]> answer) {
+  private static String describe(RawAnswer answer) {
     String body = new String(answer.body(), StandardCharsets.UTF_8);
     return "(X-Cache "
-        + answer.headers().firstValue("X-Cache").orElse("none")
+        + answer.header("X-Cache").orElse("none")
         + ", Cache-Status "
-        + answer.headers().firstValue("Cache-Status").orElse("none")
+        + answer.header("Cache-Status").orElse("none")
+        + ", Content-Encoding "
+        + answer.header("Content-Encoding").orElse("none")
         + "): "
         + (body.length() > 200 ? body.substring(0, 200) + "…" : body);
   }

@@ -1,6 +1,8 @@
 package cachegate.soak;
 
 import cachegate.support.FakeUniversitiesApi;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,12 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPInputStream;
 
 /**
  * One request of the soak mix: its path and query, the status a correct answer has, and for valid
- * queries the exact JSON the upstream sends, which cachegate must pass on unchanged. It also
- * remembers the Redis key cachegate names in {@code Cache-Status}, so that the soak can ask Redis
- * whether an entry was there to serve. Thread-safe.
+ * queries the exact JSON the upstream sends, which cachegate must pass on unchanged (or gzip whose
+ * inflated bytes are that JSON). It also remembers the Redis key cachegate names in {@code
+ * Cache-Status}, so that the soak can ask Redis whether an entry was there to serve. Thread-safe.
  */
 final class SoakQuery {
   /** The 40 countries with the most universities in the real dataset, as the API spells them. */
@@ -94,6 +97,7 @@ final class SoakQuery {
   private final int expectedStatus;
   private final Optional<byte[]> expectedBody;
   private final AtomicReference<String> redisKey = new AtomicReference<>();
+  private final AtomicReference<byte[]> verifiedGzip = new AtomicReference<>();
 
   private SoakQuery(String pathAndQuery, int expectedStatus, Optional<byte[]> expectedBody) {
     this.pathAndQuery = pathAndQuery;
@@ -145,6 +149,28 @@ final class SoakQuery {
   /** Whether {@code body} is exactly the upstream's JSON for this query. */
   boolean isExpectedBody(byte[] body) {
     return expectedBody.map(expected -> Arrays.equals(expected, body)).orElse(false);
+  }
+
+  /**
+   * Whether {@code gzip} inflates to exactly the upstream's JSON. cachegate compresses an entry
+   * once, so the same bytes come again and again: bytes equal to the last ones that inflated right
+   * are not inflated again.
+   */
+  boolean isExpectedGzip(byte[] gzip) {
+    if (Arrays.equals(verifiedGzip.get(), gzip)) {
+      return true;
+    }
+    int length = expectedBody.map(expected -> expected.length).orElse(0);
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip))) {
+      // One byte more than expected, so that a longer body shows as different.
+      if (isExpectedBody(in.readNBytes(length + 1))) {
+        verifiedGzip.set(gzip);
+        return true;
+      }
+      return false;
+    } catch (IOException notGzip) {
+      return false;
+    }
   }
 
   /** The Redis key from a {@code Cache-Status} header, once one has been seen. */

@@ -71,7 +71,7 @@ record SoakReport(
     row(out, "Requests", count(requests));
     row(out, "Requests/s", count(Math.round(requests / seconds)));
     tally.answers().forEach((outcome, n) -> row(out, label(outcome), count(n)));
-    row(out, "Client timeouts (10 s)", count(tally.timeouts()));
+    row(out, "Client timeouts (no byte of an answer for 10 s)", count(tally.timeouts()));
     row(out, "Client I/O errors", count(tally.ioErrors()));
     row(out, "200 with a wrong body", count(tally.wrongBodies()));
     row(

@@ -63,7 +63,8 @@ class TieredStoreContractIT extends ResponseStoreContract {
   private TieredStore tiered(CacheMetrics metrics) {
     RedisStore redis = server.store();
     opened.add(redis);
-    return new TieredStore(new MemoryStore(1 << 20, clock), redis, clock, metrics, "contract");
+    return new TieredStore(
+        new MemoryStore(1 << 20, clock), redis, clock, new OutageLog("Redis"), metrics, "contract");
   }
 
   @Test

@@ -19,15 +19,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * cachegate's jar running as a separate process, launched as the README launches it: {@code java
- * @jvm.options -jar target/cachegate.jar}, the JVM flags read from the same {@code jvm.options}
- * (only the class-data archive's path is made absolute, since the process runs elsewhere), with
- * only the given cachegate variables (any inherited from the caller's environment are removed), in
- * a working directory without a {@code .env}, its output in a log file.
+ * cachegate's jar running as a separate process, launched as the README launches it: {@code
+ * bin/cachegate} (the JVM flags of {@code jvm.options} and the class-data archive), with this JVM
+ * as {@code JAVA_HOME}, only the given cachegate variables (any inherited from the caller's
+ * environment, and {@code JAVA_OPTS}, are removed), in a working directory without a {@code .env},
+ * its output in a log file.
  */
 public final class LaunchedGateway implements AutoCloseable {
-  /** The JVM flags of the README's launch. */
-  public static final Path JVM_OPTIONS = Path.of("jvm.options");
+  /** The README's launcher. */
+  private static final Path LAUNCHER = Path.of("bin", "cachegate");
 
   /** The jar the build makes; the integration tests run after it is packaged. */
   public static final Path JAR = Path.of("target", "cachegate.jar");
@@ -57,15 +57,7 @@ public final class LaunchedGateway implements AutoCloseable {
    * directory}, writing its output to {@code directory/cachegate.log}.
    */
   public static LaunchedGateway start(Path jar, Map<String, String> variables, Path directory) {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Path archive = jar.toAbsolutePath().resolveSibling("cachegate.jsa");
-    List<String> command =
-        List.of(
-            java.toString(),
-            "@" + JVM_OPTIONS.toAbsolutePath(),
-            "-XX:SharedArchiveFile=" + archive,
-            "-jar",
-            jar.toAbsolutePath().toString());
+    List<String> command = List.of(LAUNCHER.toAbsolutePath().toString());
     try {
       Files.createDirectories(directory);
       Path log = directory.resolve("cachegate.log");
@@ -75,6 +67,9 @@ public final class LaunchedGateway implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(log.toFile());
       builder.environment().keySet().removeIf(CACHEGATE_VARIABLES::contains);
+      builder.environment().remove("JAVA_OPTS");
+      builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      builder.environment().put("CACHEGATE_JAR", jar.toAbsolutePath().toString());
       builder.environment().putAll(variables);
       return new LaunchedGateway(
           builder.start(), Integer.parseInt(variables.get("PORT")), log.toAbsolutePath());

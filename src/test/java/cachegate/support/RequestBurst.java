@@ -1,7 +1,6 @@
 package cachegate.support;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,7 +10,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,10 +26,11 @@ import java.util.concurrent.TimeoutException;
  * request {@code i} to {@code servers.get(i % servers.size())}.
  *
  * <p>Raw HTTP/1.1 over a {@link Socket}, one request per connection ({@code Connection: close}), no
- * {@code Accept-Encoding} (so answers are identity-coded). Every request ends in an {@link Answer}:
- * a connection that cannot be opened, a read that times out or a malformed answer is an answer with
- * status 0 and a {@code failure}, never an exception, so a burst always reports all of its
- * requests. Each call uses its own threads; nothing is shared between calls.
+ * {@code Accept-Encoding} (so answers are identity-coded), each answer read as a {@link RawAnswer}.
+ * Every request ends in an {@link Answer}: a connection that cannot be opened, a read that times
+ * out or a malformed answer is an answer with status 0 and a {@code failure}, never an exception,
+ * so a burst always reports all of its requests. Each call uses its own threads; nothing is shared
+ * between calls.
  */
 public final class RequestBurst {
   /** How long a request may take to connect, to wait for the others, or to be answered. */
@@ -127,69 +126,12 @@ public final class RequestBurst {
   }
 
   private static Answer read(int server, InputStream in) throws IOException {
-    String statusLine = line(in);
-    String[] parts = statusLine.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-      throw new IOException("not an HTTP/1.x status line: " + statusLine);
-    }
-    int status = Integer.parseInt(parts[1]);
-    Map<String, String> headers = new LinkedHashMap<>();
-    for (String header = line(in); !header.isEmpty(); header = line(in)) {
-      int colon = header.indexOf(':');
-      if (colon > 0) {
-        headers.putIfAbsent(
-            header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-            header.substring(colon + 1).trim());
-      }
-    }
-    byte[] body;
-    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      body = chunks(in);
-    } else if (headers.containsKey("content-length")) {
-      body = exactly(in, Integer.parseInt(headers.get("content-length")));
-    } else {
-      body = in.readAllBytes();
-    }
-    return new Answer(server, status, headers, new String(body, StandardCharsets.UTF_8), "");
-  }
-
-  private static byte[] chunks(InputStream in) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    for (int size = chunkSize(line(in)); size > 0; size = chunkSize(line(in))) {
-      body.writeBytes(exactly(in, size));
-      line(in);
-    }
-    String trailer;
-    do {
-      trailer = line(in); // trailers, up to the empty line, are not needed
-    } while (!trailer.isEmpty());
-    return body.toByteArray();
-  }
-
-  private static int chunkSize(String line) {
-    int extension = line.indexOf(';');
-    return Integer.parseInt((extension < 0 ? line : line.substring(0, extension)).trim(), 16);
-  }
-
-  private static byte[] exactly(InputStream in, int length) throws IOException {
-    byte[] bytes = in.readNBytes(length);
-    if (bytes.length < length) {
-      throw new IOException("connection closed after " + bytes.length + " of " + length + " bytes");
-    }
-    return bytes;
-  }
-
-  /** One CRLF-terminated line without its terminator; fails at the end of the stream. */
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0) {
-        throw new IOException("connection closed in the middle of the answer's head");
-      }
-      if (b != '\r') {
-        line.write(b);
-      }
-    }
-    return line.toString(StandardCharsets.ISO_8859_1);
+    RawAnswer answer = RawAnswer.read(in);
+    return new Answer(
+        server,
+        answer.status(),
+        answer.headers(),
+        new String(answer.body(), StandardCharsets.UTF_8),
+        "");
   }
 }
