@@ -194,7 +194,8 @@ public final class CacheGateApp implements AutoCloseable {
                             : "the upstream"))
             .orElse(CompletableFuture.completedFuture(null));
     Store store = store(config, clock, local, redis, redisOutage, metrics);
-    FetchLease lease = redis.<FetchLease>map(RedisLease::new).orElse(FetchLease.LOCAL);
+    FetchLease lease =
+        redis.<FetchLease>map(RedisLease::new).orElseGet(() -> FetchLease.local(store.responses()));
     Scheduler waits = new LoopScheduler(((VertxInternal) vertx).nettyEventLoopGroup());
     ByteBudget upstreamMemory = new ByteBudget(config.upstreamBufferBytes());
     Gauge.builder("cachegate.upstream.buffered", upstreamMemory, ByteBudget::taken)

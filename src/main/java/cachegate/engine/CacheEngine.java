@@ -5,9 +5,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -27,14 +25,12 @@ import java.util.random.RandomGenerator;
  * PassThrough}) to the request that fetched it, and never stored; requests that had joined that
  * fetch make one of their own, and a background refresh that meets one drops it.
  *
- * <p>Failures: a failing store or lease is a miss on read, a skipped write on write and "fetch it
- * yourself" for the lease, logged once per outage; it never fails a request the upstream can
- * answer. A failing upstream falls back to a stored entry within stale-if-error; otherwise the
- * returned future fails with {@link UpstreamException}. A failed or invalid upstream answer is
- * never stored, so it never replaces a good entry.
- *
- * <p>A store that is full refuses writes and leases ({@link WriteRefusedException}): a skipped
- * write and "fetch it yourself" too, but no outage, counted and logged by the store, not here.
+ * <p>Failures: the store is read and written through a {@link FailOpenStore}, so a failing store is
+ * a miss on read and a skipped write on write, counted and logged once per outage; a failing lease
+ * means "fetch it yourself". Neither fails a request the upstream can answer. A failing upstream
+ * falls back to a stored entry within stale-if-error; otherwise the returned future fails with
+ * {@link UpstreamException}. A failed or invalid upstream answer is never stored, so it never
+ * replaces a good entry.
  *
  * <p>Every answer and failure is recorded in {@link CacheMetrics} (guarded: a broken metrics
  * implementation never fails a request). After {@link #close()} no background refresh starts.
@@ -43,7 +39,7 @@ public final class CacheEngine {
   private static final Logger LOG = System.getLogger(CacheEngine.class.getName());
 
   private final CacheMetrics metrics;
-  private final StoreCalls store;
+  private final FailOpenStore store;
   private final SharedFetch fetcher;
   private final CachePolicy policy;
   private final InstantSource clock;
@@ -91,7 +87,12 @@ public final class CacheEngine {
       Scheduler scheduler,
       CacheMetrics metrics) {
     this.metrics = CacheMetrics.guarded(metrics);
-    this.store = new StoreCalls(store, policy, this.metrics);
+    this.store =
+        new FailOpenStore(
+            store,
+            new OutageLog("cache store"),
+            "answers from the upstream without storing them",
+            this.metrics);
     this.fetcher =
         new SharedFetch(
             this.store,
@@ -122,41 +123,39 @@ public final class CacheEngine {
   }
 
   private CompletableFuture<Answer> decide(CacheKey key) {
-    return store
-        .lookup(key)
-        .thenCompose(
-            found -> {
-              // Nothing stored (or the store failed): fetch, sharing one fetch per key.
-              if (found.isEmpty()) {
-                return fetch(key, found, CacheOutcome.MISS);
-              }
-              CachedResponse entry = found.get();
-              Instant now = clock.instant();
-              return switch (Freshness.assess(entry, now, policy)) {
-                // Fresh: serve it; a key near expiry may start its refresh early (XFetch).
-                case FRESH -> {
-                  if (Freshness.refreshEarly(entry, now, policy, uniform())) {
-                    refreshInBackground(key, entry);
-                  }
-                  yield CompletableFuture.completedFuture(
-                      served(key, entry, now, CacheOutcome.HIT, OptionalInt.empty()));
-                }
-                // Within stale-while-revalidate: serve it at once, refresh once in the background.
-                case STALE_REVALIDATE -> {
-                  refreshInBackground(key, entry);
-                  yield CompletableFuture.completedFuture(
-                      served(key, entry, now, CacheOutcome.STALE, OptionalInt.empty()));
-                }
-                // Within stale-if-error: fetch, and serve the entry if the upstream fails.
-                case STALE_IF_ERROR ->
-                    fetch(key, found, CacheOutcome.REVALIDATED)
-                        .handle(
-                            (answer, failure) ->
-                                answer != null ? answer : staleIfError(key, entry, failure));
-                // Too old for anything: fetch as if nothing were stored.
-                case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED);
-              };
-            });
+    return store.get(key).thenCompose(found -> decide(key, found));
+  }
+
+  private CompletableFuture<Answer> decide(CacheKey key, Optional<CachedResponse> found) {
+    // Nothing stored (or the store failed): fetch, sharing one fetch per key.
+    if (found.isEmpty()) {
+      return fetch(key, found, CacheOutcome.MISS);
+    }
+    CachedResponse entry = found.get();
+    Instant now = clock.instant();
+    return switch (Freshness.assess(entry, now, policy)) {
+      // Fresh: serve it; a key near expiry may start its refresh early (XFetch).
+      case FRESH -> {
+        if (Freshness.refreshEarly(entry, now, policy, uniform())) {
+          refreshInBackground(key, entry);
+        }
+        yield CompletableFuture.completedFuture(
+            served(key, entry, now, CacheOutcome.HIT, OptionalInt.empty()));
+      }
+      // Within stale-while-revalidate: serve it at once, refresh once in the background.
+      case STALE_REVALIDATE -> {
+        refreshInBackground(key, entry);
+        yield CompletableFuture.completedFuture(
+            served(key, entry, now, CacheOutcome.STALE, OptionalInt.empty()));
+      }
+      // Within stale-if-error: fetch, and serve the entry if the upstream fails.
+      case STALE_IF_ERROR ->
+          fetch(key, found, CacheOutcome.REVALIDATED)
+              .handle(
+                  (answer, failure) -> answer != null ? answer : staleIfError(key, entry, failure));
+      // Too old for anything: fetch as if nothing were stored.
+      case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED);
+    };
   }
 
   private CacheResult served(
@@ -186,6 +185,43 @@ public final class CacheEngine {
         key, entry, clock.instant(), CacheOutcome.STALE_IF_ERROR, upstreamFailure.upstreamStatus());
   }
 
+  /**
+   * Joins the key's fetch, or starts it. A request that joined a fetch whose answer was passed on
+   * to the request that made it makes a fetch of its own.
+   */
+  private CompletableFuture<Answer> fetch(
+      CacheKey key, Optional<CachedResponse> previous, CacheOutcome outcome) {
+    Coalescer.Flight<Fetched> flight =
+        fetches.join(key, () -> fetcher.fetch(key, previous), Fetched::finish);
+    CompletableFuture<Fetched> running = flight.result();
+    if (!flight.leader() && isBeingStored(running)) {
+      // The answer arrived before this request and is being written: it is served like a hit.
+      CachedResponse entry = running.join().entry().get();
+      return CompletableFuture.completedFuture(
+          served(key, entry, clock.instant(), CacheOutcome.HIT, OptionalInt.empty()));
+    }
+    return running.thenCompose(
+        fetched -> {
+          if (fetched.entry().isPresent() || flight.leader()) {
+            return CompletableFuture.completedFuture(
+                fetched.answer(key, flight.leader(), outcome, clock.instant(), policy));
+          }
+          // The answer went to the request that fetched it, as it arrived: fetch one for this.
+          return fetcher.fetchAlone(key).thenApply(own -> ownAnswer(key, own, outcome));
+        });
+  }
+
+  private static boolean isBeingStored(CompletableFuture<Fetched> running) {
+    return running.isDone()
+        && !running.isCompletedExceptionally()
+        && running.join().entry().isPresent();
+  }
+
+  private Answer ownAnswer(CacheKey key, Fetched own, CacheOutcome outcome) {
+    own.finish();
+    return own.answer(key, true, outcome, clock.instant(), policy);
+  }
+
   /** Stops starting background refreshes (at shutdown); requests are still answered. */
   public void close() {
     closed = true;
@@ -196,23 +232,19 @@ public final class CacheEngine {
       return;
     }
     Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> fetcher.fetch(key, Optional.of(entry)), f -> f.afterwards().get());
+        fetches.join(key, () -> fetcher.fetch(key, Optional.of(entry)), Fetched::finish);
     if (flight.leader()) {
-      flight
-          .result()
-          .whenComplete(
-              (fetched, failure) -> {
-                if (failure == null) {
-                  // No client waits for an answer too large to keep: the entry stays as it is.
-                  fetched.upstream().map(UpstreamResponse::body).ifPresent(CacheEngine::discard);
-                } else if (!(Failures.unwrap(failure) instanceof UpstreamException)) {
-                  // Upstream failures are logged by the outage log; anything else is a bug.
-                  LOG.log(
-                      Level.ERROR,
-                      "background refresh of " + key + " failed",
-                      Failures.unwrap(failure));
-                }
-              });
+      flight.result().whenComplete((fetched, failure) -> refreshed(key, fetched, failure));
+    }
+  }
+
+  private static void refreshed(CacheKey key, Fetched fetched, Throwable failure) {
+    if (failure == null) {
+      // No client waits for an answer too large to keep: the entry stays as it is.
+      fetched.upstream().map(UpstreamResponse::body).ifPresent(CacheEngine::discard);
+    } else if (!(Failures.unwrap(failure) instanceof UpstreamException)) {
+      // Upstream failures are logged by the outage log; anything else is a bug.
+      LOG.log(Level.ERROR, "background refresh of " + key + " failed", Failures.unwrap(failure));
     }
   }
 
@@ -220,87 +252,6 @@ public final class CacheEngine {
     if (body instanceof UpstreamBody.Streamed streamed) {
       streamed.discard();
     }
-  }
-
-  private CompletableFuture<Answer> fetch(
-      CacheKey key, Optional<CachedResponse> previous, CacheOutcome outcome) {
-    Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> fetcher.fetch(key, previous), f -> f.afterwards().get());
-    CompletableFuture<Fetched> running = flight.result();
-    if (!flight.leader()
-        && running.isDone()
-        && !running.isCompletedExceptionally()
-        && running.join().entry().isPresent()) {
-      // The answer arrived before this request and is being written: it is served like a hit.
-      return CompletableFuture.completedFuture(
-          served(
-              key,
-              running.join().entry().get(),
-              clock.instant(),
-              CacheOutcome.HIT,
-              OptionalInt.empty()));
-    }
-    return running.thenCompose(
-        fetched -> {
-          if (fetched.entry().isPresent() || flight.leader()) {
-            return CompletableFuture.completedFuture(
-                answer(key, fetched, flight.leader(), outcome));
-          }
-          // The answer went to the request that fetched it, as it arrived: fetch one for this.
-          return fetcher
-              .fetchAlone(key)
-              .thenApply(
-                  own -> {
-                    own.afterwards().get();
-                    return answer(key, own, true, outcome);
-                  });
-        });
-  }
-
-  /** What {@code fetched} is for a request that fetched it ({@code leader}) or joined the fetch. */
-  private Answer answer(CacheKey key, Fetched fetched, boolean leader, CacheOutcome outcome) {
-    if (fetched.entry().isEmpty()) {
-      UpstreamResponse answer = fetched.upstream().orElseThrow();
-      return new PassThrough(
-          key,
-          outcome,
-          answer.status(),
-          answer.contentType(),
-          (UpstreamBody.Streamed) answer.body(),
-          passThrough(answer, true));
-    }
-    Instant now = clock.instant();
-    CachedResponse entry = fetched.entry().get();
-    return new CacheResult(
-        entry,
-        outcome,
-        key,
-        entry.age(now),
-        Freshness.remaining(entry, now, policy),
-        leader && fetched.stored(),
-        !leader || fetched.byPeer(),
-        OptionalInt.of(entry.status()),
-        fetched.upstream().map(answer -> passThrough(answer, leader)).orElse(List.of()));
-  }
-
-  /**
-   * Headers of an answer that may not be stored, to send on: its {@code Cache-Control}, so that
-   * caches after cachegate do not store it either, and its cookies to the request that fetched it,
-   * never to requests that joined the fetch.
-   */
-  private static List<Map.Entry<String, String>> passThrough(
-      UpstreamResponse answer, boolean fetchedForThisRequest) {
-    if (answer.isStorable()) {
-      return List.of();
-    }
-    List<Map.Entry<String, String>> headers = new ArrayList<>();
-    if (!answer.cacheControl().isEmpty()) {
-      headers.add(Map.entry("Cache-Control", answer.cacheControl()));
-    }
-    if (fetchedForThisRequest) {
-      answer.setCookies().forEach(cookie -> headers.add(Map.entry("Set-Cookie", cookie)));
-    }
-    return headers;
   }
 
   /** A random number in (0, 1], as XFetch's logarithm needs. */

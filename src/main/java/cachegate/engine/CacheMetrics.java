@@ -37,7 +37,10 @@ public interface CacheMetrics {
   /** One upstream call and how long it took. */
   void upstreamCall(String route, Duration latency, boolean succeeded);
 
-  /** A store tier ({@code local}, {@code redis}, {@code lease}) failed. */
+  /**
+   * A store tier ({@code local}, {@code redis}, {@code lease} for fetch leases, {@code evictions}
+   * for announcements on the eviction channel) failed.
+   */
   void storeFailure(String tier);
 
   /**

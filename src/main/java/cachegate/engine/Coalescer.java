@@ -1,5 +1,8 @@
 package cachegate.engine;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,19 +17,22 @@ import java.util.function.Supplier;
  * <p>Threading: thread-safe and lock-free. The operation is started outside any map compute
  * function (no I/O inside {@code compute}, as Caffeine warns). Its future leaves the map when what
  * the operation does after its result is done (see {@link #join}); a caller arriving after that
- * starts a new operation.
+ * starts a new operation. What follows a result never fails its callers, who have the result by
+ * then: a failure there (a bug) is logged with its stack trace.
  *
  * @param <K> the key type
  * @param <V> the result type
  */
-public final class Coalescer<K, V> {
+final class Coalescer<K, V> {
+  private static final Logger LOG = System.getLogger(Coalescer.class.getName());
+
   /**
    * One caller's view of an operation.
    *
    * @param result completes with the operation's result
    * @param leader whether this caller started the operation (others joined it)
    */
-  public record Flight<V>(CompletableFuture<V> result, boolean leader) {}
+  record Flight<V>(CompletableFuture<V> result, boolean leader) {}
 
   private final ConcurrentMap<K, CompletableFuture<V>> inFlight = new ConcurrentHashMap<>();
 
@@ -38,7 +44,7 @@ public final class Coalescer<K, V> {
    *     completes, so a caller arriving meanwhile gets the result instead of starting another
    *     operation. A failed operation frees the key before its callers see the failure.
    */
-  public Flight<V> join(
+  Flight<V> join(
       K key,
       Supplier<CompletableFuture<V>> operation,
       Function<? super V, ? extends CompletionStage<?>> afterwards) {
@@ -61,18 +67,34 @@ public final class Coalescer<K, V> {
             return;
           }
           mine.complete(value);
-          try {
-            afterwards.apply(value).whenComplete((done, problem) -> inFlight.remove(key, mine));
-          } catch (RuntimeException e) {
-            inFlight.remove(key, mine);
-            throw e;
-          }
+          after(value, afterwards)
+              .whenComplete((done, problem) -> afterwardsDone(key, mine, problem));
         });
     return new Flight<>(mine, true);
   }
 
+  private static <V> CompletionStage<?> after(
+      V value, Function<? super V, ? extends CompletionStage<?>> afterwards) {
+    try {
+      return Objects.requireNonNull(afterwards.apply(value), "what follows returned null");
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Frees the key; a failure of what followed the result reaches no caller, so it is logged. */
+  private void afterwardsDone(K key, CompletableFuture<V> mine, Throwable problem) {
+    inFlight.remove(key, mine);
+    if (problem != null) {
+      LOG.log(
+          Level.ERROR,
+          "what follows the result of the operation for " + key + " failed",
+          Failures.unwrap(problem));
+    }
+  }
+
   /** How many operations are in flight now. */
-  public int inFlight() {
+  int inFlight() {
     return inFlight.size();
   }
 }

@@ -48,22 +48,41 @@ public interface EntryCatalog {
     }
   }
 
+  /**
+   * What a purge did.
+   *
+   * @param entries how many entries it removed (or, for a soft purge, marked stale)
+   * @param othersNotTold why the other instances were not told to drop their local copies, when
+   *     they were not: each then serves its copy until the copy stops being fresh
+   */
+  record Purge(long entries, Optional<String> othersNotTold) {
+    /** A purge that every instance knows of (or that no other instance keeps a copy of). */
+    public static Purge of(long entries) {
+      return new Purge(entries, Optional.empty());
+    }
+
+    /** This purge, the other instances not told because of {@code why}. */
+    public Purge withOthersNotTold(String why) {
+      return new Purge(entries, Optional.of(why));
+    }
+  }
+
   /** The entries whose key starts with {@code prefix}, about {@code count} at a time. */
   CompletableFuture<Page> list(String prefix, String cursor, int count);
 
   /** One entry's metadata, if it is stored. */
   CompletableFuture<Optional<EntryInfo>> describe(String key);
 
-  /** Removes every entry whose key starts with {@code prefix}; completes with how many. */
-  CompletableFuture<Long> removeAll(String prefix);
+  /** Removes every entry whose key starts with {@code prefix}, on every tier and instance. */
+  CompletableFuture<Purge> removeAll(String prefix);
 
-  /** Removes one entry, on every tier and every instance; completes with whether it was there. */
-  CompletableFuture<Boolean> remove(String key);
+  /** Removes one entry, on every tier and every instance; one entry purged if it was there. */
+  CompletableFuture<Purge> remove(String key);
 
   /**
    * Soft purge: ends the entry's freshness at {@code now}, keeping it, so the next request is
-   * served it while one refresh replaces it (within stale-while-revalidate). Completes with whether
-   * it was there.
+   * served it while one refresh replaces it (within stale-while-revalidate); one entry purged if it
+   * was there.
    */
-  CompletableFuture<Boolean> markStale(String key, Instant now);
+  CompletableFuture<Purge> markStale(String key, Instant now);
 }

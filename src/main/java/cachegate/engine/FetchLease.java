@@ -1,40 +1,58 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Port to a lease shared by every instance, so that one instance fetches a key while the others
  * wait for its answer to appear in the shared store. A lease is short and its holder renews it
  * while it fetches, so a lease left behind (a holder that died, or an acquisition that timed out on
- * the client but still reached Redis) lapses within one lease time.
+ * the client but still reached the store) lapses within one lease time.
+ *
+ * <p>Each try for the lease also reads the key's entry, in the same step ({@link Attempt}): an
+ * instance that finds the lease free therefore sees any answer its last holder stored before
+ * letting go of it, without relying on the order in which two separate commands arrive.
+ * Implementations are thread-safe; a store that cannot be reached fails the returned future.
  */
 public interface FetchLease {
-  /** No other instance: every acquisition succeeds at once. */
-  FetchLease LOCAL =
-      new FetchLease() {
-        @Override
-        public CompletableFuture<Boolean> tryAcquire(CacheKey key, Duration time) {
-          return CompletableFuture.completedFuture(true);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> isHeld(CacheKey key) {
-          return CompletableFuture.completedFuture(false);
-        }
-
-        @Override
-        public CompletableFuture<Void> release(CacheKey key) {
-          return CompletableFuture.completedFuture(null);
-        }
-      };
+  /**
+   * What one try for the lease found, in one atomic step.
+   *
+   * @param acquired whether this instance holds the lease now
+   * @param stored the entry stored under the key at that moment; empty when there is none, or none
+   *     that can be read (the read that came before the try has counted and logged why)
+   */
+  record Attempt(boolean acquired, Optional<CachedResponse> stored) {}
 
   /**
-   * Takes the lease on {@code key} for {@code time}; {@code false} if another instance holds it. A
-   * lease this instance already holds counts as taken (and is extended): with one fetch per key per
-   * instance, such a lease can only be one left behind.
+   * No other instance: every try succeeds at once, with what {@code store} (in this process) holds
+   * under the key; a store that fails to answer holds nothing.
    */
-  CompletableFuture<Boolean> tryAcquire(CacheKey key, Duration time);
+  static FetchLease local(ResponseStore store) {
+    return new FetchLease() {
+      @Override
+      public CompletableFuture<Attempt> tryAcquire(CacheKey key, Duration time) {
+        return store
+            .get(key)
+            .handle(
+                (found, failure) ->
+                    new Attempt(true, failure == null ? found : Optional.<CachedResponse>empty()));
+      }
+
+      @Override
+      public CompletableFuture<Void> release(CacheKey key) {
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+  }
+
+  /**
+   * Takes the lease on {@code key} for {@code time} unless another instance holds it, and reads the
+   * key's entry in the same step. A lease this instance already holds counts as taken (and is
+   * extended): with one fetch per key per instance, such a lease can only be one left behind.
+   */
+  CompletableFuture<Attempt> tryAcquire(CacheKey key, Duration time);
 
   /**
    * Extends this instance's lease on {@code key} to {@code time} from now, if it still holds it.
@@ -42,9 +60,6 @@ public interface FetchLease {
   default CompletableFuture<Boolean> renew(CacheKey key, Duration time) {
     return CompletableFuture.completedFuture(true);
   }
-
-  /** Whether any instance holds the lease on {@code key} now. */
-  CompletableFuture<Boolean> isHeld(CacheKey key);
 
   /** Gives up this instance's lease on {@code key}, if it still holds it. */
   CompletableFuture<Void> release(CacheKey key);

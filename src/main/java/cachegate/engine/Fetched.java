@@ -1,6 +1,11 @@
 package cachegate.engine;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -37,5 +42,59 @@ record Fetched(
   Fetched andThen(Runnable then) {
     return new Fetched(
         entry, stored, byPeer, upstream, () -> afterwards.get().whenComplete((x, y) -> then.run()));
+  }
+
+  /** Starts what comes after the answer is served; completes when it is done. */
+  CompletableFuture<?> finish() {
+    return afterwards.get();
+  }
+
+  /**
+   * What this is for a request that fetched it ({@code leader}) or joined the fetch, at {@code
+   * now}. An answer passed on as it arrives can only be the leader's.
+   */
+  Answer answer(
+      CacheKey key, boolean leader, CacheOutcome outcome, Instant now, CachePolicy policy) {
+    if (entry.isEmpty()) {
+      UpstreamResponse answer = upstream.orElseThrow();
+      return new PassThrough(
+          key,
+          outcome,
+          answer.status(),
+          answer.contentType(),
+          (UpstreamBody.Streamed) answer.body(),
+          passThrough(answer, true));
+    }
+    CachedResponse served = entry.get();
+    return new CacheResult(
+        served,
+        outcome,
+        key,
+        served.age(now),
+        Freshness.remaining(served, now, policy),
+        leader && stored,
+        !leader || byPeer,
+        OptionalInt.of(served.status()),
+        upstream.map(answer -> passThrough(answer, leader)).orElse(List.of()));
+  }
+
+  /**
+   * Headers of an answer that may not be stored, to send on: its {@code Cache-Control}, so that
+   * caches after cachegate do not store it either, and its cookies to the request that fetched it,
+   * never to requests that joined the fetch.
+   */
+  private static List<Map.Entry<String, String>> passThrough(
+      UpstreamResponse answer, boolean fetchedForThisRequest) {
+    if (answer.isStorable()) {
+      return List.of();
+    }
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
+    if (!answer.cacheControl().isEmpty()) {
+      headers.add(Map.entry("Cache-Control", answer.cacheControl()));
+    }
+    if (fetchedForThisRequest) {
+      answer.setCookies().forEach(cookie -> headers.add(Map.entry("Set-Cookie", cookie)));
+    }
+    return headers;
   }
 }

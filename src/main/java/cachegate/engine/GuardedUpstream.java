@@ -1,6 +1,7 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * been passed on (or given up), so that at most {@code maxConcurrency} such bodies are open.
  *
  * <p>Threading: thread-safe and lock-free; a request leaves the queue on the thread that completed
- * the request before it. A request that waited in the queue longer than {@code maxWait} is failed
- * with TIMEOUT instead of being sent, so no caller waits much longer than the upstream timeout.
+ * the request before it. A request that waited in the queue longer than {@code maxWait} (on the
+ * injected clock) is failed with TIMEOUT instead of being sent, so no caller waits much longer than
+ * the upstream timeout.
  */
 public final class GuardedUpstream implements Upstream {
   static final int BREAKER_THRESHOLD = 5;
@@ -38,6 +40,7 @@ public final class GuardedUpstream implements Upstream {
   private final int maxConcurrency;
   private final int maxQueue;
   private final Duration maxWait;
+  private final InstantSource clock;
   private final CircuitBreaker breaker;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger queued = new AtomicInteger();
@@ -64,6 +67,7 @@ public final class GuardedUpstream implements Upstream {
     this.maxConcurrency = maxConcurrency;
     this.maxQueue = maxQueue;
     this.maxWait = maxWait;
+    this.clock = clock;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
   }
 
@@ -75,10 +79,10 @@ public final class GuardedUpstream implements Upstream {
           UpstreamException.unavailable(name, breaker.whyRefused(), wait));
     }
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
-    long enqueued = System.nanoTime();
+    Instant latest = clock.instant().plus(maxWait);
     Runnable send =
         () -> {
-          if (System.nanoTime() - enqueued > maxWait.toNanos()) {
+          if (clock.instant().isAfter(latest)) {
             finished();
             result.completeExceptionally(UpstreamException.timeout(name + " (queued)", maxWait));
             return;

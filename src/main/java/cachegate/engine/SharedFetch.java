@@ -1,28 +1,31 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
  * One upstream fetch per key for every instance that shares the store: the instance that takes the
- * key's {@link FetchLease} fetches, the others look for its answer in the store every {@link
- * #PEER_POLL} and fetch themselves only when the lease is gone without an answer (its holder renews
- * it while it fetches, so a lease left behind lapses within {@link #LEASE_TTL}), or after the
- * upstream timeout.
+ * key's {@link FetchLease} fetches; the others try the lease again every {@link #PEER_POLL}, each
+ * try reading the key's entry too ({@link FetchLease.Attempt}), and serve the holder's answer once
+ * it is stored. They fetch themselves when the lease is gone without an answer (its holder renews
+ * it while it fetches, so a lease left behind lapses within {@link #LEASE_TTL}), or once they have
+ * waited the upstream timeout plus {@link #LEASE_TTL}, measured on the injected clock.
  *
- * <p>It relies on one property of the store: a read sent after the lease try, on the same
- * connection, sees what a peer wrote before it let go of the lease (Redis runs one connection's
- * commands in order, and an entry and its lease share a hash slot).
- *
- * <p>Failures: a lease that cannot be taken (store failing, or full) means "fetch yourself", logged
- * once per outage. Thread-safe; futures complete on the thread that completed the store, lease or
- * upstream call.
+ * <p>Failures: a lease that cannot be tried (store failing, or full) means "fetch yourself", and
+ * the lease is renewed and released as if taken, in case the try reached the store after all. A
+ * failure to take, renew or release a lease is counted as a {@code lease} store failure and logged
+ * once per outage; a lease refused by a full store was counted and logged by the store.
+ * Thread-safe; futures complete on the thread that completed the lease or upstream call.
  */
 final class SharedFetch {
-  /** How often an instance waiting for another's fetch looks for the answer in the store. */
+  /**
+   * How often an instance waiting for another's fetch tries the lease and reads the entry again.
+   */
   static final Duration PEER_POLL = Duration.ofMillis(20);
 
   /** How long a fetch lease lasts unless its holder renews it. */
@@ -31,7 +34,7 @@ final class SharedFetch {
   /** How often a holder renews its lease while it fetches. */
   static final Duration LEASE_RENEWAL = Duration.ofMillis(600);
 
-  private final StoreCalls store;
+  private final FailOpenStore store;
   private final Upstream upstream;
   private final FetchLease lease;
   private final CachePolicy policy;
@@ -48,7 +51,7 @@ final class SharedFetch {
    *     much longer
    */
   SharedFetch(
-      StoreCalls store,
+      FailOpenStore store,
       Upstream upstream,
       FetchLease lease,
       CachePolicy policy,
@@ -74,61 +77,80 @@ final class SharedFetch {
    * answer counts when it is newer than {@code previous}.
    */
   CompletableFuture<Fetched> fetch(CacheKey key, Optional<CachedResponse> previous) {
-    return fetch(key, previous, System.nanoTime() + longestWait.toNanos());
+    return tryLease(key, previous, clock.instant().plus(longestWait));
   }
 
-  private CompletableFuture<Fetched> fetch(
-      CacheKey key, Optional<CachedResponse> previous, long deadlineNanos) {
-    // The entry is read together with the try for the lease, not after its answer: see the class
-    // comment for why the read sees what a peer wrote before letting go of the lease.
-    CompletableFuture<Boolean> taken = acquire(key);
-    CompletableFuture<Optional<CachedResponse>> stored = store.lookup(key);
-    return taken.thenCompose(
-        acquired ->
-            stored.thenCompose(found -> next(key, previous, deadlineNanos, acquired, found)));
+  private CompletableFuture<Fetched> tryLease(
+      CacheKey key, Optional<CachedResponse> previous, Instant deadline) {
+    return lease
+        .tryAcquire(key, LEASE_TTL)
+        .handle(
+            (attempt, failure) ->
+                failure == null
+                    ? next(key, previous, deadline, attempt)
+                    : withoutLease(key, failure))
+        .thenCompose(Function.identity());
   }
 
   private CompletableFuture<Fetched> next(
       CacheKey key,
       Optional<CachedResponse> previous,
-      long deadlineNanos,
-      boolean acquired,
-      Optional<CachedResponse> found) {
-    if (isNewer(found, previous)) {
-      if (acquired) {
+      Instant deadline,
+      FetchLease.Attempt attempt) {
+    leaseLog.succeeded();
+    // A peer's answer, newer than what this request had: serve it.
+    if (isNewer(attempt.stored(), previous)) {
+      if (attempt.acquired()) {
         release(key);
       }
-      return CompletableFuture.completedFuture(Fetched.byPeer(found.get()));
+      return CompletableFuture.completedFuture(Fetched.byPeer(attempt.stored().get()));
     }
-    if (!acquired && System.nanoTime() - deadlineNanos < 0) {
-      // A peer is fetching: look again shortly.
-      CompletableFuture<Void> later = new CompletableFuture<>();
-      scheduler.schedule(PEER_POLL, () -> later.complete(null));
-      return later.thenCompose(ignored -> fetch(key, previous, deadlineNanos));
+    // Holding the lease: fetch, keeping the lease until the answer is in the store, so that peers
+    // wait for it there instead of fetching it again.
+    if (attempt.acquired()) {
+      return fetchHolding(key);
     }
-    // Holding the lease (or waited long enough): fetch. The lease is kept until the answer is in
-    // the store, so that peers wait for it there instead of fetching it again.
-    LeaseKeeper keeper = new LeaseKeeper(key);
-    keeper.schedule();
-    Runnable letGo =
-        () -> {
-          keeper.stop();
-          release(key);
-        };
-    return fetchAlone(key)
-        .whenComplete(
-            (fetched, failure) -> {
-              if (failure != null) {
-                letGo.run();
-              }
-            })
-        .thenApply(fetched -> fetched.andThen(letGo));
+    // A peer is fetching: try again shortly, until the deadline.
+    if (clock.instant().isBefore(deadline)) {
+      return later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
+    }
+    // Waited long enough: fetch, without the lease.
+    return fetchAlone(key);
+  }
+
+  /**
+   * The try for the lease failed: fetch. A try that timed out here may still have taken the lease
+   * in the store, so it is renewed and released as if taken (both touch only this instance's own
+   * lease): peers then wait for this answer instead of fetching again once an unrenewed lease
+   * lapses.
+   */
+  private CompletableFuture<Fetched> withoutLease(CacheKey key, Throwable failure) {
+    leaseFailed("taking", key, failure);
+    return fetchHolding(key);
   }
 
   private static boolean isNewer(
       Optional<CachedResponse> found, Optional<CachedResponse> previous) {
     return found.isPresent()
         && (previous.isEmpty() || found.get().storedAt().isAfter(previous.get().storedAt()));
+  }
+
+  private CompletableFuture<Void> later(Duration delay) {
+    CompletableFuture<Void> due = new CompletableFuture<>();
+    scheduler.schedule(delay, () -> due.complete(null));
+    return due;
+  }
+
+  private CompletableFuture<Fetched> fetchHolding(CacheKey key) {
+    LeaseKeeper keeper = new LeaseKeeper(key);
+    return fetchAlone(key)
+        .whenComplete(
+            (fetched, failure) -> {
+              if (failure != null) {
+                keeper.letGo();
+              }
+            })
+        .thenApply(fetched -> fetched.andThen(keeper::letGo));
   }
 
   /**
@@ -146,8 +168,7 @@ final class SharedFetch {
               if (failure == null) {
                 upstreamLog.succeeded();
               } else {
-                upstreamLog.failed(
-                    StoreCalls.message(failure), "stale entries or errors (502/504)");
+                upstreamLog.failed(Failures.describe(failure), "stale entries or errors (502/504)");
               }
             })
         .thenApply(answer -> kept(key, answer, Duration.ofNanos(System.nanoTime() - started)));
@@ -185,7 +206,10 @@ final class SharedFetch {
         !store.isFailing(),
         false,
         Optional.of(answer),
-        () -> store.save(key, entry).whenComplete((saved, failure) -> whole.release().run()));
+        () ->
+            store
+                .put(key, entry, policy.retention())
+                .whenComplete((saved, failure) -> whole.release().run()));
   }
 
   /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */
@@ -194,53 +218,61 @@ final class SharedFetch {
     return ttl.minusMillis(cut);
   }
 
-  private CompletableFuture<Boolean> acquire(CacheKey key) {
-    return lease
-        .tryAcquire(key, LEASE_TTL)
-        .handle(
-            (acquired, failure) -> {
+  private void release(CacheKey key) {
+    lease
+        .release(key)
+        .whenComplete(
+            (released, failure) -> {
               if (failure != null) {
-                // A full store refused the lease (counted and logged there): fetch alone too.
-                if (Failures.unwrap(failure) instanceof WriteRefusedException) {
-                  return true;
-                }
-                metrics.storeFailure("lease");
-                leaseLog.failed(
-                    "taking the fetch lease on " + key + ": " + StoreCalls.message(failure),
-                    "fetches shared within this instance only");
-                return true;
+                leaseFailed("releasing", key, failure);
               }
-              leaseLog.succeeded();
-              return acquired;
             });
   }
 
-  private void release(CacheKey key) {
-    lease.release(key).exceptionally(failure -> null);
+  /**
+   * Counts and logs (once per outage) a lease call that failed; a full store that refused the lease
+   * has counted and logged that itself.
+   */
+  private void leaseFailed(String doing, CacheKey key, Throwable failure) {
+    if (Failures.unwrap(failure) instanceof WriteRefusedException) {
+      return;
+    }
+    metrics.storeFailure("lease");
+    leaseLog.failed(
+        doing + " the fetch lease on " + key + ": " + Failures.describe(failure),
+        "fetches shared within this instance only");
   }
 
-  /** Renews a lease every {@link #LEASE_RENEWAL} until {@link #stop()}. */
+  /** Renews a lease every {@link #LEASE_RENEWAL} from its creation until {@link #letGo()}. */
   private final class LeaseKeeper implements Runnable {
     private final CacheKey key;
     private volatile boolean stopped;
 
     LeaseKeeper(CacheKey key) {
       this.key = key;
-    }
-
-    void schedule() {
       scheduler.schedule(LEASE_RENEWAL, this);
     }
 
-    void stop() {
+    /** Stops renewing and releases the lease. */
+    void letGo() {
       stopped = true;
+      release(key);
     }
 
     @Override
     public void run() {
-      if (!stopped) {
-        lease.renew(key, LEASE_TTL).whenComplete((renewed, failure) -> schedule());
+      if (stopped) {
+        return;
       }
+      lease
+          .renew(key, LEASE_TTL)
+          .whenComplete(
+              (renewed, failure) -> {
+                if (failure != null) {
+                  leaseFailed("renewing", key, failure);
+                }
+                scheduler.schedule(LEASE_RENEWAL, this);
+              });
     }
   }
 }

@@ -6,6 +6,7 @@ import cachegate.engine.CachePolicy;
 import cachegate.engine.CacheResult;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.EntryCatalog.EntryInfo;
+import cachegate.engine.EntryCatalog.Purge;
 import cachegate.engine.Failures;
 import cachegate.engine.InvalidRequestException;
 import cachegate.engine.PassThrough;
@@ -168,8 +169,11 @@ final class AdminApi {
           "the purge of everything under " + everything,
           removed -> {
             LOG.info(
-                "admin {}: purged everything under {}: {} keys", who(context), everything, removed);
-            return new JsonObject().put("purged", removed);
+                "admin {}: purged everything under {}: {} keys",
+                who(context),
+                everything,
+                removed.entries());
+            return purged("purged", removed);
           });
       return;
     }
@@ -183,8 +187,8 @@ final class AdminApi {
               "admin {}: purged {} ({})",
               who(context),
               key,
-              removed ? "removed" : "was not stored");
-          return new JsonObject().put("purged", removed ? 1 : 0).put("key", key);
+              removed.entries() > 0 ? "removed" : "was not stored");
+          return purged("purged", removed).put("key", key);
         });
   }
 
@@ -196,8 +200,11 @@ final class AdminApi {
         "the purge of route " + route.route().name(),
         removed -> {
           LOG.info(
-              "admin {}: purged route {}: {} entries", who(context), route.route().name(), removed);
-          return new JsonObject().put("purged", removed);
+              "admin {}: purged route {}: {} entries",
+              who(context),
+              route.route().name(),
+              removed.entries());
+          return purged("purged", removed);
         });
   }
 
@@ -212,9 +219,25 @@ final class AdminApi {
               "admin {}: soft-purged {} ({})",
               who(context),
               key,
-              marked ? "now stale" : "was not stored");
-          return new JsonObject().put("softPurged", marked ? 1 : 0).put("key", key);
+              marked.entries() > 0 ? "now stale" : "was not stored");
+          return purged("softPurged", marked).put("key", key);
         });
+  }
+
+  /**
+   * A purge's answer: {@code field} counts the entries, and {@code otherInstancesNotTold} says why
+   * the other instances were not told to drop their local copies, when they were not.
+   */
+  private static JsonObject purged(String field, Purge purge) {
+    JsonObject answer = new JsonObject().put(field, purge.entries());
+    purge
+        .othersNotTold()
+        .ifPresent(
+            why ->
+                answer.put(
+                    "otherInstancesNotTold",
+                    why + "; they serve their local copies until those stop being fresh"));
+    return answer;
   }
 
   private void warm(RoutingContext context) {

@@ -6,6 +6,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.InvalidRequestException;
 import cachegate.engine.PassThrough;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.Route;
@@ -54,9 +55,14 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     CacheKey key;
     try {
       key = route.key(namespace, QueryString.parse(context.request().query()));
-    } catch (RuntimeException refused) {
+    } catch (InvalidRequestException refused) {
       metrics.rejected(route.name());
       ErrorResponses.send(response, refused);
+      return;
+    } catch (RuntimeException bug) {
+      // Not the client's fault: a 500, logged with its stack trace by ErrorResponses.
+      metrics.error(route.name());
+      ErrorResponses.send(response, bug);
       return;
     }
     CompletableFuture<Answer> answer = engine.get(key);

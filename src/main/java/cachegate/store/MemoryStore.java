@@ -92,18 +92,18 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
   }
 
   @Override
-  public CompletableFuture<Long> removeAll(String prefix) {
-    return CompletableFuture.completedFuture(evictAll(prefix));
+  public CompletableFuture<Purge> removeAll(String prefix) {
+    return CompletableFuture.completedFuture(Purge.of(evictAll(prefix)));
   }
 
   @Override
-  public CompletableFuture<Boolean> remove(String key) {
-    return CompletableFuture.completedFuture(cache.asMap().remove(key) != null);
+  public CompletableFuture<Purge> remove(String key) {
+    return CompletableFuture.completedFuture(Purge.of(cache.asMap().remove(key) != null ? 1 : 0));
   }
 
   /** Replaces the entry with its freshness ended, keeping its retention. */
   @Override
-  public CompletableFuture<Boolean> markStale(String key, Instant now) {
+  public CompletableFuture<Purge> markStale(String key, Instant now) {
     Held stale =
         cache
             .asMap()
@@ -111,7 +111,7 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
                 key,
                 (k, held) ->
                     new Held(held.entry().staleAt(now), held.retentionNanos(), held.weight()));
-    return CompletableFuture.completedFuture(stale != null);
+    return CompletableFuture.completedFuture(Purge.of(stale != null ? 1 : 0));
   }
 
   /** Drops every entry whose key starts with {@code prefix}; returns how many. */

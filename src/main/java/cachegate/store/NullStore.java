@@ -43,17 +43,17 @@ public final class NullStore implements ResponseStore, EntryCatalog {
   }
 
   @Override
-  public CompletableFuture<Long> removeAll(String prefix) {
-    return CompletableFuture.completedFuture(0L);
+  public CompletableFuture<Purge> removeAll(String prefix) {
+    return CompletableFuture.completedFuture(Purge.of(0));
   }
 
   @Override
-  public CompletableFuture<Boolean> remove(String key) {
-    return CompletableFuture.completedFuture(false);
+  public CompletableFuture<Purge> remove(String key) {
+    return CompletableFuture.completedFuture(Purge.of(0));
   }
 
   @Override
-  public CompletableFuture<Boolean> markStale(String key, Instant now) {
-    return CompletableFuture.completedFuture(false);
+  public CompletableFuture<Purge> markStale(String key, Instant now) {
+    return CompletableFuture.completedFuture(Purge.of(0));
   }
 }

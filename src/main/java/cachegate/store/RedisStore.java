@@ -184,18 +184,18 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   }
 
   @Override
-  public CompletableFuture<Boolean> remove(String key) {
-    return run("DEL " + key, c -> c.del(key), deleted -> deleted > 0);
+  public CompletableFuture<Purge> remove(String key) {
+    return run("DEL " + key, c -> c.del(key), Purge::of);
   }
 
   /** Rewrites the entry with its freshness ended, keeping its remaining time in Redis. */
   @Override
-  public CompletableFuture<Boolean> markStale(String key, Instant now) {
+  public CompletableFuture<Purge> markStale(String key, Instant now) {
     return run("GET " + key, c -> c.get(key), bytes -> Optional.ofNullable(bytes))
         .thenCompose(
             bytes -> {
               if (bytes.isEmpty()) {
-                return CompletableFuture.completedFuture(false);
+                return CompletableFuture.completedFuture(Purge.of(0));
               }
               byte[] stale =
                   EntryCodec.encode(key, EntryCodec.decode(key, bytes.get()).staleAt(now));
@@ -203,7 +203,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
                   tier(),
                   "SET " + key,
                   c -> c.set(key, stale, SetArgs.Builder.xx().keepttl()),
-                  ok -> "OK".equals(ok));
+                  ok -> Purge.of("OK".equals(ok) ? 1 : 0));
             });
   }
 
@@ -257,8 +257,8 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
   }
 
   @Override
-  public CompletableFuture<Long> removeAll(String prefix) {
-    return removeAll(prefix, "0", 0);
+  public CompletableFuture<Purge> removeAll(String prefix) {
+    return removeAll(prefix, "0", 0).thenApply(Purge::of);
   }
 
   /**
@@ -283,6 +283,14 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
                           ? CompletableFuture.completedFuture(removed + n)
                           : removeAll(prefix, scan.cursor(), removed + n));
             });
+  }
+
+  /**
+   * The most bytes a value read as an entry may have; reads ask for one byte more ({@code GETRANGE
+   * 0 <this>}), which tells a larger value, no entry cachegate may keep (see the constructor).
+   */
+  long maxValueBytes() {
+    return maxValueBytes;
   }
 
   /**

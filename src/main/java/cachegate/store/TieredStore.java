@@ -4,6 +4,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.FailOpenStore;
 import cachegate.engine.Failures;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
@@ -22,24 +23,30 @@ import java.util.concurrent.CompletableFuture;
  * the subscription is up).
  *
  * <p>An L1 copy never outlives the entry's freshness, so even an announcement that is lost (while
- * the subscription reconnects) lets an instance serve a replaced entry for at most its TTL. Stale
- * entries are served from L2 only.
+ * the subscription reconnects, or because it could not be published) lets an instance serve a
+ * replaced entry for at most its TTL. Stale entries are served from L2 only.
  *
- * <p>Failures of L2 are logged once per outage and treated as a miss or a skipped L2 write; L1
- * keeps working. A write that a full Redis refuses is a skipped L2 write too, but no outage: the
- * Redis store counts and logs it ({@link WriteRefusedException}), and reads from L2 go on.
+ * <p>Entries are read from and written to L2 through a {@link FailOpenStore}: a failure is a miss
+ * or a skipped L2 write, counted and logged once per outage, and L1 keeps working. A write that a
+ * full Redis refuses is a skipped L2 write too, but no outage: the Redis store counts and logs it
+ * ({@link WriteRefusedException}), and reads from L2 go on. An announcement that cannot be
+ * published is counted as a failure of the {@code evictions} tier and logged once per outage; a
+ * purge waits for its announcement and says in its answer when the other instances were not told.
  * Thread-safe.
  */
 public final class TieredStore implements ResponseStore, EntryCatalog {
   private final MemoryStore local;
   private final RedisStore remote;
+  private final FailOpenStore remoteEntries;
   private final InstantSource clock;
-  private final OutageLog remoteLog;
   private final CacheMetrics metrics;
   private final String channel;
+  private final OutageLog announcements;
   private final String instance = UUID.randomUUID().toString();
 
   /**
+   * @param remoteLog logs when Redis starts failing and when it recovers, shared with whatever else
+   *     reports on Redis (the check at start), so that one outage gives one line
    * @param namespace the key prefix; the invalidation channel is {@code <namespace>:v2:evictions}
    */
   public TieredStore(
@@ -51,10 +58,12 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
       String namespace) {
     this.local = local;
     this.remote = remote;
+    this.remoteEntries =
+        new FailOpenStore(remote, remoteLog, "from the local tier and the upstream", metrics);
     this.clock = clock;
-    this.remoteLog = remoteLog;
-    this.metrics = metrics;
+    this.metrics = CacheMetrics.guarded(metrics);
     this.channel = CacheKey.prefix(namespace) + "evictions";
+    this.announcements = new OutageLog("Redis eviction channel " + channel);
     remote.subscribe(channel, this::onEviction);
   }
 
@@ -68,43 +77,29 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
     return local
         .get(key)
         .thenCompose(
+            found -> found.isPresent() ? CompletableFuture.completedFuture(found) : remote(key));
+  }
+
+  private CompletableFuture<Optional<CachedResponse>> remote(CacheKey key) {
+    return remoteEntries
+        .get(key)
+        .thenApply(
             found -> {
-              if (found.isPresent()) {
-                return CompletableFuture.completedFuture(found);
-              }
-              return remote
-                  .get(key)
-                  .handle(
-                      (fromRemote, failure) -> {
-                        if (failure != null) {
-                          metrics.storeFailure(remote.tier());
-                          remoteLog.failed(
-                              Failures.describe(failure), "from the local tier and the upstream");
-                          return Optional.<CachedResponse>empty();
-                        }
-                        remoteLog.succeeded();
-                        fromRemote.ifPresent(entry -> copyToLocal(key, entry, entry.ttl()));
-                        return fromRemote;
-                      });
+              found.ifPresent(entry -> copyToLocal(key, entry, entry.ttl()));
+              return found;
             });
   }
 
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
-    return remote
+    return remoteEntries
         .put(key, entry, retention)
-        .handle(
-            (stored, failure) -> {
-              if (failure == null) {
-                remoteLog.succeeded();
+        .thenApply(
+            stored -> {
+              if (stored) {
                 announce(key.redisKey());
-              } else if (!(Failures.unwrap(failure) instanceof WriteRefusedException)) {
-                metrics.storeFailure(remote.tier());
-                remoteLog.failed(
-                    Failures.describe(failure), "from the local tier and the upstream");
               }
-              // A write refused by a full Redis was counted and logged by the Redis store and is
-              // no outage: reads from Redis go on. Either way the local tier keeps the answer.
+              // Whether Redis stored the entry, refused it or failed, the local tier keeps it.
               copyToLocal(key, entry, retention);
               return true;
             });
@@ -123,37 +118,30 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
 
   /** Removes from Redis, then from the local tier, and tells the other instances to do the same. */
   @Override
-  public CompletableFuture<Long> removeAll(String prefix) {
-    return remote
-        .removeAll(prefix)
-        .whenComplete(
-            (removed, failure) -> {
-              local.evictAll(prefix);
-              announce(prefix + "*");
-            });
+  public CompletableFuture<Purge> removeAll(String prefix) {
+    return purged(
+        remote.removeAll(prefix).whenComplete((done, failure) -> local.evictAll(prefix)),
+        prefix + "*");
   }
 
   @Override
-  public CompletableFuture<Boolean> remove(String key) {
-    return remote
-        .remove(key)
-        .whenComplete(
-            (removed, failure) -> {
-              local.evict(key);
-              announce(key);
-            });
+  public CompletableFuture<Purge> remove(String key) {
+    return purged(remote.remove(key).whenComplete((done, failure) -> local.evict(key)), key);
   }
 
   /** Marks the Redis entry stale and drops every local copy, which could only be fresh. */
   @Override
-  public CompletableFuture<Boolean> markStale(String key, Instant now) {
-    return remote
-        .markStale(key, now)
-        .whenComplete(
-            (marked, failure) -> {
-              local.evict(key);
-              announce(key);
-            });
+  public CompletableFuture<Purge> markStale(String key, Instant now) {
+    return purged(
+        remote.markStale(key, now).whenComplete((done, failure) -> local.evict(key)), key);
+  }
+
+  /** A purge done in Redis and here, once the other instances have been told of {@code target}. */
+  private CompletableFuture<Purge> purged(CompletableFuture<Purge> done, String target) {
+    return done.thenCompose(
+        purge ->
+            announce(target)
+                .thenApply(notTold -> notTold.map(purge::withOthersNotTold).orElse(purge)));
   }
 
   /**
@@ -170,9 +158,30 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
     }
   }
 
-  /** Tells the other instances to drop a key (or, ending in {@code *}, a prefix) from L1. */
-  private void announce(String target) {
-    remote.publish(channel, instance + " " + target).exceptionally(failure -> 0L);
+  /**
+   * Tells the other instances to drop a key (or, ending in {@code *}, a prefix) from L1. Completes
+   * with why they could not be told, if they could not; that is counted and logged here.
+   */
+  private CompletableFuture<Optional<String>> announce(String target) {
+    CompletableFuture<Long> published;
+    try {
+      published = remote.publish(channel, instance + " " + target);
+    } catch (RuntimeException e) {
+      published = CompletableFuture.failedFuture(e);
+    }
+    return published.handle(
+        (receivers, failure) -> {
+          if (failure == null) {
+            announcements.succeeded();
+            return Optional.empty();
+          }
+          metrics.storeFailure("evictions");
+          announcements.failed(
+              "announcing the eviction of " + target + ": " + Failures.describe(failure),
+              "replaced or purged entries from other instances' local tiers (each until its copy"
+                  + " stops being fresh)");
+          return Optional.of(Failures.describe(failure));
+        });
   }
 
   /** {@code <instance> <key>} drops one key; {@code <instance> <prefix>*} drops a whole prefix. */

@@ -9,6 +9,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.lettuce.core.AclSetuserArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
@@ -189,6 +191,28 @@ class OperateIT extends RedisAndUpstream {
             () ->
                 assertThat(b.get("/universities?country=Germany").headers().firstValue("X-Cache"))
                     .hasValue("MISS"));
+  }
+
+  @Test
+  void aPurgeThatCannotTellTheOtherInstancesSaysSoInItsAnswerAndIsCounted() {
+    GatewayUnderTest gateway = admin();
+    getStored(gateway, "/universities?country=Germany");
+
+    JsonObject purged;
+    redis.aclSetuser("default", AclSetuserArgs.Builder.removeCommand(CommandType.PUBLISH));
+    try {
+      purged = new JsonObject(call(gateway, "DELETE", "/admin/api/entries?country=Germany").body());
+    } finally {
+      redis.aclSetuser("default", AclSetuserArgs.Builder.addCommand(CommandType.PUBLISH));
+    }
+
+    assertThat(purged.getInteger("purged")).isEqualTo(1);
+    assertThat(purged.getString("otherInstancesNotTold"))
+        .contains("NOPERM")
+        .endsWith("they serve their local copies until those stop being fresh");
+    assertThat(redis.exists(GERMANY_KEY)).isZero();
+    assertThat(gateway.get("/metrics").body())
+        .contains("cachegate_store_errors_total{tier=\"evictions\"} 1.0");
   }
 
   @Test

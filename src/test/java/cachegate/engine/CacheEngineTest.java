@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -92,7 +91,7 @@ class CacheEngineTest {
     CacheEngine engine =
         engine(
             memory,
-            FetchLease.LOCAL,
+            FetchLease.local(memory),
             policy(TTL, Duration.ZERO, Duration.ZERO, 0, CachePolicy.DEFAULT_MAX_ENTRY_BYTES),
             FixedRandom.of(0));
     cached(engine.get(GERMANY)).join();
@@ -316,7 +315,7 @@ class CacheEngineTest {
     int bodyLength = CountingUpstream.body(GERMANY, 1).length;
     CachePolicy policy =
         policy(TTL, STALE_WHILE_REVALIDATE, STALE_IF_ERROR, 0, bodyLength + limitOffset);
-    CacheEngine engine = engine(memory, FetchLease.LOCAL, policy, FixedRandom.of(0));
+    CacheEngine engine = engine(memory, FetchLease.local(memory), policy, FixedRandom.of(0));
 
     CacheResult result = cached(engine.get(GERMANY)).join();
 
@@ -332,7 +331,7 @@ class CacheEngineTest {
         policy(
             TTL, STALE_WHILE_REVALIDATE, STALE_IF_ERROR, 0.5, CachePolicy.DEFAULT_MAX_ENTRY_BYTES);
     CacheEngine engine =
-        engine(memory, FetchLease.LOCAL, policy, FixedRandom.of(Math.nextDown(1.0)));
+        engine(memory, FetchLease.local(memory), policy, FixedRandom.of(Math.nextDown(1.0)));
 
     CacheResult result = cached(engine.get(GERMANY)).join();
 
@@ -347,7 +346,7 @@ class CacheEngineTest {
     CachePolicy policy =
         policy(
             TTL, STALE_WHILE_REVALIDATE, STALE_IF_ERROR, 0.5, CachePolicy.DEFAULT_MAX_ENTRY_BYTES);
-    CacheEngine engine = engine(memory, FetchLease.LOCAL, policy, FixedRandom.of(0));
+    CacheEngine engine = engine(memory, FetchLease.local(memory), policy, FixedRandom.of(0));
 
     cached(engine.get(GERMANY)).join();
 
@@ -356,7 +355,7 @@ class CacheEngineTest {
 
   @Test
   void aFreshEntryWhoseLastFetchWasSlowIsServedAndRefreshedEarlyNearItsExpiry() {
-    CacheEngine engine = engine(memory, FetchLease.LOCAL, POLICY, FixedRandom.of(0.9));
+    CacheEngine engine = engine(memory, FetchLease.local(memory), POLICY, FixedRandom.of(0.9));
     CachedResponse slow = entry(CountingUpstream.body(GERMANY, 0), Duration.ofSeconds(10));
     memory.put(GERMANY, slow, POLICY.retention()).join();
     clock.advance(Duration.ofSeconds(25));
@@ -373,7 +372,7 @@ class CacheEngineTest {
 
   @Test
   void aFreshEntryIsNotRefreshedEarlyWhenTheRandomNumberIsOne() {
-    CacheEngine engine = engine(memory, FetchLease.LOCAL, POLICY, FixedRandom.of(0));
+    CacheEngine engine = engine(memory, FetchLease.local(memory), POLICY, FixedRandom.of(0));
     CachedResponse slow = entry(CountingUpstream.body(GERMANY, 0), Duration.ofSeconds(10));
     memory.put(GERMANY, slow, POLICY.retention()).join();
     clock.advance(Duration.ofSeconds(29));
@@ -387,7 +386,7 @@ class CacheEngineTest {
   @Test
   void aMissIsAnsweredBeforeItsWriteAndARequestDuringTheWriteIsAHitWithoutAnotherFetch() {
     SlowWriteStore store = new SlowWriteStore(memory);
-    CacheEngine engine = engine(store, FetchLease.LOCAL, POLICY, FixedRandom.of(0));
+    CacheEngine engine = engine(store, FetchLease.local(store), POLICY, FixedRandom.of(0));
 
     CacheResult first = cached(engine.get(GERMANY)).join();
     CacheResult during = cached(engine.get(GERMANY)).join();
@@ -405,7 +404,8 @@ class CacheEngineTest {
 
   @Test
   void failingStoreIsAMissAnsweredByTheUpstreamAndNotStored() {
-    CacheEngine engine = engine(new FailingStore(), FetchLease.LOCAL, POLICY, FixedRandom.of(0));
+    FailingStore failing = new FailingStore();
+    CacheEngine engine = engine(failing, FetchLease.local(failing), POLICY, FixedRandom.of(0));
 
     CacheResult first = cached(engine.get(GERMANY)).join();
     CacheResult second = cached(engine.get(GERMANY)).join();
@@ -429,7 +429,7 @@ class CacheEngineTest {
 
   @Test
   void whileAnotherInstanceHoldsTheLeaseTheEngineWaitsAndServesThatInstancesAnswer() {
-    PeerLease lease = new PeerLease();
+    PeerLease lease = new PeerLease(memory);
     lease.holdElsewhere();
     CacheEngine engine = engine(memory, lease, POLICY, FixedRandom.of(0));
     CompletableFuture<CacheResult> answer = cached(engine.get(GERMANY));
@@ -450,7 +450,7 @@ class CacheEngineTest {
 
   @Test
   void whenTheLeaseHolderDiesWithoutAnAnswerTheEngineFetchesItself() {
-    PeerLease lease = new PeerLease();
+    PeerLease lease = new PeerLease(memory);
     lease.holdElsewhere();
     CacheEngine engine = engine(memory, lease, POLICY, FixedRandom.of(0));
     CompletableFuture<CacheResult> answer = cached(engine.get(GERMANY));
@@ -467,7 +467,7 @@ class CacheEngineTest {
     assertThat(result.stored()).isTrue();
     assertThat(upstream.calls()).isEqualTo(1);
     assertThat(lease.releases()).isEqualTo(1);
-    assertThat(lease.isHeld(GERMANY).join()).isFalse();
+    assertThat(lease.heldHere()).isFalse();
   }
 
   @Test
@@ -485,7 +485,7 @@ class CacheEngineTest {
   }
 
   private CacheEngine engine() {
-    return engine(memory, FetchLease.LOCAL, POLICY, FixedRandom.of(0));
+    return engine(memory, FetchLease.local(memory), POLICY, FixedRandom.of(0));
   }
 
   private CacheEngine engine(
@@ -561,67 +561,13 @@ class CacheEngineTest {
   /** A lease whose every call fails, as a Redis lease does while Redis is down. */
   private static final class BrokenLease implements FetchLease {
     @Override
-    public CompletableFuture<Boolean> tryAcquire(CacheKey key, Duration time) {
-      return CompletableFuture.failedFuture(new StoreException("down"));
-    }
-
-    @Override
-    public CompletableFuture<Boolean> isHeld(CacheKey key) {
+    public CompletableFuture<Attempt> tryAcquire(CacheKey key, Duration time) {
       return CompletableFuture.failedFuture(new StoreException("down"));
     }
 
     @Override
     public CompletableFuture<Void> release(CacheKey key) {
       return CompletableFuture.failedFuture(new StoreException("down"));
-    }
-  }
-
-  /**
-   * The shared lease as this instance sees it: held by another instance until that holder dies;
-   * then this instance takes and releases it like any lease. One key at a time suffices here.
-   */
-  private static final class PeerLease implements FetchLease {
-    private final AtomicInteger attempts = new AtomicInteger();
-    private final AtomicInteger releases = new AtomicInteger();
-    private volatile boolean heldElsewhere;
-    private boolean heldHere;
-
-    void holdElsewhere() {
-      heldElsewhere = true;
-    }
-
-    void holderDies() {
-      heldElsewhere = false;
-    }
-
-    int attempts() {
-      return attempts.get();
-    }
-
-    int releases() {
-      return releases.get();
-    }
-
-    @Override
-    public synchronized CompletableFuture<Boolean> tryAcquire(CacheKey key, Duration time) {
-      attempts.incrementAndGet();
-      boolean acquired = !heldElsewhere && !heldHere;
-      heldHere |= acquired;
-      return CompletableFuture.completedFuture(acquired);
-    }
-
-    @Override
-    public synchronized CompletableFuture<Boolean> isHeld(CacheKey key) {
-      return CompletableFuture.completedFuture(heldElsewhere || heldHere);
-    }
-
-    @Override
-    public synchronized CompletableFuture<Void> release(CacheKey key) {
-      if (heldHere) {
-        heldHere = false;
-        releases.incrementAndGet();
-      }
-      return CompletableFuture.completedFuture(null);
     }
   }
 }

@@ -2,6 +2,8 @@ package cachegate.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cachegate.support.CapturedLogs;
+import ch.qos.logback.classic.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,6 +147,51 @@ class CoalescerTest {
     Coalescer.Flight<String> retry = join("germany", counted(CompletableFuture::new));
     assertThat(retry.leader()).isTrue();
     assertThat(started).hasValue(2);
+  }
+
+  @Test
+  void whatFollowsTheResultThrowingIsLoggedWithItsStackTraceAndFreesTheKey() {
+    IllegalStateException bug = new IllegalStateException("bug after the result");
+
+    Coalescer.Flight<String> flight;
+    try (CapturedLogs logs = CapturedLogs.of(Coalescer.class)) {
+      flight =
+          coalescer.join(
+              "germany",
+              counted(() -> CompletableFuture.completedFuture("answer")),
+              value -> {
+                throw bug;
+              });
+
+      assertThat(logs.events())
+          .singleElement()
+          .satisfies(
+              event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.ERROR);
+                assertThat(event.getFormattedMessage()).contains("germany");
+                assertThat(event.getThrowableProxy().getMessage()).isEqualTo(bug.getMessage());
+              });
+    }
+    assertThat(flight.result()).isCompletedWithValue("answer");
+    assertThat(coalescer.inFlight()).isZero();
+  }
+
+  @Test
+  void whatFollowsTheResultFailingIsLoggedAndFreesTheKey() {
+    CompletableFuture<Void> writing = new CompletableFuture<>();
+    coalescer.join(
+        "germany", counted(() -> CompletableFuture.completedFuture("answer")), value -> writing);
+
+    try (CapturedLogs logs = CapturedLogs.of(Coalescer.class)) {
+      writing.completeExceptionally(new IllegalStateException("write went wrong"));
+
+      assertThat(logs.events())
+          .singleElement()
+          .satisfies(
+              event ->
+                  assertThat(event.getThrowableProxy().getMessage()).isEqualTo("write went wrong"));
+    }
+    assertThat(coalescer.inFlight()).isZero();
   }
 
   @Test

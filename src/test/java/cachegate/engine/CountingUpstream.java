@@ -80,6 +80,11 @@ final class CountingUpstream implements Upstream {
     this.failure = failure;
   }
 
+  /** Answers every later call again, after {@link #failWith}. */
+  void succeed() {
+    this.failure = null;
+  }
+
   /** Answers every later call only once the returned future is completed. */
   CompletableFuture<Void> holdAnswers() {
     CompletableFuture<Void> held = new CompletableFuture<>();

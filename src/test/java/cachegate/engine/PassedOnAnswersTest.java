@@ -26,7 +26,7 @@ class PassedOnAnswersTest {
       new CacheEngine(
           memory,
           upstream,
-          FetchLease.LOCAL,
+          FetchLease.local(memory),
           POLICY,
           clock,
           FixedRandom.of(0),
@@ -103,11 +103,12 @@ class PassedOnAnswersTest {
 
   @Test
   void aWholeAnswerThatIsNotStoredGivesItsMemoryBackToo() {
+    cachegate.store.NullStore none = new cachegate.store.NullStore();
     CacheEngine withoutStore =
         new CacheEngine(
-            new cachegate.store.NullStore(),
+            none,
             upstream,
-            FetchLease.LOCAL,
+            FetchLease.local(none),
             POLICY,
             clock,
             FixedRandom.of(0),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.engine.CacheKey;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.FetchLease;
 import cachegate.support.RedisCluster;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -90,7 +91,7 @@ class RedisClusterStoreContractIT extends ResponseStoreContract<RedisStore> {
             RETENTION)
         .join();
 
-    long removed = store.removeAll(ROUTE_PREFIX).join();
+    long removed = store.removeAll(ROUTE_PREFIX).join().entries();
 
     assertThat(removed).isEqualTo(written.size());
     assertThat(cluster.keys("*")).containsExactly("other:v2:{universities:country=x}");
@@ -102,14 +103,26 @@ class RedisClusterStoreContractIT extends ResponseStoreContract<RedisStore> {
     RedisLease a = new RedisLease(store);
     RedisLease b = new RedisLease(open());
 
-    boolean first = a.tryAcquire(key, Duration.ofSeconds(2)).join();
-    boolean second = b.tryAcquire(key, Duration.ofSeconds(2)).join();
+    boolean first = a.tryAcquire(key, Duration.ofSeconds(2)).join().acquired();
+    boolean second = b.tryAcquire(key, Duration.ofSeconds(2)).join().acquired();
 
     assertThat(SlotHash.getSlot(key.leaseKey())).isEqualTo(SlotHash.getSlot(key.redisKey()));
     assertThat(first).isTrue();
     assertThat(second).isFalse();
     a.release(key).join();
-    assertThat(b.tryAcquire(key, Duration.ofSeconds(2)).join()).isTrue();
+    assertThat(b.tryAcquire(key, Duration.ofSeconds(2)).join().acquired()).isTrue();
+  }
+
+  @Test
+  void aTryForTheLeaseReadsTheEntryBesideIt() {
+    CacheKey key = key("france");
+    store.put(key, entry("[\"paris\"]"), RETENTION).join();
+
+    FetchLease.Attempt attempt =
+        new RedisLease(open()).tryAcquire(key, Duration.ofSeconds(2)).join();
+
+    assertThat(attempt.acquired()).isTrue();
+    assertThat(attempt.stored()).contains(entry("[\"paris\"]"));
   }
 
   private Set<String> putMany(int count) {

@@ -70,9 +70,9 @@ abstract class ResponseStoreContract<S extends ResponseStore & EntryCatalog> {
     S store = store();
     store.put(key("germany"), entry("[1]"), RETENTION).join();
 
-    boolean removed = store.remove(key("germany").redisKey()).join();
+    long removed = store.remove(key("germany").redisKey()).join().entries();
 
-    assertThat(removed).isTrue();
+    assertThat(removed).isEqualTo(1);
 
     assertThat(store.get(key("germany")).join()).isEmpty();
   }
@@ -81,7 +81,8 @@ abstract class ResponseStoreContract<S extends ResponseStore & EntryCatalog> {
   void removingAnAbsentKeySucceeds() {
     assertThat(store().remove(key("nowhere").redisKey()))
         .succeedsWithin(Duration.ofSeconds(5))
-        .isEqualTo(false);
+        .extracting(EntryCatalog.Purge::entries)
+        .isEqualTo(0L);
   }
 
   @Test

@@ -3,9 +3,17 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import cachegate.engine.CacheMetrics;
+import cachegate.engine.EntryCatalog.Purge;
 import cachegate.engine.ManualClock;
 import cachegate.engine.OutageLog;
+import cachegate.metrics.MicrometerCacheMetrics;
+import cachegate.support.CapturedLogs;
 import cachegate.support.RedisServer;
+import io.lettuce.core.AclSetuserArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,15 +56,14 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
   }
 
   private TieredStore tiered() {
+    return tiered(CacheMetrics.none());
+  }
+
+  private TieredStore tiered(CacheMetrics metrics) {
     RedisStore redis = server.store();
     opened.add(redis);
     return new TieredStore(
-        new MemoryStore(1 << 20, clock),
-        redis,
-        clock,
-        new OutageLog("Redis"),
-        cachegate.engine.CacheMetrics.none(),
-        "contract");
+        new MemoryStore(1 << 20, clock), redis, clock, new OutageLog("Redis"), metrics, "contract");
   }
 
   @Test
@@ -82,6 +89,52 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
     server.sync().flushall();
 
     assertThat(store.get(key("germany")).join()).contains(entry("[1]"));
+  }
+
+  @Test
+  void anEvictionThatCannotBeAnnouncedIsCountedLoggedOnceAndThePurgeSaysTheOthersWereNotTold() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    TieredStore store = tiered(new MicrometerCacheMetrics(registry));
+    store.put(key("germany"), entry("[1]"), RETENTION).join();
+    store.put(key("france"), entry("[2]"), RETENTION).join();
+
+    Purge notTold;
+    try (CapturedLogs logs = CapturedLogs.of(OutageLog.class)) {
+      server
+          .sync()
+          .aclSetuser("default", AclSetuserArgs.Builder.removeCommand(CommandType.PUBLISH));
+      try {
+        store.put(key("japan"), entry("[3]"), RETENTION).join();
+        notTold = store.remove(key("germany").redisKey()).join();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .untilAsserted(() -> assertThat(evictionFailures(registry)).isEqualTo(2));
+      } finally {
+        server.sync().aclSetuser("default", AclSetuserArgs.Builder.addCommand(CommandType.PUBLISH));
+      }
+      Purge told = store.remove(key("france").redisKey()).join();
+
+      assertThat(notTold.entries()).isEqualTo(1);
+      assertThat(notTold.othersNotTold())
+          .hasValueSatisfying(why -> assertThat(why).contains("NOPERM"));
+      assertThat(told).isEqualTo(Purge.of(1));
+      assertThat(logs.lines())
+          .hasSize(2)
+          .satisfies(
+              lines -> {
+                assertThat(lines.get(0))
+                    .startsWith("WARN Redis eviction channel contract:v2:evictions is failing");
+                assertThat(lines.get(1))
+                    .isEqualTo("INFO Redis eviction channel contract:v2:evictions has recovered");
+              });
+    }
+    assertThat(store.get(key("germany")).join()).isEmpty();
+    assertThat(store.get(key("japan")).join()).contains(entry("[3]"));
+  }
+
+  private static double evictionFailures(SimpleMeterRegistry registry) {
+    Counter counter = registry.find("cachegate.store.errors").tag("tier", "evictions").counter();
+    return counter == null ? 0 : counter.count();
   }
 
   /** Both stores' subscriptions are up: the channel has two subscribers. */
