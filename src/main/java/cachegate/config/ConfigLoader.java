@@ -23,6 +23,9 @@ import java.util.Set;
  * Builds a {@link GatewayConfig} from environment variables. Pure: the app passes {@code
  * System.getenv()} merged with {@code .env}, tests pass a map. Blank values count as unset. Every
  * problem is a {@link ConfigException} naming the variable and its value.
+ *
+ * <p>Longer than most classes because it is the one list of every variable ({@link #VARIABLES},
+ * checked against the README's table) with its parsing, a few lines each, read top to bottom.
  */
 public final class ConfigLoader {
 

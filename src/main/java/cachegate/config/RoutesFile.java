@@ -33,6 +33,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * YAML library, so the file can name no Java type. Every problem is a {@link ConfigException}
  * naming the file, the line and what is wrong; unknown fields are problems too, so a misspelt
  * {@code tll} cannot pass unnoticed. Pure: the caller reads the file.
+ *
+ * <p>Longer than most classes because it is the file's format: one short reader per field, each
+ * naming its line, read top to bottom.
  */
 final class RoutesFile {
   private static final Set<String> ROUTE_FIELDS =

@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A request that names nothing valid is refused (400) or names nothing there is (404); an action
  * that the store fails is answered 503, saying that it was not done, and logged in one line.
+ *
+ * <p>Longer than most classes: nine calls, each a short handler; reading what a request names is
+ * {@link AdminQuery}'s.
  */
 final class AdminApi {
   private static final Logger LOG = LoggerFactory.getLogger("cachegate.admin");

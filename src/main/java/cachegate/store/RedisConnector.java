@@ -46,6 +46,9 @@ import java.util.function.Supplier;
  * connected, Lettuce reconnects by itself (at least every {@link #RECONNECT_INTERVAL}), and
  * commands fail at once while it is disconnected ({@code REJECT_COMMANDS}) instead of queueing.
  *
+ * <p>Longer than most classes: the connection's life (lazy start, reconnection, the event loops,
+ * TLS and credentials) is shared by both topologies and kept here once.
+ *
  * @param <C> the Lettuce connection type
  */
 abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>

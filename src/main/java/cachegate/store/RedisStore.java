@@ -31,12 +31,14 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The Redis store, on Lettuce connections that pipeline concurrent commands: one per event loop
- * when built with the caller's event loops (each connection's I/O on its loop, so a command and its
- * reply stay on the caller's thread), else one shared connection on Lettuce's own threads. It
- * reaches one server, a Redis Cluster or the master that Redis Sentinel names ({@link
- * RedisConfig#topology()}); see {@link ClusterConnector} and {@link ServerConnector} for how each
- * follows a failover. Thread-safe.
+ * The Redis store, on Lettuce connections that pipeline concurrent commands (longer than most
+ * classes: every command cachegate sends, each with its bound and the breaker around it; how the
+ * connections are made is {@link RedisConnector}'s): one per event loop when built with the
+ * caller's event loops (each connection's I/O on its loop, so a command and its reply stay on the
+ * caller's thread), else one shared connection on Lettuce's own threads. It reaches one server, a
+ * Redis Cluster or the master that Redis Sentinel names ({@link RedisConfig#topology()}); see
+ * {@link ClusterConnector} and {@link ServerConnector} for how each follows a failover.
+ * Thread-safe.
  *
  * <p>Failure behaviour: every command has the configured timeout. After {@link #BREAKER_THRESHOLD}
  * failures in a row a circuit breaker fails commands at once for {@link #BREAKER_OPEN_FOR}, then
