@@ -7,7 +7,6 @@ import cachegate.config.ConfigLoader;
 import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
 import cachegate.config.RouteConfig;
-import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
@@ -15,15 +14,12 @@ import cachegate.engine.DurationText;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
 import cachegate.engine.FetchLease;
-import cachegate.engine.GuardedUpstream;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
-import cachegate.engine.Route;
 import cachegate.engine.Scheduler;
 import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
 import cachegate.http.ServedRoute;
-import cachegate.http.UpstreamProbe;
 import cachegate.metrics.MicrometerCacheMetrics;
 import cachegate.store.LoopScheduler;
 import cachegate.store.MemoryStore;
@@ -59,17 +55,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Composition root: loads the configuration, builds every collaborator, starts the server. The one
- * class of its package that uses Vert.x's internal API: {@code
- * VertxInternal.nettyEventLoopGroup()}, Vert.x's event loops, on which the Redis connections and
- * timers run (Vert.x 5 made it internal).
+ * Composition root: loads the configuration, builds every collaborator, starts the server (longer
+ * than most classes: it builds everything, in the order things depend on, one method a step; wiring
+ * one route is {@link Wiring}'s). The one class of its package that uses Vert.x's internal API:
+ * {@code VertxInternal.nettyEventLoopGroup()}, Vert.x's event loops, on which the Redis connections
+ * and timers run (Vert.x 5 made it internal).
  */
 public final class CacheGateApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheGateApp.class);
@@ -150,35 +146,9 @@ public final class CacheGateApp implements AutoCloseable {
     // The Redis client takes a few hundred milliseconds to load: overlap it with the rest. Its
     // connections run on Vert.x's event loops.
     CompletableFuture<Optional<RedisStore>> redisClient =
-        CompletableFuture.supplyAsync(
-            () ->
-                config.cacheType().isRedis()
-                    ? Optional.of(
-                        new RedisStore(
-                            config.redis(),
-                            clock,
-                            ((VertxInternal) vertx).nettyEventLoopGroup(),
-                            metrics,
-                            config.routes().stream()
-                                .mapToLong(route -> route.policy().maxEntryBytes())
-                                .max()
-                                .orElseThrow()))
-                    : Optional.empty());
+        CompletableFuture.supplyAsync(() -> redisStore(config, clock, vertx, metrics));
     bindJvmMetrics(registry);
-    Optional<MemoryStore> local =
-        config.localMaxBytes() == 0 || config.cacheType() == CacheType.NULL
-            ? Optional.empty()
-            : Optional.of(new MemoryStore(config.localMaxBytes(), clock));
-    local.ifPresent(
-        memory -> {
-          Gauge.builder("cachegate.local.entries", memory, MemoryStore::entries)
-              .description("Entries in the in-process tier")
-              .register(registry);
-          Gauge.builder("cachegate.local.bytes", memory, MemoryStore::bytes)
-              .description("Bytes the in-process tier counts against CACHE_LOCAL_MAX_BYTES")
-              .baseUnit("bytes")
-              .register(registry);
-        });
+    Optional<MemoryStore> local = localTier(config, clock, registry);
     Optional<RedisStore> redis = redisClient.join();
     // One outage log for Redis: what the check at start finds, the first failing request does not
     // report again, and the recovery is reported.
@@ -203,54 +173,14 @@ public final class CacheGateApp implements AutoCloseable {
             "Bytes of upstream answers held while gathered (at most UPSTREAM_BUFFER_BYTES)")
         .baseUnit("bytes")
         .register(registry);
+    Wiring wiring =
+        new Wiring(vertx, clock, metrics, store.responses(), lease, waits, upstreamMemory);
     List<HttpUpstream> upstreams = new ArrayList<>();
     List<ServedRoute> routes = new ArrayList<>();
     for (RouteConfig routeConfig : config.routes()) {
-      Route route = routeConfig.route();
-      UpstreamConfig calls = routeConfig.upstream();
-      metrics.register(route.name());
-      HttpUpstream upstream =
-          new HttpUpstream(
-              vertx,
-              calls,
-              route.upstream(),
-              route.name(),
-              routeConfig.policy().maxEntryBytes(),
-              config.upstreamMaxBodyBytes(),
-              upstreamMemory,
-              metrics);
+      HttpUpstream upstream = wiring.upstream(routeConfig, config.upstreamMaxBodyBytes());
       upstreams.add(upstream);
-      GuardedUpstream guarded =
-          new GuardedUpstream(
-              upstream,
-              route.upstream().origin(),
-              route.name(),
-              calls.maxConcurrency(),
-              calls.maxQueue(),
-              calls.timeout(),
-              clock,
-              metrics);
-      CacheEngine engine =
-          new CacheEngine(
-              store.responses(),
-              guarded,
-              lease,
-              routeConfig.policy(),
-              clock,
-              // Each thread's own generator: ThreadLocalRandom.current() must not be shared.
-              () -> ThreadLocalRandom.current().nextLong(),
-              calls.timeout(),
-              waits,
-              metrics);
-      routes.add(
-          new ServedRoute(
-              route,
-              routeConfig.policy(),
-              engine,
-              new UpstreamProbe(
-                  route.upstream().toString(),
-                  () -> guarded.breakerState().name(),
-                  guarded::inFlight)));
+      routes.add(wiring.served(routeConfig, upstream));
     }
     GatewayServer server =
         GatewayServer.create(vertx, metrics)
@@ -290,14 +220,52 @@ public final class CacheGateApp implements AutoCloseable {
     // Clients are served already; the start line waits a moment for Redis's answer so that a Redis
     // found unreachable is said first (else the check says so when it knows).
     redisChecked.copy().completeOnTimeout(null, REDIS_CHECK_WAIT.toMillis(), MILLISECONDS).join();
-    LOG.info(
-        "cachegate listening on port {} in {} ms; cache: {} ({}){}; routes from {}: {}; admin {}",
-        port,
-        listening / 1_000_000,
-        config.cacheType().label(),
-        config.cacheTypeReason(),
-        redis.map(r -> " at " + r.describe()).orElse(""),
-        config.routesSource(),
+    LOG.info("{}", startLine(config, port, listening, redis));
+    return new CacheGateApp(
+        vertx, server, routes.stream().map(ServedRoute::engine).toList(), upstreams, redis, port);
+  }
+
+  /** The Redis store when the cache type is Redis; its connections run on Vert.x's event loops. */
+  private static Optional<RedisStore> redisStore(
+      GatewayConfig config, InstantSource clock, Vertx vertx, CacheMetrics metrics) {
+    if (!config.cacheType().isRedis()) {
+      return Optional.empty();
+    }
+    long largestEntry =
+        config.routes().stream()
+            .mapToLong(route -> route.policy().maxEntryBytes())
+            .max()
+            .orElseThrow();
+    return Optional.of(
+        new RedisStore(
+            config.redis(),
+            clock,
+            ((VertxInternal) vertx).nettyEventLoopGroup(),
+            metrics,
+            largestEntry));
+  }
+
+  /** The in-process tier, unless it is turned off, with its size as gauges. */
+  private static Optional<MemoryStore> localTier(
+      GatewayConfig config, InstantSource clock, PrometheusMeterRegistry registry) {
+    if (config.localMaxBytes() == 0 || config.cacheType() == CacheType.NULL) {
+      return Optional.empty();
+    }
+    MemoryStore memory = new MemoryStore(config.localMaxBytes(), clock);
+    Gauge.builder("cachegate.local.entries", memory, MemoryStore::entries)
+        .description("Entries in the in-process tier")
+        .register(registry);
+    Gauge.builder("cachegate.local.bytes", memory, MemoryStore::bytes)
+        .description("Bytes the in-process tier counts against CACHE_LOCAL_MAX_BYTES")
+        .baseUnit("bytes")
+        .register(registry);
+    return Optional.of(memory);
+  }
+
+  /** The one line that says cachegate serves: port, time taken, cache, routes, admin. */
+  private static String startLine(
+      GatewayConfig config, int port, long listeningNanos, Optional<RedisStore> redis) {
+    String routes =
         config.routes().stream()
             .map(
                 r ->
@@ -307,10 +275,23 @@ public final class CacheGateApp implements AutoCloseable {
                         + " (TTL "
                         + DurationText.of(r.policy().ttl())
                         + ")")
-            .collect(Collectors.joining(", ")),
-        config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
-    return new CacheGateApp(
-        vertx, server, routes.stream().map(ServedRoute::engine).toList(), upstreams, redis, port);
+            .collect(Collectors.joining(", "));
+    return "cachegate listening on port "
+        + port
+        + " in "
+        + listeningNanos / 1_000_000
+        + " ms; cache: "
+        + config.cacheType().label()
+        + " ("
+        + config.cacheTypeReason()
+        + ")"
+        + redis.map(r -> " at " + r.describe()).orElse("")
+        + "; routes from "
+        + config.routesSource()
+        + ": "
+        + routes
+        + "; admin "
+        + (config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
   }
 
   /** A store seen as what the engine reads and writes, and as what operators list and purge. */

@@ -1,0 +1,81 @@
+package cachegate;
+
+import cachegate.config.RouteConfig;
+import cachegate.config.UpstreamConfig;
+import cachegate.engine.CacheEngine;
+import cachegate.engine.FetchLease;
+import cachegate.engine.GuardedUpstream;
+import cachegate.engine.ResponseStore;
+import cachegate.engine.Route;
+import cachegate.engine.Scheduler;
+import cachegate.http.ServedRoute;
+import cachegate.http.UpstreamProbe;
+import cachegate.metrics.MicrometerCacheMetrics;
+import cachegate.upstream.ByteBudget;
+import cachegate.upstream.HttpUpstream;
+import io.vertx.core.Vertx;
+import java.time.InstantSource;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What every route's upstream client and engine share, and how one route is wired from them: its
+ * upstream client, the guard in front of it (concurrency limit, queue, circuit breaker) and its
+ * engine. Only {@link CacheGateApp} uses it.
+ */
+record Wiring(
+    Vertx vertx,
+    InstantSource clock,
+    MicrometerCacheMetrics metrics,
+    ResponseStore store,
+    FetchLease lease,
+    Scheduler waits,
+    ByteBudget upstreamMemory) {
+
+  HttpUpstream upstream(RouteConfig routeConfig, long maxBodyBytes) {
+    Route route = routeConfig.route();
+    metrics.register(route.name());
+    return new HttpUpstream(
+        vertx,
+        routeConfig.upstream(),
+        route.upstream(),
+        route.name(),
+        routeConfig.policy().maxEntryBytes(),
+        maxBodyBytes,
+        upstreamMemory,
+        metrics);
+  }
+
+  /** The route served by its engine, in front of {@code upstream} behind its own guard. */
+  ServedRoute served(RouteConfig routeConfig, HttpUpstream upstream) {
+    Route route = routeConfig.route();
+    UpstreamConfig calls = routeConfig.upstream();
+    GuardedUpstream guarded =
+        new GuardedUpstream(
+            upstream,
+            route.upstream().origin(),
+            route.name(),
+            calls.maxConcurrency(),
+            calls.maxQueue(),
+            calls.timeout(),
+            clock,
+            metrics);
+    CacheEngine engine =
+        new CacheEngine(
+            store,
+            guarded,
+            lease,
+            routeConfig.policy(),
+            clock,
+            // Each thread's own generator: ThreadLocalRandom.current() must not be shared.
+            () -> ThreadLocalRandom.current().nextLong(),
+            calls.timeout(),
+            waits,
+            metrics);
+    return new ServedRoute(
+        route,
+        routeConfig.policy(),
+        engine,
+        new UpstreamProbe(
+            route.upstream().toString(), () -> guarded.breakerState().name(), guarded::inFlight));
+  }
+}
