@@ -3,14 +3,13 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import cachegate.support.CapturedLogs;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.Opened;
 import cachegate.support.RedisServer;
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -22,24 +21,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** What cachegate says as it starts: its start line and every warning about its configuration. */
 class StartupLogIT {
   private final Opened opened = new Opened();
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private CapturedLogs logs;
   private FakeUniversitiesApi upstream;
 
   @BeforeEach
   void listen() {
     upstream = opened.add(FakeUniversitiesApi.start());
-    logs.start();
-    root().addAppender(logs);
+    logs = CapturedLogs.of(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   @AfterEach
   void stop() throws Exception {
-    root().detachAppender(logs);
+    logs.close();
     opened.closeAll();
   }
 
@@ -143,13 +140,6 @@ class StartupLogIT {
   }
 
   private List<ILoggingEvent> events() {
-    // AppenderBase appends while holding the appender's lock.
-    synchronized (logs) {
-      return List.copyOf(logs.list);
-    }
-  }
-
-  private static Logger root() {
-    return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    return logs.events();
   }
 }

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import cachegate.support.CapturedLogs;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.Opened;
 import cachegate.support.RedisServer;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** Redis with a password and over TLS; the password never shows in logs or /health. */
 class RedisSecurityIT {
@@ -38,19 +36,18 @@ class RedisSecurityIT {
   @TempDir Path certificates;
 
   private final Opened opened = new Opened();
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private CapturedLogs logs;
   private FakeUniversitiesApi upstream;
 
   @BeforeEach
   void start() {
     upstream = opened.add(FakeUniversitiesApi.start());
-    logs.start();
-    root().addAppender(logs);
+    logs = CapturedLogs.of(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   @AfterEach
   void stop() throws Exception {
-    root().detachAppender(logs);
+    logs.close();
     opened.closeAll();
   }
 
@@ -99,7 +96,7 @@ class RedisSecurityIT {
 
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(gateway.get("/health").body()).contains("DEGRADED");
-    assertThat(logs.list).isNotEmpty();
+    assertThat(logs.events()).isNotEmpty();
     assertNoPasswordAnywhere(gateway);
   }
 
@@ -145,7 +142,7 @@ class RedisSecurityIT {
 
   private void assertNoPasswordAnywhere(GatewayUnderTest gateway) {
     assertThat(gateway.get("/health").body()).doesNotContain(PASSWORD);
-    for (ILoggingEvent event : logs.list) {
+    for (ILoggingEvent event : logs.events()) {
       assertThat(event.getFormattedMessage()).doesNotContain(PASSWORD);
       if (event.getThrowableProxy() != null) {
         assertThat(ThrowableProxyUtil.asString(event.getThrowableProxy())).doesNotContain(PASSWORD);
@@ -178,10 +175,6 @@ class RedisSecurityIT {
     } finally {
       client.shutdown();
     }
-  }
-
-  private static Logger root() {
-    return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   private static boolean opensslAvailable() {
