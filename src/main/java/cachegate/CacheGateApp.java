@@ -56,6 +56,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,6 +183,10 @@ public final class CacheGateApp implements AutoCloseable {
       upstreams.add(upstream);
       routes.add(wiring.served(routeConfig, upstream));
     }
+    routes.forEach(
+        served ->
+            circuitGauge(registry, "upstream", served.route().name(), served.upstream().circuit()));
+    redis.ifPresent(r -> circuitGauge(registry, "redis", "", () -> r.breakerState().name()));
     GatewayServer server =
         GatewayServer.create(vertx, metrics)
             .cachedRoutes(routes, config.keyPrefix(), metrics)
@@ -223,6 +228,17 @@ public final class CacheGateApp implements AutoCloseable {
     LOG.info("{}", startLine(config, port, listening, redis));
     return new CacheGateApp(
         vertx, server, routes.stream().map(ServedRoute::engine).toList(), upstreams, redis, port);
+  }
+
+  /**
+   * {@code cachegate_circuit_open{dependency,route}}: 1 while a breaker is not closed, for alerts.
+   */
+  private static void circuitGauge(
+      PrometheusMeterRegistry registry, String dependency, String route, Supplier<String> state) {
+    Gauge.builder("cachegate.circuit.open", state, s -> "CLOSED".equals(s.get()) ? 0 : 1)
+        .description("1 while the circuit breaker in front of a dependency is open or half-open")
+        .tags("dependency", dependency, "route", route)
+        .register(registry);
   }
 
   /** The Redis store when the cache type is Redis; its connections run on Vert.x's event loops. */

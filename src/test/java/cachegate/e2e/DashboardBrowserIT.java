@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The operator dashboard at {@code /admin/} in a real headless Chromium, driven by {@code
  * src/test/browser/dashboard.spec.mjs} (Playwright) against cachegate on a real Redis. Skipped
  * where Chromium, Node.js or the spec's {@code node_modules} are missing; {@code
- * .ci/install-browser-test-deps} installs them. With {@code CACHEGATE_DASHBOARD_SCREENSHOT=<path>}
+ * .ci/install-test-deps} installs them. With {@code CACHEGATE_DASHBOARD_SCREENSHOT=<path>}
  * (relative to the project folder) the spec also saves a screenshot of the dashboard there.
  */
 class DashboardBrowserIT extends RedisAndUpstream {
@@ -79,7 +79,7 @@ class DashboardBrowserIT extends RedisAndUpstream {
   private static Path requireBrowserTestTools() {
     assumeTrue(
         Files.isExecutable(CHROMIUM),
-        "skipped: no Chromium at " + CHROMIUM + " (run .ci/install-browser-test-deps)");
+        "skipped: no Chromium at " + CHROMIUM + " (run .ci/install-test-deps)");
     Optional<Path> node = onPath("node");
     assumeTrue(node.isPresent(), "skipped: no node on PATH (install Node.js 20 or later)");
     assumeTrue(
