@@ -77,7 +77,8 @@ public final class ConfigLoader {
               String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES)),
           new Variable(
               "UPSTREAM_BUFFER_BYTES", String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES)),
-          new Variable("CACHEGATE_ADMIN_TOKEN", "none"));
+          new Variable("CACHEGATE_ADMIN_TOKEN", "none"),
+          new Variable("LOG_FORMAT", "text"));
 
   private final Env env;
 
@@ -91,6 +92,7 @@ public final class ConfigLoader {
   }
 
   private GatewayConfig load() {
+    checkLogFormat();
     ServerConfig server =
         new ServerConfig(
             env.integer("PORT", ServerConfig.DEFAULT_PORT),
@@ -147,6 +149,19 @@ public final class ConfigLoader {
         env.positiveLong("UPSTREAM_BUFFER_BYTES", GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
         env.value("CACHEGATE_ADMIN_TOKEN").orElse(""),
         env.warnings());
+  }
+
+  /**
+   * Logging is set up before the configuration is read (cachegate.LogConfiguration reads {@code
+   * LOG_FORMAT} itself); a value it would not understand is refused here, by name.
+   */
+  private void checkLogFormat() {
+    env.value("LOG_FORMAT")
+        .filter(format -> !format.equalsIgnoreCase("text") && !format.equalsIgnoreCase("json"))
+        .ifPresent(
+            format -> {
+              throw new ConfigException("LOG_FORMAT must be text or json, was '" + format + "'");
+            });
   }
 
   /** The cache settings every route starts from, with {@code ttl} for its TTL. */

@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One log line per request on the logger {@code cachegate.access}: method, path and query, status,
- * cache outcome, duration and request id. The id comes from {@code X-Request-Id} when the client
- * sends one (at most 64 characters) and is echoed back; otherwise one is made up.
+ * cache outcome, duration and request id, each also a key-value pair of the event (fields of their
+ * own with {@code LOG_FORMAT=json}). The id comes from {@code X-Request-Id} when the client sends
+ * one (at most 64 characters) and is echoed back; otherwise one is made up.
  */
 final class AccessLog implements Handler<RoutingContext> {
   static final String OUTCOME = "cachegate.outcome";
@@ -35,15 +36,28 @@ final class AccessLog implements Handler<RoutingContext> {
             : Long.toHexString(ThreadLocalRandom.current().nextLong());
     context.response().putHeader(REQUEST_ID, id);
     context.addEndHandler(
-        done ->
-            LOG.info(
-                "{} {} {} {} {}ms id={}",
-                request.method(),
-                request.uri(),
-                done.succeeded() ? String.valueOf(context.response().getStatusCode()) : "aborted",
-                context.<String>get(OUTCOME, "-"),
-                millis(System.nanoTime() - started),
-                id));
+        done -> {
+          String status =
+              done.succeeded() ? String.valueOf(context.response().getStatusCode()) : "aborted";
+          String outcome = context.<String>get(OUTCOME, "-");
+          String millis = millis(System.nanoTime() - started);
+          // The line as text, and each field as a key-value pair for LOG_FORMAT=json.
+          LOG.atInfo()
+              .setMessage("{} {} {} {} {}ms id={}")
+              .addArgument(request.method())
+              .addArgument(request.uri())
+              .addArgument(status)
+              .addArgument(outcome)
+              .addArgument(millis)
+              .addArgument(id)
+              .addKeyValue("method", request.method())
+              .addKeyValue("path", request.uri())
+              .addKeyValue("status", status)
+              .addKeyValue("outcome", outcome)
+              .addKeyValue("durationMs", millis)
+              .addKeyValue("requestId", id)
+              .log();
+        });
     context.next();
   }
 

@@ -905,4 +905,13 @@ class ConfigLoaderTest {
     assertThat(config.routes()).extracting(r -> r.route().name()).containsExactly("universities");
     return config.routes().get(0).policy();
   }
+
+  @Test
+  void aLogFormatOtherThanTextOrJsonIsRefusedByName() {
+    assertThat(ConfigLoader.from(Map.of("LOG_FORMAT", "JSON")).routes()).isNotEmpty();
+
+    assertThatThrownBy(() -> ConfigLoader.from(Map.of("LOG_FORMAT", "xml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("LOG_FORMAT must be text or json, was 'xml'");
+  }
 }
