@@ -341,7 +341,9 @@ start_cachegate W "$CG_W" CACHEGATE_ROUTES="$TMP/wide-routes.yml" CACHE_KEY_PREF
 for port in "$CG_A" "$CG_B" "$CG_C" "$CG_D" "$CG_W"; do wait_http "http://127.0.0.1:$port/health"; done
 wait_http "http://127.0.0.1:$NGX/universities?country=Andorra"
 
-upstream_count() { curl -s "http://127.0.0.1:$UP/__count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
+upstream_count() { # {"count": N} -> N, without starting an interpreter (a second under load)
+  local body; body=$(curl -s "http://127.0.0.1:$UP/__count"); body=${body//[^0-9]/}; echo "${body:-0}"
+}
 base_of() {
   case $1 in
     nginx) echo "http://127.0.0.1:$NGX" ;; cg) echo "http://127.0.0.1:$CG_A" ;; cgredis) echo "http://127.0.0.1:$CG_B" ;;
@@ -451,8 +453,9 @@ for target in cgwide nginxwide; do
   for ((k = 0; k < WIDE_KEYS; k++)); do
     printf 'url = "%s%s%d"\noutput = /dev/null\n' "$(base_of $target)" "$WIDE_PATH" "$k"
   done >"$TMP/warm-$target.curl"
-  # 32 at a time: cachegate's UPSTREAM_MAX_CONCURRENCY, so that none waits in its queue
-  curl -s --parallel --parallel-max 32 -w '%{http_code} %{size_download}\n' -K "$TMP/warm-$target.curl" \
+  # 32 at a time: cachegate's UPSTREAM_MAX_CONCURRENCY, so that none waits in its queue.
+  # (--no-progress-meter: curl 7.88 draws its parallel progress meter despite -s.)
+  curl -s --no-progress-meter --parallel --parallel-max 32 -w '%{http_code} %{size_download}\n' -K "$TMP/warm-$target.curl" \
     >"$OUT/warm-$target.txt" &
   warming+=($!)
 done
@@ -523,7 +526,7 @@ for base in "http://127.0.0.1:$CG_A" "http://127.0.0.1:$NGX"; do
   for i in $(seq 1 "$MISS_WARMUP"); do
     printf 'url = "%s/universities?country=%s&limit=%d"\noutput = /dev/null\n' "$base" "${MISS_COUNTRIES[$((i % 10))]}" $((5000 + i))
   done >"$TMP/misses.curl"
-  curl -s --parallel --parallel-max 10 -K "$TMP/misses.curl"
+  curl -s --no-progress-meter --parallel --parallel-max 10 -K "$TMP/misses.curl"
 done
 log "misses after the warm-up"
 misses warmmiss 3000
