@@ -255,7 +255,11 @@ def main():
         f"expires during the scenario, otherwise the README launch and defaults); nginx through its own "
         f"`proxy_cache` zone, `proxy_cache_valid 200 1h`. Every key was warmed on both ({m['wide.warm_upstream']} "
         f"upstream calls; W answered {int(m['wide.warm.cgwide'].split()[1]):,} of {keys:,} with 200, nginx "
-        f"{warm_ok:,}); Redis then held {redis_n:,} entries, {redis_bytes / 2**20:.1f} MiB, and W's local tier "
+        f"{warm_ok:,}); Redis then held {redis_n:,} entries, {redis_bytes / 2**20:.1f} MiB"
+        + (f" (⚠ {keys - redis_n:,} keys missing: W counted "
+           f"{m.get('wide.store_errors_after_warm', '?')} store errors by then; once out of the local tier they "
+           "are misses, counted in the checks below)" if redis_n < keys else "")
+        + f", and W's local tier "
         f"{after_warm[0]:,} entries, {after_warm[1] / 2**20:.1f} MiB ({after[0]:,} entries, "
         f"{after[1] / 2**20:.1f} MiB after the rounds). wrk `-t2 -c64` with a Lua script that picks a random key "
         "per request.")
@@ -334,10 +338,14 @@ def main():
             continue
         ratio = cg["rps"] / ng["rps"]
         per_round = ", ".join(f"{c / n:.2f}×" for c, n in zip(cg["rounds"], ng["rounds"]))
+        not_hits = sum(sum(int(v) for v in m[k].split()[1:]) for k in m
+                       if k.startswith(f"outcomes.cgwide.{enc}.c64.r"))
+        warn = (f" ⚠ {not_hits:,} of W's answers in the rounds were not hits ({cg['upstream']} upstream calls)."
+                if not_hits else "")
         add(f"- {mark(ratio >= floor)} Large working set ({keys:,} keys, {(warm_bytes + gzip_total) / tier:.1f}× "
             f"the local tier), {enc} clients ≥ {floor:.1f}× nginx's req/s: {cg['rps']:,.0f} against "
             f"{ng['rps']:,.0f}, **{ratio:.2f}×** (per round {per_round}); CPU per request "
-            f"{fmt_us(cg['cpu_us'])} + Redis {fmt_us(cg['redis_us'])} µs against {fmt_us(ng['cpu_us'])} µs.")
+            f"{fmt_us(cg['cpu_us'])} + Redis {fmt_us(cg['redis_us'])} µs against {fmt_us(ng['cpu_us'])} µs.{warn}")
     judged = warm_misses or first_misses
     add(f"- {mark(judged['cg_added'] <= MISS_MS)} A miss adds ≤ {MISS_MS:.0f} ms over the upstream's own time"
         + (f" (after {m['miss_warmup']} misses of warm-up)" if warm_misses else "")
@@ -382,6 +390,11 @@ def main():
     def samples(x):
         return "; ".join(f"{d:.0f}/{c:.0f}/{n:.0f}" for d, c, n in zip(x["direct"], x["cg"], x["nginx"]))
 
+    errors = ", ".join(f"{n} {m[f'store_errors.{n}']}" for n in ("A", "B", "W") if f"store_errors.{n}" in m)
+    if errors:
+        add(f"Failed store operations (`cachegate_store_errors_total`, all tiers) at the end: {errors}; a run "
+            "without Redis trouble has none.")
+        add("")
     other = ", ".join(f"{n} {rss(n)}" for n in ("C", "D"))
     add(f"Idle instances C and D (started for the three-instance test) after it: {other}. Miss samples (ms), "
         f"direct / cachegate / nginx: first misses {samples(first_misses)}"

@@ -163,6 +163,18 @@ wait_http() { # url [seconds]: until it answers 200
   done
 }
 
+wait_up() { # health-url [seconds]: until cachegate says it is UP, Redis reachable and every circuit closed
+  local deadline=$((SECONDS + ${2:-180})) body
+  while :; do
+    body=$(curl -s --max-time 3 "$1" || true)
+    if [[ $body == *'"status":"UP"'* && $body != *'"circuit":"OPEN"'* && $body != *'"circuit":"HALF_OPEN"'* ]]; then
+      return 0
+    fi
+    [[ $SECONDS -lt $deadline ]] || { echo "$1 is not UP: ${body:-no answer}" >&2; return 1; }
+    sleep 0.2
+  done
+}
+
 read -r UP REDIS NGX NGX_W CG_A CG_B CG_C CG_D CG_W CG_S < <(python3 - <<'PY'
 import socket
 socks = [socket.socket() for _ in range(10)]
@@ -333,12 +345,19 @@ start_cachegate() { # name port [VAR=value...]
 wait_http "http://127.0.0.1:$UP/__count"
 until redis-cli -p "$REDIS" ping 2>/dev/null | grep -q PONG; do sleep 0.1; done
 API=UNIVERSITIES_API_URL="http://127.0.0.1:$UP"
+# One after the other, each UP before the next starts: five JVMs starting at once on a loaded
+# machine can miss Redis's connection timeout, and an instance that starts with Redis unreachable
+# serves without it until it notices the recovery, which a benchmark must not measure.
 start_cachegate A "$CG_A" "$API"
+wait_up "http://127.0.0.1:$CG_A/health"
 start_cachegate B "$CG_B" "$API" CACHE_LOCAL_MAX_BYTES=0
+wait_up "http://127.0.0.1:$CG_B/health"
 start_cachegate C "$CG_C" "$API"
+wait_up "http://127.0.0.1:$CG_C/health"
 start_cachegate D "$CG_D" "$API"
+wait_up "http://127.0.0.1:$CG_D/health"
 start_cachegate W "$CG_W" CACHEGATE_ROUTES="$TMP/wide-routes.yml" CACHE_KEY_PREFIX=wide "${WIDE_ENV[@]}"
-for port in "$CG_A" "$CG_B" "$CG_C" "$CG_D" "$CG_W"; do wait_http "http://127.0.0.1:$port/health"; done
+wait_up "http://127.0.0.1:$CG_W/health"
 wait_http "http://127.0.0.1:$NGX/universities?country=Andorra"
 
 upstream_count() { # {"count": N} -> N, without starting an interpreter (a second under load)
@@ -438,6 +457,9 @@ function request()
   return wrk.format(nil, prefix .. math.random(0, keys - 1))
 end
 LUA
+store_errors() { # port: failed store operations so far, all tiers (cachegate_store_errors_total)
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^cachegate_store_errors_total\{/ {n += $NF} END {printf "%d\n", n}'
+}
 local_tier() { # entries and bytes of W's local tier, from its /metrics
   curl -s "http://127.0.0.1:$CG_W/metrics" | awk '/^cachegate_local_entries/ {e = $NF} /^cachegate_local_bytes/ {b = $NF} END {printf "%d %d\n", e, b}'
 }
@@ -446,6 +468,7 @@ outcomes() { # W's answered requests by outcome, from its /metrics: hit miss oth
     if ($0 ~ /outcome="hit"/) h += $NF; else if ($0 ~ /outcome="miss"/) m += $NF; else o += $NF }
     END {printf "%d %d %d\n", h, m, o}'
 }
+wait_up "http://127.0.0.1:$CG_W/health"
 log "large working set: warming $WIDE_KEYS keys on cachegate W and nginx"
 before=$(upstream_count)
 warming=()
@@ -465,6 +488,7 @@ for target in cgwide nginxwide; do
   metric "wide.warm.$target" "$(awk '{n++; if ($1 == 200) ok++; bytes += $2} END {printf "%d %d %d\n", n, ok, bytes}' "$OUT/warm-$target.txt")"
 done
 metric wide.local_after_warm "$(local_tier)"
+metric wide.store_errors_after_warm "$(store_errors "$CG_W")"
 # the gzip form of the keys, as W serves it (a sample of 20 spread over them)
 metric wide.gzip_sample "$(for ((k = 0; k < WIDE_KEYS; k += (WIDE_KEYS + 19) / 20)); do
   curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}\n' "$(base_of cgwide)$WIDE_PATH$k"; done |
@@ -549,6 +573,10 @@ status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 for name in A B C D W; do
   pid_var=PID_$name
   metric "rss.$name" "$(status_kb "${!pid_var}" VmRSS) $(status_kb "${!pid_var}" VmHWM)"
+done
+for name in A B W; do
+  port_var=CG_$name
+  metric "store_errors.$name" "$(store_errors "${!port_var}")"
 done
 nginx_rss=0; nginx_hwm=0
 for pid in $(pids_of nginx); do
