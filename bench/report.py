@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-# (country, label, connections) of the warm-hit rows, in bench/run.sh's order
-HIT_ROWS = [("germany", "Germany 66 KB", 16), ("germany", "Germany 66 KB", 64), ("us", "United States 438 KB", 64)]
+# (country, name, connections) of the warm-hit rows, in bench/run.sh's order
+HIT_ROWS = [("germany", "Germany", 16), ("germany", "Germany", 64), ("us", "United States", 64)]
 KEPT_SECTIONS = ("JMH microbenchmarks", "Soak", "Before and after")
 CPU_FLOOR, CPU_AIM = 1.0, 0.8          # CPU per warm identity hit, cachegate / nginx
 WIDE_IDENTITY, WIDE_GZIP = 0.7, 1.0    # large working set, req/s, cachegate / nginx
@@ -93,6 +93,16 @@ def aggregate(m, wrk_dir):
             "upstream": sum(int(m.get(f"upstream_calls.{run_id}.r{i + 1}", 0)) for i in range(len(results))),
         }
     return runs
+
+
+def fmt_bytes(n):
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 1000:.1f} KB" if n >= 1000 else f"{n:.0f} B"
+
+
+def body_label(m, country, name):
+    """"Germany 66 KB": the name and the identity body's size nginx answered before the rounds."""
+    check = m.get(f"check.nginx.{country}.identity.c64", "").split()
+    return f"{name} {fmt_bytes(int(check[-1]))}" if check and check[-1].isdigit() else name
 
 
 def fmt_ms(ms):
@@ -210,7 +220,8 @@ def main():
     add("| Scenario | nginx proxy_cache | nginx CPU µs/request | cachegate (local tier + Redis) | "
         "cachegate CPU µs/request | CPU ratio | req/s ratio · p99 ratio |")
     add("|---|---|---|---|---|---|---|")
-    for country, label, conns in HIT_ROWS:
+    for country, name, conns in HIT_ROWS:
+        label = body_label(m, country, name)
         for enc in ("identity", "gzip"):
             suffix = f"{country}.{enc}.c{conns}"
             nginx, cg = runs.get(f"nginx.{suffix}"), runs.get(f"cg.{suffix}")
@@ -225,7 +236,8 @@ def main():
     add("| Scenario | cachegate, Redis-only hits | cachegate CPU µs/request | Redis CPU µs/request | "
         "CPU ratio (cachegate) | req/s ratio · p99 ratio |")
     add("|---|---|---|---|---|---|")
-    for country, label, conns in HIT_ROWS:
+    for country, name, conns in HIT_ROWS:
+        label = body_label(m, country, name)
         for enc in ("identity", "gzip"):
             suffix = f"{country}.{enc}.c{conns}"
             nginx, redis = runs.get(f"nginx.{suffix}"), runs.get(f"cgredis.{suffix}")
@@ -247,21 +259,21 @@ def main():
     add("### Large working set")
     add("")
     add(f"{keys:,} keys `/universities?country=United%20States&limit=200&offset=0…{keys - 1}`: "
-        f"{warm_bytes / 2**20:.1f} MiB of JSON ({warm_bytes / max(1, warm_n) / 1000:.1f} KB each on average), "
-        f"about {gzip_total / 2**20:.1f} MiB more as gzip (from a sample of {sampled}); "
+        f"{fmt_bytes(warm_bytes)} of JSON ({fmt_bytes(warm_bytes / max(1, warm_n))} each on average), "
+        f"about {fmt_bytes(gzip_total)} more as gzip (from a sample of {sampled}); "
         f"{(warm_bytes + gzip_total) / tier:.2f}× the local tier of {tier / 2**20:.0f} MiB "
         f"({'its default' if how == 'default' else '`CACHE_LOCAL_MAX_BYTES` set to match the smaller key space'}). "
         f"Instance W serves them through a routes file (the built-in route written out, TTL 1 h so that no entry "
         f"expires during the scenario, otherwise the README launch and defaults); nginx through its own "
         f"`proxy_cache` zone, `proxy_cache_valid 200 1h`. Every key was warmed on both ({m['wide.warm_upstream']} "
         f"upstream calls; W answered {int(m['wide.warm.cgwide'].split()[1]):,} of {keys:,} with 200, nginx "
-        f"{warm_ok:,}); Redis then held {redis_n:,} entries, {redis_bytes / 2**20:.1f} MiB"
+        f"{warm_ok:,}); Redis then held {redis_n:,} entries, {fmt_bytes(redis_bytes)}"
         + (f" (⚠ {keys - redis_n:,} keys missing: W counted "
            f"{m.get('wide.store_errors_after_warm', '?')} store errors by then; once out of the local tier they "
            "are misses, counted in the checks below)" if redis_n < keys else "")
         + f", and W's local tier "
-        f"{after_warm[0]:,} entries, {after_warm[1] / 2**20:.1f} MiB ({after[0]:,} entries, "
-        f"{after[1] / 2**20:.1f} MiB after the rounds). wrk `-t2 -c64` with a Lua script that picks a random key "
+        f"{after_warm[0]:,} entries, {fmt_bytes(after_warm[1])} ({after[0]:,} entries, "
+        f"{fmt_bytes(after[1])} after the rounds). wrk `-t2 -c64` with a Lua script that picks a random key "
         "per request.")
     add("")
     add("| Scenario | nginx proxy_cache | nginx CPU µs/request | cachegate (local tier + Redis) | "
@@ -286,9 +298,9 @@ def main():
             continue
         size = f"{min(x['sizes']) / 1000:.0f}–{max(x['sizes']) / 1000:.0f} KB, " if x["sizes"] else ""
         add(f"| Miss, 10 fresh keys ({size}ten countries, a new connection each), {label}; upstream direct "
-            f"{x['direct_median']:.1f} ms (median) | **+{x['nginx_added']:.2f} ms** (median of through − direct; "
-            f"of medians +{x['nginx_of_medians']:.2f}) | **+{x['cg_added']:.2f} ms** (of medians "
-            f"+{x['cg_of_medians']:.2f}) |")
+            f"{x['direct_median']:.1f} ms (median) | **{x['nginx_added']:+.2f} ms** (median of through − direct; "
+            f"of medians {x['nginx_of_medians']:+.2f}) | **{x['cg_added']:+.2f} ms** (of medians "
+            f"{x['cg_of_medians']:+.2f}) |")
 
     def burst(name):
         if f"burst.{name}" not in m:
@@ -327,7 +339,8 @@ def main():
         add("- ❌ CPU per warm identity hit ≤ nginx's: not measured.")
     else:
         per_round = ", ".join(f"{c / n:.2f}×" for c, n in zip(cg["cpus"], ng["cpus"]) if c and n)
-        add(f"- {mark(r <= CPU_FLOOR)} CPU per warm identity hit ≤ nginx's (Germany 66 KB, `-t2 -c64`, local "
+        add(f"- {mark(r <= CPU_FLOOR)} CPU per warm identity hit ≤ nginx's ({body_label(m, 'germany', 'Germany')}, "
+            "`-t2 -c64`, local "
             f"tier): cachegate {fmt_us(cg['cpu_us'])} µs, nginx {fmt_us(ng['cpu_us'])} µs, **{r:.2f}×** "
             f"(floor {CPU_FLOOR:.1f}×: {mark(r <= CPU_FLOOR)}; aim {CPU_AIM:.1f}×: {mark(r <= CPU_AIM)}); "
             f"per round {per_round}.")
@@ -349,9 +362,9 @@ def main():
     judged = warm_misses or first_misses
     add(f"- {mark(judged['cg_added'] <= MISS_MS)} A miss adds ≤ {MISS_MS:.0f} ms over the upstream's own time"
         + (f" (after {m['miss_warmup']} misses of warm-up)" if warm_misses else "")
-        + f": +{judged['cg_added']:.2f} ms (median over 10 fresh keys of through cachegate − direct; nginx "
-        f"+{judged['nginx_added']:.2f} ms)"
-        + (f"; first misses +{first_misses['cg_added']:.2f} ms." if warm_misses else "."))
+        + f": {judged['cg_added']:+.2f} ms (median over 10 fresh keys of through cachegate − direct; nginx "
+        f"{judged['nginx_added']:+.2f} ms)"
+        + (f"; first misses {first_misses['cg_added']:+.2f} ms." if warm_misses else "."))
     one, three = m.get("burst_upstream.cg"), m.get("burst_upstream.cg3")
     add(f"- {mark(one == '1' and three == '1')} One upstream call for 200 concurrent cold requests: "
         f"{one} on one instance, {three} across 3 instances.")
