@@ -355,7 +355,7 @@ def main():
                        if k.startswith(f"outcomes.cgwide.{enc}.c64.r"))
         warn = (f" ⚠ {not_hits:,} of W's answers in the rounds were not hits ({cg['upstream']} upstream calls)."
                 if not_hits else "")
-        add(f"- {mark(ratio >= floor)} Large working set ({keys:,} keys, {(warm_bytes + gzip_total) / tier:.1f}× "
+        add(f"- {mark(ratio >= floor)} Large working set ({keys:,} keys, {(warm_bytes + gzip_total) / tier:.2f}× "
             f"the local tier), {enc} clients ≥ {floor:.1f}× nginx's req/s: {cg['rps']:,.0f} against "
             f"{ng['rps']:,.0f}, **{ratio:.2f}×** (per round {per_round}); CPU per request "
             f"{fmt_us(cg['cpu_us'])} + Redis {fmt_us(cg['redis_us'])} µs against {fmt_us(ng['cpu_us'])} µs.{warn}")
