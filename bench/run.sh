@@ -63,15 +63,6 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BENCH=$ROOT/bench
 
-# The dataset decides whether figures compare at all: say which one first.
-DATASET=$(cd "$ROOT/.." && pwd)/shared/data/universities/world_universities_and_domains.json
-if [[ -f $DATASET ]]; then
-  echo "bench/run.sh: real dataset $DATASET" >&2
-else
-  echo "bench/run.sh: FALLING BACK TO THE TEST FIXTURE ($DATASET is missing): bodies are a few KB at most, these figures do not compare with runs on the real dataset" >&2
-  DATASET=$ROOT/src/test/resources/universities-fixture.json
-fi
-
 DURATION=5s
 ROUNDS=3
 WARMUP=1s
@@ -94,6 +85,15 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
+
+# The dataset decides whether figures compare at all: say which one first.
+DATASET=$(cd "$ROOT/.." && pwd)/shared/data/universities/world_universities_and_domains.json
+if [[ -f $DATASET ]]; then
+  echo "bench/run.sh: real dataset $DATASET" >&2
+else
+  echo "bench/run.sh: FALLING BACK TO THE TEST FIXTURE ($DATASET is missing): bodies are a few KB at most, these figures do not compare with runs on the real dataset" >&2
+  DATASET=$ROOT/src/test/resources/universities-fixture.json
+fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
