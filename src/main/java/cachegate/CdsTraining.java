@@ -46,10 +46,28 @@ public final class CdsTraining {
     // As jvm.options sets them, so that the archive holds the classes cachegate loads with them.
     System.setProperty("io.lettuce.core.jfr", System.getProperty("io.lettuce.core.jfr", "false"));
     System.setProperty("io.netty.jfr.enabled", System.getProperty("io.netty.jfr.enabled", "false"));
-    // The run's log lines (Redis unreachable when there is no redis-server) would only clutter
-    // the build's output.
+    int redisPort = unusedPort();
+    Optional<Process> redis = redisServer(redisPort);
+    // One line says how the archive was trained (and loads the classes of a first log line).
+    LoggerFactory.getLogger(CdsTraining.class)
+        .info(
+            "class-data archive training run: {}",
+            redis.isPresent()
+                ? "cachegate with a redis-server on port " + redisPort
+                : "cachegate with Redis unreachable (no redis-server on PATH)");
+    // The run's own log lines would only clutter the build's output.
     ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.OFF);
     ((Logger) LoggerFactory.getLogger("cachegate.access")).setLevel(Level.OFF);
+    try {
+      train(redisPort);
+    } finally {
+      redis.ifPresent(Process::destroy);
+    }
+    System.exit(0);
+  }
+
+  /** Serves the requests of the class comment, in front of an upstream of its own. */
+  private static void train(int redisPort) throws IOException, InterruptedException {
     HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     byte[] answer =
         "[{\"name\":\"Training University\",\"country\":\"Nowhere\"}]"
@@ -64,8 +82,6 @@ public final class CdsTraining {
           }
         });
     upstream.start();
-    int redisPort = unusedPort();
-    Optional<Process> redis = redisServer(redisPort);
     Map<String, String> env =
         Map.of(
             "PORT",
@@ -89,9 +105,7 @@ public final class CdsTraining {
       ask(env, List.of("/universities?country=Nowhere"));
     } finally {
       upstream.stop(0);
-      redis.ifPresent(Process::destroy);
     }
-    System.exit(0);
   }
 
   /** Starts cachegate with {@code env}, asks it for {@code paths}, then gzip, and stops it. */
