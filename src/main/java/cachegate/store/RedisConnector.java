@@ -269,8 +269,8 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
    * Connects in the background, retrying every {@link #RECONNECT_INTERVAL} until Redis answers;
    * once subscribed, Lettuce reconnects and resubscribes by itself. Messages published while the
    * subscription is down are lost. Returns at once: Lettuce builds a new connection's objects on
-   * the calling thread before connecting, the first time a few hundred milliseconds of class
-   * loading, which would otherwise delay cachegate's start.
+   * the calling thread before connecting (the first time, much of its client is loaded and set up
+   * then), which would otherwise delay cachegate's start.
    */
   final void subscribe(String channel, Consumer<String> listener) {
     CompletableFuture.supplyAsync(
