@@ -148,7 +148,6 @@ public final class CacheGateApp implements AutoCloseable {
     // connections run on Vert.x's event loops.
     CompletableFuture<Optional<RedisStore>> redisClient =
         CompletableFuture.supplyAsync(() -> redisStore(config, clock, vertx, metrics));
-    bindJvmMetrics(registry);
     Optional<MemoryStore> local = localTier(config, clock, registry);
     Optional<RedisStore> redis = redisClient.join();
     // One outage log for Redis: what the check at start finds, the first failing request does not
@@ -226,6 +225,9 @@ public final class CacheGateApp implements AutoCloseable {
     // found unreachable is said first (else the check says so when it knows).
     redisChecked.copy().completeOnTimeout(null, REDIS_CHECK_WAIT.toMillis(), MILLISECONDS).join();
     LOG.info("{}", startLine(config, port, listening, redis));
+    // The JVM's meters take a few dozen milliseconds to bind (class loading, MXBeans): once
+    // serving, so that the first answer does not wait for them.
+    bindJvmMetrics(registry);
     return new CacheGateApp(
         vertx, server, routes.stream().map(ServedRoute::engine).toList(), upstreams, redis, port);
   }

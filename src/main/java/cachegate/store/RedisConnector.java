@@ -205,6 +205,12 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
     }
     Runnable start =
         () -> {
+          if (closed) {
+            // Closed before this ran: connecting now would use threads already stopped.
+            attempt.completeExceptionally(
+                new StoreException("Redis " + config.describe() + " is closed"));
+            return;
+          }
           try {
             connect()
                 .whenComplete(
@@ -262,13 +268,25 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
    * Calls {@code listener} with every message on {@code channel}, on the connection's I/O thread.
    * Connects in the background, retrying every {@link #RECONNECT_INTERVAL} until Redis answers;
    * once subscribed, Lettuce reconnects and resubscribes by itself. Messages published while the
-   * subscription is down are lost.
+   * subscription is down are lost. Returns at once: Lettuce builds a new connection's objects on
+   * the calling thread before connecting (the first time, much of its client is loaded and set up
+   * then), which would otherwise delay cachegate's start.
    */
   final void subscribe(String channel, Consumer<String> listener) {
-    connectPubSub()
+    CompletableFuture.supplyAsync(
+            () ->
+                closed
+                    // Closed before this ran: connecting now would use threads already stopped.
+                    ? CompletableFuture.<StatefulRedisPubSubConnection<String, String>>failedFuture(
+                        new StoreException("Redis " + config.describe() + " is closed"))
+                    : connectPubSub())
+        .thenCompose(pubSub -> pubSub)
         .whenComplete(
             (pubSub, failure) -> {
               if (failure != null) {
+                if (closed) {
+                  return;
+                }
                 resources
                     .eventExecutorGroup()
                     .schedule(
@@ -278,6 +296,11 @@ abstract class RedisConnector<C extends StatefulConnection<String, byte[]>>
                 return;
               }
               subscriptions.add(pubSub);
+              if (closed) {
+                // Connected while closing: close() may have gone past the list before the add.
+                pubSub.close();
+                return;
+              }
               pubSub.addListener(
                   new RedisPubSubAdapter<>() {
                     @Override

@@ -28,7 +28,7 @@ final class ServerConnector extends RedisConnector<StatefulRedisConnection<Strin
   ServerConnector(RedisConfig config, ClientResources resources) {
     super(config, resources);
     this.uri = uri(config);
-    this.client = RedisClient.create(resources);
+    this.client = new AsyncOnlyRedisClient(resources);
     client.setOptions(options(ClientOptions.builder(), config).build());
   }
 

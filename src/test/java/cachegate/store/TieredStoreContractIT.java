@@ -138,6 +138,29 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
   }
 
   /** Both stores' subscriptions are up: the channel has two subscribers. */
+  @Test
+  void closedWhileItsSubscriptionConnectsLeavesNoSubscriberBehind() {
+    RedisStore redis = server.store();
+    new TieredStore(
+        new MemoryStore(1 << 20, clock),
+        redis,
+        clock,
+        new OutageLog("Redis"),
+        CacheMetrics.none(),
+        "closing");
+
+    redis.close();
+
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> subscribers("closing:v2:evictions") == 0);
+  }
+
+  private static long subscribers(String channel) {
+    return server.sync().pubsubNumsub(channel).values().stream().mapToLong(Long::longValue).sum();
+  }
+
   private static void awaitSubscribed() {
     await()
         .atMost(Duration.ofSeconds(5))

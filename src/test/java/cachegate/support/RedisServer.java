@@ -301,7 +301,7 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /** {@code redis-server} from PATH, else the matching binary extracted from embedded-redis. */
-  static Path binary() {
+  public static Path binary() {
     Optional<Path> onPath =
         Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
             .map(dir -> Path.of(dir, "redis-server"))
