@@ -1,8 +1,12 @@
 package cachegate.engine;
 
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The upstream gave no usable answer. {@link Kind} says why, so the HTTP layer can choose 502, 503
@@ -37,12 +41,20 @@ public final class UpstreamException extends CacheGateException {
     this.retryAfter = retryAfter;
   }
 
+  /**
+   * No answer: no connection, or it broke. A TLS handshake refused for the upstream's certificate
+   * says which check failed (not trusted, or not for this host), since "Failed to create SSL
+   * connection" leaves the operator to guess.
+   */
   public static UpstreamException unreachable(String target, Throwable cause) {
     return new UpstreamException(
         Kind.UNREACHABLE,
         0,
         Optional.empty(),
-        "upstream " + target + " is unreachable: " + describe(cause),
+        "upstream "
+            + target
+            + " is unreachable: "
+            + certificateProblem(cause).orElse(describe(cause)),
         cause);
   }
 
@@ -120,5 +132,36 @@ public final class UpstreamException extends CacheGateException {
 
   private static String describe(Throwable cause) {
     return Failures.describe(cause);
+  }
+
+  /** What was wrong with the upstream's certificate, when a TLS handshake failed for it. */
+  private static Optional<String> certificateProblem(Throwable failure) {
+    boolean handshake = false;
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      handshake |= cause instanceof SSLHandshakeException;
+      String message = String.valueOf(cause.getMessage());
+      if (!handshake && !(cause instanceof CertificateException)) {
+        continue;
+      }
+      if (message.contains("No subject alternative") || message.contains("No name matching")) {
+        return Optional.of(
+            "the TLS certificate's host name did not match the upstream's host ("
+                + Failures.plainAddresses(message.strip())
+                + ")");
+      }
+      if (cause instanceof CertPathBuilderException
+          || cause instanceof CertPathValidatorException
+          || message.contains("unable to find valid certification path")
+          || message.contains("PKIX path")) {
+        return Optional.of(
+            "the TLS certificate was not trusted: it is not signed by an authority in"
+                + " UPSTREAM_TLS_CA or the route's upstreamTlsCa (or the JVM's trust store when"
+                + " neither is set)");
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 }
