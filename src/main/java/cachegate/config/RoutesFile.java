@@ -288,7 +288,11 @@ final class RoutesFile {
                 what,
                 upstreamDefaults.keepAlive(),
                 Durations.Range.WHOLE_SECONDS));
-    calls = calls.withFields(headers(fields, what), query(fields, what, route));
+    calls =
+        calls
+            .withFields(headers(fields, what), query(fields, what, route))
+            .withTlsCaFile(upstreamDefaults.tlsCaFile())
+            .withProxy(upstreamDefaults.proxy());
     Node tlsCa = fields.get("upstreamTlsCa");
     if (tlsCa != null) {
       String file = scalar(tlsCa, what + ": upstreamTlsCa");

@@ -272,7 +272,15 @@ class UpstreamCredentialsTest {
       throws IOException {
     Path ca = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----");
 
+    Path file =
+        java.nio.file.Files.writeString(
+            dir.resolve("routes.yml"),
+            "routes:\n  - name: a\n    path: /a\n    upstream: https://h/a\n    params: {q: {}}\n");
     List<RouteConfig> routes = ConfigLoader.from(Map.of("UPSTREAM_TLS_CA", ca.toString())).routes();
+    List<RouteConfig> fromFile =
+        ConfigLoader.from(
+                Map.of("UPSTREAM_TLS_CA", ca.toString(), "CACHEGATE_ROUTES", file.toString()))
+            .routes();
     RouteConfig own =
         parse(
                 "routes:\n  - name: a\n    path: /a\n    upstream: https://h/a\n"
@@ -282,6 +290,9 @@ class UpstreamCredentialsTest {
             .get(0);
 
     assertThat(routes.get(0).upstream().tlsCaFile()).isEqualTo(ca.toString());
+    assertThat(fromFile.get(0).upstream().tlsCaFile())
+        .as("the global file for a routes-file route that names none")
+        .isEqualTo(ca.toString());
     assertThat(own.upstream().tlsCaFile()).isEqualTo(ca.toString());
     assertThat(catchThrowable(() -> ConfigLoader.from(Map.of("UPSTREAM_TLS_CA", "/nowhere.pem"))))
         .hasMessage("UPSTREAM_TLS_CA must be a readable PEM file, was '/nowhere.pem'");
