@@ -36,6 +36,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * naming the file, the line and what is wrong; unknown fields are problems too, so a misspelt
  * {@code tll} cannot pass unnoticed. Pure: the caller reads the file.
  *
+ * <p>A route's {@code upstreamHeaders} and {@code upstreamQuery} values may read {@code
+ * ${env:NAME}} and {@code ${file:/path}} ({@link SecretSources}); such values, those marked {@code
+ * secret: true} and those named like credentials are secret ({@link UpstreamField}), and a variable
+ * or file missing stops the start naming it.
+ *
  * <p>Longer than most classes because it is the file's format: one short reader per field, each
  * naming its line, read top to bottom.
  */

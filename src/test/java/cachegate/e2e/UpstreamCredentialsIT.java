@@ -235,7 +235,7 @@ class UpstreamCredentialsIT {
     assertThat(downStatuses).startsWith(502).contains(503);
     assertThat(String.join("\n", outputs))
         .as("what was exercised")
-        .contains("listening on port", "/appid -> ", "api_key=***", "\"routes\"".substring(0, 0));
+        .contains("listening on port", "/appid -> ", "api_key=***", "\"upstream\"");
     for (String output : outputs) {
       for (String secret : SECRETS) {
         assertThat(output).as("an output showing a secret").doesNotContain(secret);
