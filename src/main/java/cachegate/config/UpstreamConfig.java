@@ -95,11 +95,4 @@ public record UpstreamConfig(
     return new UpstreamConfig(
         timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
   }
-
-  /** Whether any added header or parameter is secret. */
-  public boolean hasSecrets() {
-    return headers.stream().anyMatch(UpstreamField::secret)
-        || query.stream().anyMatch(UpstreamField::secret)
-        || !proxy.password().isEmpty();
-  }
 }
