@@ -77,13 +77,21 @@ public final class ConfigLoader {
               String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES)),
           new Variable(
               "UPSTREAM_BUFFER_BYTES", String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES)),
+          new Variable("UPSTREAM_TLS_CA", "none"),
+          new Variable("HTTPS_PROXY", "none"),
+          new Variable("HTTP_PROXY", "none"),
+          new Variable("NO_PROXY", "none"),
           new Variable("CACHEGATE_ADMIN_TOKEN", "none"),
           new Variable("LOG_FORMAT", "text"));
 
   private final Env env;
 
+  /** Where {@code ${env:…}} and {@code ${file:…}} in a routes file are read from. */
+  private final SecretSources secrets;
+
   private ConfigLoader(Map<String, String> env) {
     this.env = new Env(env);
+    this.secrets = SecretSources.of(env);
   }
 
   /** Reads every variable in {@link #VARIABLES} from {@code env}. */
@@ -134,14 +142,26 @@ public final class ConfigLoader {
         };
     Optional<String> routesFile = env.value("CACHEGATE_ROUTES");
     CachePolicy routeDefaults = policy("CACHE_DEFAULT_TIMEOUT", DEFAULT_ROUTE_TTL);
+    ProxySettings proxies = ProxySettings.read(env);
+    List<RouteConfig> routes =
+        (routesFile.isPresent()
+                ? routesFile(routesFile.get(), routeDefaults)
+                : List.of(universities()))
+            .stream()
+                .map(
+                    r ->
+                        r.withUpstream(
+                            r.upstream()
+                                .withProxy(
+                                    proxies.forUpstream(
+                                        URI.create(r.route().upstream().origin())))))
+                .toList();
     return new GatewayConfig(
         server,
         cacheType,
         reason,
         redis,
-        routesFile.isPresent()
-            ? routesFile(routesFile.get(), routeDefaults)
-            : List.of(universities()),
+        routes,
         routesFile.orElse("built-in universities route"),
         env.value("CACHE_KEY_PREFIX").orElse(GatewayConfig.DEFAULT_KEY_PREFIX),
         env.longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
@@ -185,14 +205,20 @@ public final class ConfigLoader {
     if (queue < 0) {
       throw new ConfigException("UPSTREAM_MAX_QUEUE must not be negative, was " + queue);
     }
+    Optional<String> tlsCa = env.value("UPSTREAM_TLS_CA");
+    if (tlsCa.isPresent() && !Files.isReadable(Path.of(tlsCa.get()))) {
+      throw new ConfigException(
+          "UPSTREAM_TLS_CA must be a readable PEM file, was '" + tlsCa.get() + "'");
+    }
     return new UpstreamConfig(
-        env.duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT),
-        concurrency,
-        queue,
-        env.duration(
-            "UPSTREAM_KEEP_ALIVE",
-            UpstreamConfig.DEFAULT_KEEP_ALIVE,
-            Durations.Range.WHOLE_SECONDS));
+            env.duration("UPSTREAM_TIMEOUT", UpstreamConfig.DEFAULT_TIMEOUT),
+            concurrency,
+            queue,
+            env.duration(
+                "UPSTREAM_KEEP_ALIVE",
+                UpstreamConfig.DEFAULT_KEEP_ALIVE,
+                Durations.Range.WHOLE_SECONDS))
+        .withTlsCaFile(tlsCa.orElse(""));
   }
 
   /** The built-in route: the universities API at {@code UNIVERSITIES_API_URL}. */
@@ -230,7 +256,7 @@ public final class ConfigLoader {
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("CACHEGATE_ROUTES: cannot read " + path + ": " + e);
     }
-    return RoutesFile.parse(path, text, defaults, upstream(), env::warn);
+    return RoutesFile.parse(path, text, defaults, upstream(), env::warn, secrets);
   }
 
   /** {@code CACHE_REDIS_URL} wins over host, port and db; its password over the separate one. */

@@ -14,4 +14,9 @@ public record RouteConfig(Route route, CachePolicy policy, UpstreamConfig upstre
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(upstream, "upstream");
   }
+
+  /** This route, calling its upstream as {@code upstream} says. */
+  public RouteConfig withUpstream(UpstreamConfig upstream) {
+    return new RouteConfig(route, policy, upstream);
+  }
 }

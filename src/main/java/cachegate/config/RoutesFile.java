@@ -6,6 +6,8 @@ import cachegate.engine.Route.Param;
 import cachegate.engine.Route.ParamType;
 import cachegate.engine.UrlTemplate;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,6 +36,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * naming the file, the line and what is wrong; unknown fields are problems too, so a misspelt
  * {@code tll} cannot pass unnoticed. Pure: the caller reads the file.
  *
+ * <p>A route's {@code upstreamHeaders} and {@code upstreamQuery} values may read {@code
+ * ${env:NAME}} and {@code ${file:/path}} ({@link SecretSources}); such values, those marked {@code
+ * secret: true} and those named like credentials are secret ({@link UpstreamField}), and a variable
+ * or file missing stops the start naming it.
+ *
  * <p>Longer than most classes because it is the file's format: one short reader per field, each
  * naming its line, read top to bottom.
  */
@@ -52,7 +59,39 @@ final class RoutesFile {
           "upstreamTimeout",
           "upstreamConcurrency",
           "upstreamQueue",
-          "upstreamKeepAlive");
+          "upstreamKeepAlive",
+          "upstreamHeaders",
+          "upstreamQuery",
+          "upstreamTlsCa",
+          "unknownParams");
+  private static final Set<String> FIELD_SETTINGS = Set.of("value", "secret");
+
+  /**
+   * Headers cachegate sets itself, or that would change what the answer is: a route may not set
+   * them. (Proxy credentials come from {@code HTTPS_PROXY}.)
+   */
+  private static final Set<String> RESERVED_HEADERS =
+      Set.of(
+          "host",
+          "content-length",
+          "transfer-encoding",
+          "connection",
+          "keep-alive",
+          "upgrade",
+          "te",
+          "trailer",
+          "accept-encoding",
+          "range",
+          "if-none-match",
+          "if-modified-since",
+          "if-match",
+          "if-unmodified-since",
+          "if-range",
+          "proxy-authorization");
+
+  private static final java.util.regex.Pattern HEADER_NAME =
+      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
   private static final Set<String> PARAM_FIELDS =
       Set.of("type", "lowercase", "maxLength", "required", "default", "min", "max");
 
@@ -63,16 +102,19 @@ final class RoutesFile {
   private final CachePolicy policyDefaults;
   private final UpstreamConfig upstreamDefaults;
   private final Consumer<String> warnings;
+  private final SecretSources secrets;
 
   private RoutesFile(
       String source,
       CachePolicy policyDefaults,
       UpstreamConfig upstreamDefaults,
-      Consumer<String> warnings) {
+      Consumer<String> warnings,
+      SecretSources secrets) {
     this.source = source;
     this.policyDefaults = policyDefaults;
     this.upstreamDefaults = upstreamDefaults;
     this.warnings = warnings;
+    this.secrets = secrets;
   }
 
   /**
@@ -95,7 +137,21 @@ final class RoutesFile {
       CachePolicy policyDefaults,
       UpstreamConfig upstreamDefaults,
       Consumer<String> warnings) {
-    return new RoutesFile(source, policyDefaults, upstreamDefaults, warnings).parse(text);
+    return parse(source, text, policyDefaults, upstreamDefaults, warnings, SecretSources.none());
+  }
+
+  /**
+   * As above, filling {@code ${env:NAME}} and {@code ${file:PATH}} in {@code upstreamHeaders} and
+   * {@code upstreamQuery} from {@code secrets}.
+   */
+  static List<RouteConfig> parse(
+      String source,
+      String text,
+      CachePolicy policyDefaults,
+      UpstreamConfig upstreamDefaults,
+      Consumer<String> warnings,
+      SecretSources secrets) {
+    return new RoutesFile(source, policyDefaults, upstreamDefaults, warnings, secrets).parse(text);
   }
 
   private List<RouteConfig> parse(String text) {
@@ -150,8 +206,16 @@ final class RoutesFile {
     }
     Node upstreamNode = fields.get("upstream");
     UrlTemplate upstream;
+    String upstreamText = requiredText(node, fields, "upstream");
+    if (upstreamText.contains("${")) {
+      throw problem(
+          upstreamNode,
+          what
+              + ": the upstream URL is used as written; put a key from a variable or a file in"
+              + " upstreamQuery or upstreamHeaders");
+    }
     try {
-      upstream = UrlTemplate.parse(requiredText(node, fields, "upstream"));
+      upstream = UrlTemplate.parse(upstreamText);
     } catch (IllegalArgumentException e) {
       throw problem(upstreamNode, what + ": " + e.getMessage());
     }
@@ -173,9 +237,20 @@ final class RoutesFile {
     }
     Route route;
     try {
-      route = new Route(name, path, upstream, params, requireOneOf);
+      route = new Route(name, path, upstream, params, requireOneOf, unknownParams(fields, what));
     } catch (IllegalArgumentException e) {
       throw problem(node, what + ": " + e.getMessage());
+    }
+    if (params.isEmpty()) {
+      warnings.accept(
+          where(node)
+              + what
+              + " has no params: every request to "
+              + path
+              + " shares one cache entry"
+              + (route.unknownParams() == Route.UnknownParams.REJECT
+                  ? " (a request with a parameter is refused)"
+                  : " whatever its parameters"));
     }
     CachePolicy policy =
         new CachePolicy(
@@ -218,7 +293,104 @@ final class RoutesFile {
                 what,
                 upstreamDefaults.keepAlive(),
                 Durations.Range.WHOLE_SECONDS));
+    calls =
+        calls
+            .withFields(headers(fields, what), query(fields, what, route))
+            .withTlsCaFile(upstreamDefaults.tlsCaFile())
+            .withProxy(upstreamDefaults.proxy());
+    Node tlsCa = fields.get("upstreamTlsCa");
+    if (tlsCa != null) {
+      String file = scalar(tlsCa, what + ": upstreamTlsCa");
+      if (!Files.isReadable(Path.of(file))) {
+        throw problem(
+            tlsCa, what + ": upstreamTlsCa must be a readable PEM file, was '" + file + "'");
+      }
+      calls = calls.withTlsCaFile(file);
+    }
     return new RouteConfig(route, policy, calls);
+  }
+
+  private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {
+    Node node = fields.get("unknownParams");
+    if (node == null) {
+      return Route.UnknownParams.REJECT;
+    }
+    String value = scalar(node, what + ": unknownParams");
+    return switch (value) {
+      case "reject" -> Route.UnknownParams.REJECT;
+      case "ignore" -> Route.UnknownParams.IGNORE;
+      default ->
+          throw problem(
+              node, what + ": unknownParams must be reject or ignore, was '" + value + "'");
+    };
+  }
+
+  /** The default headers, with the route's added or put in their place (names ignore case). */
+  private List<UpstreamField> headers(Map<String, Node> fields, String what) {
+    List<UpstreamField> headers = new ArrayList<>(upstreamDefaults.headers());
+    Node node = fields.get("upstreamHeaders");
+    if (node == null) {
+      return headers;
+    }
+    for (Map.Entry<String, Node> header :
+        mapping(node, what + ": upstreamHeaders", Set.of()).entrySet()) {
+      String name = header.getKey();
+      String about = what + ": upstreamHeaders '" + name + "'";
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw problem(header.getValue(), about + " is not a valid header name");
+      }
+      if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        throw problem(header.getValue(), about + ": cachegate sets this header itself");
+      }
+      headers.removeIf(h -> h.isNamed(name));
+      headers.add(field(name, header.getValue(), about));
+    }
+    return headers;
+  }
+
+  private List<UpstreamField> query(Map<String, Node> fields, String what, Route route) {
+    Node node = fields.get("upstreamQuery");
+    if (node == null) {
+      return List.of();
+    }
+    List<UpstreamField> query = new ArrayList<>();
+    for (Map.Entry<String, Node> param :
+        mapping(node, what + ": upstreamQuery", Set.of()).entrySet()) {
+      String name = param.getKey();
+      String about = what + ": upstreamQuery '" + name + "'";
+      if (route.params().stream().anyMatch(p -> p.name().equals(name))) {
+        throw problem(
+            param.getValue(), about + " is also a parameter of the route; it would be sent twice");
+      }
+      query.add(field(name, param.getValue(), about));
+    }
+    return query;
+  }
+
+  /**
+   * A header or parameter: a value, or {@code {value: …, secret: true}}. It is secret when marked
+   * so, when its value uses a variable or a file, or when its name reads like a credential.
+   */
+  private UpstreamField field(String name, Node node, String about) {
+    Node valueNode = node;
+    boolean marked = false;
+    if (node instanceof MappingNode) {
+      Map<String, Node> settings = mapping(node, about, FIELD_SETTINGS);
+      valueNode = settings.get("value");
+      if (valueNode == null) {
+        throw problem(node, about + " must have a 'value'");
+      }
+      marked = bool(settings, "secret", about);
+    }
+    if (!(valueNode instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
+      throw problem(valueNode, about + " must be a single non-blank value");
+    }
+    SecretSources.Resolved resolved =
+        secrets.resolve(scalar.getValue().strip(), where(valueNode) + about);
+    return new UpstreamField(
+        name,
+        resolved.value(),
+        marked || resolved.secret() || UpstreamField.looksLikeCredential(name));
   }
 
   private Param param(String route, String name, Node node) {

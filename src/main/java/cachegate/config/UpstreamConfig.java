@@ -2,6 +2,7 @@ package cachegate.config;
 
 import cachegate.engine.DurationText;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,22 @@ import java.util.Objects;
  * @param keepAlive how long an idle connection to the upstream is kept for the next request, in
  *     whole seconds (zero: a new connection per request); best shorter than the upstream's own idle
  *     timeout, so that cachegate, not the upstream, closes idle connections
+ * @param headers headers added to every upstream request (at least a {@code User-Agent}), never
+ *     part of a cache key
+ * @param query query parameters added to every upstream request, never part of a cache key
+ * @param tlsCaFile a PEM file of the certificate authorities trusted for an {@code https} upstream;
+ *     empty for the JVM's
+ * @param proxy the proxy upstream requests go through, or {@link OutboundProxy#DIRECT}
  */
 public record UpstreamConfig(
-    Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive) {
+    Duration timeout,
+    int maxConcurrency,
+    int maxQueue,
+    Duration keepAlive,
+    List<UpstreamField> headers,
+    List<UpstreamField> query,
+    String tlsCaFile,
+    OutboundProxy proxy) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   /** Below the 5 s idle timeout of Node.js, Apache httpd and uvicorn, far below nginx's 75 s. */
@@ -23,6 +37,23 @@ public record UpstreamConfig(
 
   public static final int DEFAULT_MAX_CONCURRENCY = 32;
   public static final int DEFAULT_MAX_QUEUE = 256;
+
+  /** Many APIs refuse requests without one (GitHub's among them). */
+  public static final UpstreamField DEFAULT_USER_AGENT =
+      new UpstreamField("User-Agent", "cachegate/" + Version.CURRENT, false);
+
+  /** The limits given, the default {@code User-Agent}, no other field, the JVM's CAs, no proxy. */
+  public UpstreamConfig(Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive) {
+    this(
+        timeout,
+        maxConcurrency,
+        maxQueue,
+        keepAlive,
+        List.of(DEFAULT_USER_AGENT),
+        List.of(),
+        "",
+        OutboundProxy.DIRECT);
+  }
 
   public UpstreamConfig {
     Objects.requireNonNull(timeout, "timeout");
@@ -41,5 +72,27 @@ public record UpstreamConfig(
       throw new ConfigException(
           "upstream keep-alive must be whole seconds, was " + DurationText.of(keepAlive));
     }
+    headers = List.copyOf(headers);
+    query = List.copyOf(query);
+    Objects.requireNonNull(tlsCaFile, "tlsCaFile");
+    Objects.requireNonNull(proxy, "proxy");
+  }
+
+  /** These settings with {@code headers} and {@code query} added to every request. */
+  public UpstreamConfig withFields(List<UpstreamField> headers, List<UpstreamField> query) {
+    return new UpstreamConfig(
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
+  }
+
+  /** These settings trusting the authorities of {@code tlsCaFile} (empty: the JVM's). */
+  public UpstreamConfig withTlsCaFile(String tlsCaFile) {
+    return new UpstreamConfig(
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
+  }
+
+  /** These settings calling through {@code proxy}. */
+  public UpstreamConfig withProxy(OutboundProxy proxy) {
+    return new UpstreamConfig(
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
   }
 }

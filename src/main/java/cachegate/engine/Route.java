@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * A cached route: where cachegate serves it, which upstream URL answers it, which query parameters
  * it accepts and how each is normalised. It turns a raw query into a {@link CacheKey} or refuses it
  * with an {@link InvalidRequestException}, before any store or upstream is touched. Parameters not
- * in the list are ignored: neither forwarded nor part of the key.
+ * in the list are never forwarded nor part of the key: {@link UnknownParams} says whether a request
+ * that has one is refused or answered as if it had not.
  *
  * @param name the route's name in keys, metrics and logs: lower-case letters, digits, {@code -} and
  *     {@code _}
@@ -23,11 +24,35 @@ import java.util.stream.Collectors;
  * @param upstream the upstream URL the key's parameters are sent to
  * @param params the accepted parameters
  * @param requireOneOf at least one of these parameters must be present (empty: no such rule)
+ * @param unknownParams what a request with a parameter not in {@code params} gets
  */
 public record Route(
-    String name, String path, UrlTemplate upstream, List<Param> params, Set<String> requireOneOf) {
+    String name,
+    String path,
+    UrlTemplate upstream,
+    List<Param> params,
+    Set<String> requireOneOf,
+    UnknownParams unknownParams) {
+  /** The most unknown parameter names a refusal lists, and the longest name it writes out. */
+  private static final int NAMES_SHOWN = 5;
+
+  private static final int NAME_LENGTH_SHOWN = 40;
+
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+
+  /** What a request with a parameter the route does not list gets. */
+  public enum UnknownParams {
+    /**
+     * 400 naming the unknown parameters and the accepted ones: a client that asks a question the
+     * route cannot forward is told so, instead of getting the answer to another question.
+     */
+    REJECT,
+    /**
+     * Answered as if the parameter were absent (tracking parameters such as {@code utm_source}).
+     */
+    IGNORE
+  }
 
   /** How a parameter's value is checked and normalised. */
   public enum ParamType {
@@ -111,8 +136,19 @@ public record Route(
     }
   }
 
+  /** A route that ignores parameters it does not list, as the built-in route does. */
+  public Route(
+      String name,
+      String path,
+      UrlTemplate upstream,
+      List<Param> params,
+      Set<String> requireOneOf) {
+    this(name, path, upstream, params, requireOneOf, UnknownParams.IGNORE);
+  }
+
   public Route {
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(unknownParams, "unknownParams");
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(upstream, "upstream");
     params = List.copyOf(params);
@@ -163,9 +199,12 @@ public record Route(
    * Builds the key for a query given as parameter name to every value it was given with.
    *
    * @throws InvalidRequestException when a parameter is repeated, blank, too long or of the wrong
-   *     type, or a required one is missing
+   *     type, or a required one is missing, or (with {@link UnknownParams#REJECT}) not the route's
    */
   public CacheKey key(String namespace, Map<String, List<String>> query) {
+    if (unknownParams == UnknownParams.REJECT) {
+      refuseUnknown(query.keySet());
+    }
     TreeMap<String, String> normalised = new TreeMap<>();
     for (Param param : params) {
       List<String> values = query.getOrDefault(param.name(), List.of());
@@ -194,6 +233,35 @@ public record Route(
       }
     }
     return new CacheKey(namespace, name, normalised);
+  }
+
+  private void refuseUnknown(Set<String> given) {
+    Set<String> accepted = new LinkedHashSet<>();
+    params.forEach(p -> accepted.add(p.name()));
+    List<String> unknown = given.stream().filter(n -> !accepted.contains(n)).toList();
+    if (unknown.isEmpty()) {
+      return;
+    }
+    String names =
+        unknown.stream()
+            .limit(NAMES_SHOWN)
+            .map(
+                n ->
+                    "'"
+                        + (n.length() > NAME_LENGTH_SHOWN
+                            ? n.substring(0, NAME_LENGTH_SHOWN) + "..."
+                            : n)
+                        + "'")
+            .collect(Collectors.joining(", "));
+    if (unknown.size() > NAMES_SHOWN) {
+      names += " and " + (unknown.size() - NAMES_SHOWN) + " more";
+    }
+    throw new InvalidRequestException(
+        (unknown.size() == 1 ? "unknown parameter " : "unknown parameters ")
+            + names
+            + (accepted.isEmpty()
+                ? "; this route accepts no parameters"
+                : "; this route accepts " + String.join(", ", accepted)));
   }
 
   private String requiredNames() {

@@ -1,8 +1,13 @@
 package cachegate.engine;
 
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The upstream gave no usable answer. {@link Kind} says why, so the HTTP layer can choose 502, 503
@@ -25,6 +30,11 @@ public final class UpstreamException extends CacheGateException {
     UNAVAILABLE
   }
 
+  /** A query string as messages quote it, up to the next space or closing punctuation. */
+  private static final Pattern QUERY = Pattern.compile("\\?[^\\s,;)\\]'\"]+");
+
+  private static final int MAX_CAUSES = 16;
+
   private final Kind kind;
   private final int status;
   private final transient Optional<Duration> retryAfter;
@@ -37,13 +47,24 @@ public final class UpstreamException extends CacheGateException {
     this.retryAfter = retryAfter;
   }
 
+  /**
+   * No answer: no connection, or it broke. A TLS handshake refused for the upstream's certificate
+   * says which check failed (not trusted, or not for this host), since "Failed to create SSL
+   * connection" leaves the operator to guess.
+   */
   public static UpstreamException unreachable(String target, Throwable cause) {
+    Throwable unwrapped = Failures.unwrap(cause);
+    Throwable withoutQueries = withoutQueries(unwrapped);
+    Throwable shown = withoutQueries == unwrapped ? cause : withoutQueries;
     return new UpstreamException(
         Kind.UNREACHABLE,
         0,
         Optional.empty(),
-        "upstream " + target + " is unreachable: " + describe(cause),
-        cause);
+        "upstream "
+            + target
+            + " is unreachable: "
+            + certificateProblem(cause).orElse(describe(shown)),
+        shown);
   }
 
   public static UpstreamException timeout(String target, Duration timeout) {
@@ -120,5 +141,87 @@ public final class UpstreamException extends CacheGateException {
 
   private static String describe(Throwable cause) {
     return Failures.describe(cause);
+  }
+
+  /**
+   * {@code failure}, or when a message in its chain quotes a request target with its query (as
+   * Vert.x's timeout does: {@code … while executing GET /search?appid=… for server …}), a copy of
+   * the chain with each query replaced by {@code ?***}: the query may hold a key, and {@code
+   * target} already names the request with secret values masked. The copy keeps each class name and
+   * stack trace.
+   */
+  static Throwable withoutQueries(Throwable failure) {
+    boolean quotes = false;
+    int depth = 0;
+    for (Throwable cause = failure; cause != null && depth < MAX_CAUSES; cause = cause.getCause()) {
+      quotes |= cause.getMessage() != null && QUERY.matcher(cause.getMessage()).find();
+      depth++;
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return quotes ? copyWithoutQueries(failure, MAX_CAUSES) : failure;
+  }
+
+  private static Throwable copyWithoutQueries(Throwable failure, int depth) {
+    Throwable cause = failure.getCause();
+    Throwable copiedCause =
+        cause == null || cause == failure || depth <= 1
+            ? null
+            : copyWithoutQueries(cause, depth - 1);
+    String message =
+        failure.getMessage() == null
+            ? null
+            : QUERY.matcher(failure.getMessage()).replaceAll("?***");
+    Throwable copy = new QuotedFailure(failure.getClass().getName(), message, copiedCause);
+    copy.setStackTrace(failure.getStackTrace());
+    return copy;
+  }
+
+  /** A failure whose message was changed to leave out a query: named as the original class. */
+  private static final class QuotedFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String originalClass;
+
+    QuotedFailure(String originalClass, String message, Throwable cause) {
+      super(message, cause);
+      this.originalClass = originalClass;
+    }
+
+    @Override
+    public String toString() {
+      return getMessage() == null ? originalClass : originalClass + ": " + getMessage();
+    }
+  }
+
+  /** What was wrong with the upstream's certificate, when a TLS handshake failed for it. */
+  private static Optional<String> certificateProblem(Throwable failure) {
+    boolean handshake = false;
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      handshake |= cause instanceof SSLHandshakeException;
+      String message = String.valueOf(cause.getMessage());
+      if (!handshake && !(cause instanceof CertificateException)) {
+        continue;
+      }
+      if (message.contains("No subject alternative") || message.contains("No name matching")) {
+        return Optional.of(
+            "the TLS certificate's host name did not match the upstream's host ("
+                + Failures.plainAddresses(message.strip())
+                + ")");
+      }
+      if (cause instanceof CertPathBuilderException
+          || cause instanceof CertPathValidatorException
+          || message.contains("unable to find valid certification path")
+          || message.contains("PKIX path")) {
+        return Optional.of(
+            "the TLS certificate was not trusted: it is not signed by an authority in"
+                + " UPSTREAM_TLS_CA or the route's upstreamTlsCa (or the JVM's trust store when"
+                + " neither is set)");
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 }

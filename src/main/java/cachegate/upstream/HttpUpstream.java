@@ -1,6 +1,8 @@
 package cachegate.upstream;
 
+import cachegate.config.OutboundProxy;
 import cachegate.config.UpstreamConfig;
+import cachegate.config.UpstreamField;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.Upstream;
@@ -20,6 +22,11 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -36,7 +43,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * request has one deadline for connecting, sending and reading the whole body that is kept, or the
  * start of a body that is passed on; past it the request is reset and the future fails with a
  * TIMEOUT {@link UpstreamException}. A body passed on is cut when no byte of it moves for as long.
- * Memory per answer is bounded whatever the upstream sends (see {@link AnswerReader}). Thread-safe.
+ * The route's added headers and query parameters ({@link UpstreamConfig#headers()}, {@link
+ * UpstreamConfig#query()}) go with every request and nowhere else: messages name the request with
+ * secret values as {@code ***}. Memory per answer is bounded whatever the upstream sends (see
+ * {@link AnswerReader}). Thread-safe.
  */
 public final class HttpUpstream implements Upstream {
   static final String JSON = "application/json";
@@ -85,7 +95,15 @@ public final class HttpUpstream implements Upstream {
         new BodyLimits(keepAtMost, maxBodyBytes, memory, CacheMetrics.guarded(metrics), route);
     HttpClientOptions options =
         new HttpClientOptions()
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
+            // RFC 9110 §4.3.4: the certificate must name the host asked for.
+            .setVerifyHost(true);
+    if (!config.tlsCaFile().isEmpty()) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(config.tlsCaFile()));
+    }
+    if (!config.proxy().isDirect()) {
+      options.setProxyOptions(proxyOptions(config.proxy()));
+    }
     this.client =
         vertx.createHttpClient(
             new HttpClientOptions(options)
@@ -130,8 +148,9 @@ public final class HttpUpstream implements Upstream {
   }
 
   private CompletableFuture<UpstreamResponse> send(CacheKey key) {
-    String address = url.expand(key.params());
-    String target = "GET " + address;
+    String address = withQuery(url.expand(key.params()), false);
+    // What messages and logs name: secret values masked.
+    String target = "GET " + withQuery(url.shown(key.params()), true);
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     long timer =
@@ -177,14 +196,18 @@ public final class HttpUpstream implements Upstream {
       String address,
       String target,
       AtomicReference<HttpClientRequest> sent) {
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setAbsoluteURI(address)
+            .putHeader(HttpHeaders.ACCEPT, JSON)
+            // Past the whole-answer deadline, a passed-on answer must keep moving.
+            .setIdleTimeout(config.timeout().toMillis());
+    for (UpstreamField header : config.headers()) {
+      options.putHeader(header.name(), header.value());
+    }
     return connections
-        .request(
-            new RequestOptions()
-                .setMethod(HttpMethod.GET)
-                .setAbsoluteURI(address)
-                .putHeader(HttpHeaders.ACCEPT, JSON)
-                // Past the whole-answer deadline, a passed-on answer must keep moving.
-                .setIdleTimeout(config.timeout().toMillis()))
+        .request(options)
         .compose(
             request -> {
               sent.set(request);
@@ -226,6 +249,37 @@ public final class HttpUpstream implements Upstream {
     response.exceptionHandler(failure -> drained.tryComplete());
     response.endHandler(end -> drained.tryComplete());
     return drained.future();
+  }
+
+  /**
+   * {@code address} with the route's added query parameters, secret values masked if {@code shown}.
+   */
+  private String withQuery(String address, boolean shown) {
+    if (config.query().isEmpty()) {
+      return address;
+    }
+    StringBuilder url = new StringBuilder(address);
+    char separator = address.indexOf('?') >= 0 ? '&' : '?';
+    for (UpstreamField param : config.query()) {
+      url.append(separator)
+          .append(URLEncoder.encode(param.name(), StandardCharsets.UTF_8))
+          .append('=')
+          .append(shown ? param.shown() : URLEncoder.encode(param.value(), StandardCharsets.UTF_8));
+      separator = '&';
+    }
+    return url.toString();
+  }
+
+  private static ProxyOptions proxyOptions(OutboundProxy proxy) {
+    ProxyOptions options =
+        new ProxyOptions()
+            .setType(proxy.type() == OutboundProxy.Type.SOCKS5 ? ProxyType.SOCKS5 : ProxyType.HTTP)
+            .setHost(proxy.host())
+            .setPort(proxy.port());
+    if (!proxy.username().isEmpty()) {
+      options.setUsername(proxy.username()).setPassword(proxy.password());
+    }
+    return options;
   }
 
   /** Closes the connection pools. */

@@ -30,9 +30,17 @@ class RoutesFileTest {
       new UpstreamConfig(Duration.ofSeconds(10), 32, 256, Duration.ofSeconds(4));
   private static final Path EXAMPLE = Path.of("examples/routes.yml");
 
+  /** The variables the example's keyed routes read, as a user of those APIs sets them. */
+  private static final SecretSources EXAMPLE_SECRETS =
+      new SecretSources(
+          Map.of("GITHUB_TOKEN", "ghp_example-token", "OPENWEATHER_API_KEY", "owm-example-key"),
+          path -> {
+            throw new java.io.IOException("no file");
+          });
+
   @Test
   void theShippedExampleWritesOutTheBuiltInUniversitiesRouteExactly() throws IOException {
-    List<RouteConfig> routes = parse(Files.readString(EXAMPLE));
+    List<RouteConfig> routes = example();
 
     RouteConfig universities = routes.get(0);
     assertThat(universities.route())
@@ -43,15 +51,17 @@ class RoutesFileTest {
   }
 
   @Test
-  void theShippedExampleHasTwoMoreRoutesForOtherPublicApis() throws IOException {
-    List<RouteConfig> routes = parse(Files.readString(EXAMPLE));
+  void theShippedExampleHasFourMoreRoutesForOtherPublicApis() throws IOException {
+    List<RouteConfig> routes = example();
 
     assertThat(routes)
         .extracting(r -> r.route().name() + " " + r.route().path() + " " + r.route().upstream())
         .containsExactly(
             "universities /universities http://universities.hipolabs.com/search",
             "postcodes /postcodes https://api.zippopotam.us/{country}/{code}",
-            "weather /weather https://api.open-meteo.com/v1/forecast");
+            "weather /weather https://api.open-meteo.com/v1/forecast",
+            "github-repos /github/repos https://api.github.com/repos/{owner}/{repo}",
+            "openweather /openweather https://api.openweathermap.org/data/2.5/weather");
     RouteConfig postcodes = routes.get(1);
     assertThat(postcodes.policy().ttl()).isEqualTo(Duration.ofDays(1));
     assertThat(postcodes.policy().staleIfError()).isEqualTo(Duration.ofDays(7));
@@ -65,7 +75,7 @@ class RoutesFileTest {
 
   @Test
   void theExamplesPostcodeRouteFillsItsUpstreamPathFromTheQuery() throws IOException {
-    Route postcodes = parse(Files.readString(EXAMPLE)).get(1).route();
+    Route postcodes = example().get(1).route();
 
     CacheKey key =
         postcodes.key("cachegate", Map.of("country", List.of("DE"), "code", List.of(" 10115 ")));
@@ -77,7 +87,7 @@ class RoutesFileTest {
 
   @Test
   void theExamplesWeatherRouteKeysNumbersCanonicallyAndAppliesTheDefault() throws IOException {
-    Route weather = parse(Files.readString(EXAMPLE)).get(2).route();
+    Route weather = example().get(2).route();
 
     CacheKey given =
         weather.key(
@@ -153,6 +163,8 @@ class RoutesFileTest {
                     upstream: http://127.0.0.1:9/things
                     ttl: 5m
                     upstreamTimeout: 600
+                    params:
+                      q: {}
                 """,
                 DEFAULTS,
                 UPSTREAM_DEFAULTS,
@@ -279,6 +291,52 @@ class RoutesFileTest {
     assertThat(refusal)
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("line 2: not valid YAML: Global tag is not allowed");
+  }
+
+  @Test
+  void theExamplesKeyedRoutesSendTheirKeysFromTheEnvironmentAsSecrets() throws IOException {
+    List<RouteConfig> routes = example();
+
+    UpstreamConfig github = routes.get(3).upstream();
+    assertThat(github.headers())
+        .contains(
+            new UpstreamField("Authorization", "Bearer ghp_example-token", true),
+            new UpstreamField("Accept", "application/vnd.github+json", false),
+            UpstreamConfig.DEFAULT_USER_AGENT);
+    assertThat(routes.get(4).upstream().query())
+        .containsExactly(new UpstreamField("appid", "owm-example-key", true));
+    assertThat(routes.toString()).doesNotContain("ghp_example-token", "owm-example-key");
+  }
+
+  @Test
+  void theShippedExampleWithoutItsVariablesStopsNamingTheFirstMissingOne() throws IOException {
+    String text = Files.readString(EXAMPLE);
+
+    Throwable refusal =
+        catchThrowable(
+            () ->
+                RoutesFile.parse(
+                    "examples/routes.yml",
+                    text,
+                    DEFAULTS,
+                    UPSTREAM_DEFAULTS,
+                    warning -> {},
+                    SecretSources.of(Map.of())));
+
+    assertThat(refusal)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("route 'github-repos': upstreamHeaders 'Authorization'")
+        .hasMessageEndingWith("environment variable GITHUB_TOKEN is not set");
+  }
+
+  private static List<RouteConfig> example() throws IOException {
+    return RoutesFile.parse(
+        EXAMPLE.toString(),
+        Files.readString(EXAMPLE),
+        DEFAULTS,
+        UPSTREAM_DEFAULTS,
+        warning -> {},
+        EXAMPLE_SECRETS);
   }
 
   private static List<RouteConfig> parse(String text) {

@@ -32,6 +32,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -124,9 +126,15 @@ class KubernetesManifestsTest {
         ConfigLoader.VARIABLES.stream()
             .map(ConfigLoader.Variable::name)
             .collect(Collectors.toSet());
+    Matcher references = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}").matcher(routes());
+    while (references.find()) {
+      known.add(references.group(1));
+    }
 
     for (EnvVar variable : container.getEnv()) {
-      assertThat(known).as("variables cachegate reads").contains(variable.getName());
+      assertThat(known)
+          .as("variables cachegate or its routes file reads")
+          .contains(variable.getName());
       if (variable.getValueFrom() != null) {
         var key = variable.getValueFrom().getSecretKeyRef();
         assertThat(only(Secret.class).getMetadata().getName()).isEqualTo(key.getName());
@@ -173,7 +181,14 @@ class KubernetesManifestsTest {
     assertThat(config.server().port()).isEqualTo(5000);
     assertThat(config.cacheType().isRedis()).isTrue();
     assertThat(config.admin()).isPresent();
-    assertThat(config.routes()).extracting(route -> route.route().name()).contains("universities");
+    assertThat(config.routes())
+        .extracting(route -> route.route().name())
+        .containsExactly("universities", "github-repos");
+  }
+
+  /** The routes files the ConfigMap holds, together. */
+  private String routes() {
+    return String.join("\n", only(ConfigMap.class).getData().values());
   }
 
   private Map<String, String> literalEnv() {

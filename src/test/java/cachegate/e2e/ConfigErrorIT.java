@@ -52,8 +52,29 @@ class ConfigErrorIT {
             "cachegate: cannot start: "
                 + routes
                 + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, name, params,"
-                + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, upstream,"
-                + " upstreamConcurrency, upstreamKeepAlive, upstreamQueue, upstreamTimeout");
+                + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, unknownParams,"
+                + " upstream, upstreamConcurrency, upstreamHeaders, upstreamKeepAlive, upstreamQuery,"
+                + " upstreamQueue, upstreamTimeout, upstreamTlsCa");
+  }
+
+  @Test
+  void aMissingVariableForAnUpstreamKeyRefusesToStartWithOneLineNamingIt() throws Exception {
+    Path routes = workingDir.resolve("routes.yml");
+    Files.writeString(
+        routes,
+        "routes:\n  - name: things\n    path: /things\n    upstream: http://127.0.0.1:9/t\n"
+            + "    params: {q: {}}\n    upstreamHeaders:\n"
+            + "      Authorization: 'Bearer ${env:CACHEGATE_TEST_UNSET_TOKEN}'\n");
+
+    Result result = run("CACHEGATE_ROUTES", routes.toString());
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.stderr().lines())
+        .containsExactly(
+            "cachegate: cannot start: "
+                + routes
+                + " line 7: route 'things': upstreamHeaders 'Authorization': environment variable"
+                + " CACHEGATE_TEST_UNSET_TOKEN is not set");
   }
 
   @Test

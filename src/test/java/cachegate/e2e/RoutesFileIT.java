@@ -89,7 +89,7 @@ class RoutesFileIT extends RedisAndUpstream {
     GatewayUnderTest gateway = gatewayWithRoutes();
 
     HttpResponse<String> first = gateway.get("/postcodes?country=DE&code=10115");
-    HttpResponse<String> second = gateway.get("/postcodes?code=10115&country=de&unknown=1");
+    HttpResponse<String> second = gateway.get("/postcodes?code=10115&country=de");
 
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(first.body()))
@@ -117,6 +117,19 @@ class RoutesFileIT extends RedisAndUpstream {
     assertThat(postcodes.headers().firstValue("Cache-Status").orElseThrow()).contains("ttl=600;");
     assertThat(upstream.requests()).isEqualTo(1);
     assertThat(postcodesApi.requests()).hasSize(1);
+  }
+
+  @Test
+  void anUnknownParameterIsRefusedNamingItAndTheAcceptedOnesWithoutCallingTheUpstream()
+      throws IOException {
+    GatewayUnderTest gateway = gatewayWithRoutes();
+
+    HttpResponse<String> refused = gateway.get("/postcodes?country=de&code=10115&limit=1");
+
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(refused.body()).getString("error"))
+        .isEqualTo("unknown parameter 'limit'; this route accepts country, code, format");
+    assertThat(postcodesApi.requests()).isEmpty();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package cachegate.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.Map;
@@ -88,5 +89,31 @@ class UrlTemplateTest {
 
   private static TreeMap<String, String> params(Map<String, String> values) {
     return new TreeMap<>(values);
+  }
+
+  @Test
+  void credentialsInTheTemplatesOwnQueryAreSentButNeverShown() {
+    UrlTemplate template =
+        UrlTemplate.parse("https://api.example.com/{id}/search?api_key=s3cret&format=json&sig=abc");
+    java.util.TreeMap<String, String> params = new java.util.TreeMap<>();
+    params.put("id", "7");
+    params.put("q", "x");
+
+    assertThat(template.expand(params))
+        .isEqualTo("https://api.example.com/7/search?api_key=s3cret&format=json&sig=abc&q=x");
+    assertThat(template.shown(params))
+        .isEqualTo("https://api.example.com/7/search?api_key=***&format=json&sig=***&q=x");
+    assertThat(template.toString())
+        .isEqualTo("https://api.example.com/{id}/search?api_key=***&format=json&sig=***");
+  }
+
+  @Test
+  void aTemplateWithUserInformationIsRefusedWithoutQuotingIt() {
+    assertThatThrownBy(() -> UrlTemplate.parse("https://me:pa55@api.example.com/x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not hold credentials")
+        .hasMessageNotContaining("pa55");
+    assertThatThrownBy(() -> UrlTemplate.parse("ftp://me:pa55@api.example.com/x"))
+        .hasMessageNotContaining("pa55");
   }
 }

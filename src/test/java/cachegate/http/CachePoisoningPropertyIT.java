@@ -2,6 +2,7 @@ package cachegate.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cachegate.config.ConfigLoader;
 import cachegate.engine.CacheKey;
 import cachegate.engine.InvalidRequestException;
 import cachegate.engine.ManualClock;
@@ -17,6 +18,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -49,7 +52,17 @@ import net.jqwik.api.statistics.Statistics;
  */
 class CachePoisoningPropertyIT {
   private static final String NAMESPACE = "cachegate";
-  private static final Route UNIVERSITIES = BuiltInRoute.universities();
+
+  /** The key and token sent to the upstream with every request, never part of a key. */
+  private static final String APPID = "poison-appid-key";
+
+  private static final String TOKEN = "poison-bearer-token";
+
+  /**
+   * The built-in route written out in a routes file, with credentials added: the oracle keys
+   * queries with it, so a key that depended on the credentials would fail every try.
+   */
+  private static Route universities;
 
   private static final List<String> ALLOWED_NAMES =
       List.of("country", "name", "name_contains", "domain", "limit", "offset");
@@ -177,15 +190,56 @@ class CachePoisoningPropertyIT {
   static void startOneGatewayForEveryTry() {
     redis = RedisServer.start();
     upstream = FakeUniversitiesApi.start();
-    gateway =
-        GatewayUnderTest.start(
-            Map.of(
-                "CACHE_TYPE", "redis",
-                "CACHE_REDIS_URL", redis.url(),
-                "CACHE_REDIS_TIMEOUT", "2s",
-                "CACHE_TTL_JITTER", "0",
-                "UNIVERSITIES_API_URL", upstream.url()),
-            new ManualClock());
+    Map<String, String> env =
+        Map.of(
+            "CACHE_TYPE",
+            "redis",
+            "CACHE_REDIS_URL",
+            redis.url(),
+            "CACHE_REDIS_TIMEOUT",
+            "2s",
+            "CACHE_TTL_JITTER",
+            "0",
+            "CACHEGATE_ROUTES",
+            routesWithCredentials(upstream.url()).toString(),
+            "POISON_TOKEN",
+            TOKEN);
+    universities = ConfigLoader.from(env).routes().get(0).route();
+    assertThat(universities.params()).isEqualTo(BuiltInRoute.universities().params());
+    gateway = GatewayUnderTest.start(env, new ManualClock());
+  }
+
+  /** The built-in route written out, sending a bearer token and an appid from a file. */
+  private static Path routesWithCredentials(String upstreamUrl) {
+    try {
+      Path dir = Files.createTempDirectory("poisoning");
+      Path appid = Files.writeString(dir.resolve("appid"), APPID);
+      return Files.writeString(
+          dir.resolve("routes.yml"),
+          """
+          routes:
+            - name: universities
+              path: /universities
+              upstream: %s/search
+              params:
+                country: {type: string, lowercase: true}
+                name: {type: string, lowercase: true}
+                name_contains: {type: string, lowercase: true}
+                domain: {type: string, lowercase: true}
+                limit: {type: integer, min: 0, max: 999999999}
+                offset: {type: integer, min: 0, max: 999999999}
+              requireOneOf: [country, name, name_contains, domain]
+              unknownParams: ignore
+              ttl: 30
+              upstreamHeaders:
+                Authorization: "Bearer ${env:POISON_TOKEN}"
+              upstreamQuery:
+                appid: ${file:%s}
+          """
+              .formatted(upstreamUrl, appid));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @AfterContainer
@@ -230,6 +284,12 @@ class CachePoisoningPropertyIT {
     assertThat(upstream.requests())
         .as("upstream requests never exceed the distinct valid keys sent")
         .isLessThanOrEqualTo(validKeysSent.size());
+    assertThat(upstream.queries())
+        .as("every upstream request carries the key from the file")
+        .allMatch(q -> q.endsWith("appid=" + APPID));
+    assertThat(answer.headers() + new String(answer.body(), StandardCharsets.UTF_8))
+        .as("no answer shows the credentials")
+        .doesNotContain(APPID, TOKEN);
   }
 
   private static void assertRefused(Answer answer, int status, int upstreamBefore) {
@@ -258,7 +318,7 @@ class CachePoisoningPropertyIT {
   /** The key cachegate must use for this query, or empty when it must refuse it. */
   private static Optional<CacheKey> expectedKey(String rawQuery) {
     try {
-      return Optional.of(UNIVERSITIES.key(NAMESPACE, QueryString.parse(rawQuery)));
+      return Optional.of(universities.key(NAMESPACE, QueryString.parse(rawQuery)));
     } catch (InvalidRequestException refused) {
       return Optional.empty();
     }

@@ -34,6 +34,7 @@ final class SoakRoutes {
               limit: {type: integer, min: 0, max: 999999999}
               offset: {type: integer, min: 0, max: 999999999}
             requireOneOf: [country, name, name_contains, domain]
+            unknownParams: ignore
             ttl: %d
         %s%s"""
             .formatted(
