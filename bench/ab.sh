@@ -3,7 +3,8 @@
 # --nginx, against nginx proxy_cache), in one run on one machine, so that a change that claims a gain (or no
 # cost) shows it.
 #
-# Usage: bench/ab.sh [--base REV] [--nginx] [--keys N] [--rounds 5] [--duration 8s] [--env VAR=VALUE]...
+# Usage: bench/ab.sh [--base REV] [--nginx] [--keys N] [--rounds 5] [--duration 8s] [--warmup 10s]
+#                    [--env VAR=VALUE]...
 #
 # It builds REV in a temporary git worktree and the working tree as it is (./mvnw -q -B -DskipTests package),
 # starts a private redis-server and bench/fake_upstream.py (50 ms per answer, the real dataset when present),
@@ -11,7 +12,7 @@
 # CACHE_TYPE=redis with its own key prefix and UNIVERSITIES_CACHE_TIMEOUT=3600 (no refresh during the run), plus
 # every --env. With --nginx, also nginx with proxy_cache as bench/run.sh configures it (2 workers, sendfile,
 # access log off, gzip on for application/json), proxy_cache_valid 1h. At least one of --base and --nginx.
-# After a warm-up of every target on each, it runs --rounds rounds of wrk -t2 -c64 -d DURATION per target,
+# After a warm-up of every target on each (wrk for WARMUP: the JIT compiler needs longer on a loaded machine), it runs --rounds rounds of wrk -t2 -c64 -d DURATION per target,
 # the variants taking turns (which goes first rotates), and reads each process's user+system CPU time from
 # /proc/<pid>/stat around each run (nginx: master and workers summed). Targets: Germany (66 KB) identity and
 # gzip, United States (438 KB) identity, all warm local-tier hits; with --keys N instead the working set:
@@ -22,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BASE="" NGINX="" KEYS=0 ROUNDS=5 DURATION=8s
+BASE="" NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s
 CG_ENV=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -31,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --keys) KEYS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --env) CG_ENV+=("$2"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -191,7 +193,7 @@ run() { # port path encoding duration -> wrk output
 log "warm-up"
 for target in "${TARGETS[@]}"; do
   IFS='|' read -r _ path enc <<<"$target"
-  for v in "${VARIANTS[@]}"; do run "${PORT_OF[$v]}" "$path" "$enc" 6s >/dev/null; done
+  for v in "${VARIANTS[@]}"; do run "${PORT_OF[$v]}" "$path" "$enc" "$WARMUP" >/dev/null; done
 done
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 echo "round target variant requests cpu_us_per_request requests_per_second non2xx" >"$TMP/rounds"
@@ -220,7 +222,8 @@ label = {"base": sys.argv[2], "head": "working tree", "nginx": "nginx"}
 head = "| Warm hit, wrk -t2 -c64 | " + " | ".join(f"{label[v]}: CPU µs/request, req/s" for v in variants)
 if "nginx" in variants:
     head += " | " + " | ".join(f"{label[v]} / nginx: CPU, req/s" for v in variants if v != "nginx")
-print(head + " |")
+head += " |"
+print(head)
 print("|---" * (head.count("|") - 1) + "|")
 for target in dict.fromkeys(r[1] for r in rows):
     cells, med = [], {}

@@ -41,12 +41,19 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   private final CacheEngine engine;
   private final String namespace;
   private final CacheMetrics metrics;
+  private final IdentityCopies copies;
 
-  CachedRouteHandler(Route route, CacheEngine engine, String namespace, CacheMetrics metrics) {
+  CachedRouteHandler(
+      Route route,
+      CacheEngine engine,
+      String namespace,
+      CacheMetrics metrics,
+      IdentityCopies copies) {
     this.route = route;
     this.engine = engine;
     this.namespace = namespace;
     this.metrics = metrics;
+    this.copies = copies;
   }
 
   @Override
@@ -75,7 +82,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void answer(RoutingContext context, Answer answer, Throwable failure) {
+  private void answer(RoutingContext context, Answer answer, Throwable failure) {
     if (failure != null) {
       ErrorResponses.send(context.response(), failure);
       return;
@@ -88,8 +95,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void send(
-      HttpServerRequest request, HttpServerResponse response, CacheResult result) {
+  private void send(HttpServerRequest request, HttpServerResponse response, CacheResult result) {
     if (response.closed()) {
       return;
     }
@@ -123,8 +129,24 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       return;
     }
     response.setStatusCode(entry.status());
-    if (gzip || body.holdsIdentity()) {
-      writeShared(response, gzip ? body.gzip() : body.identity());
+    if (gzip) {
+      writeShared(response, body.gzip());
+      return;
+    }
+    ByteBuf copy;
+    try {
+      copy = copies.claim(body).orElse(null);
+    } catch (IllegalStateException e) {
+      response.headers().clear();
+      ErrorResponses.send(response, e);
+      return;
+    }
+    if (copy != null) {
+      writeClaimed(response, copy);
+      return;
+    }
+    if (body.holdsIdentity()) {
+      writeShared(response, body.identity());
       return;
     }
     ByteBuf inflated;
@@ -156,6 +178,29 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       response.write(wrap(bytes, at, PIECE));
     }
     response.end(wrap(bytes, at, bytes.length - at));
+  }
+
+  /**
+   * Writes a claimed off-heap copy as views of it, in pieces as {@link #writeShared} does, and
+   * gives the claim back once the last piece is written (or the connection is gone).
+   */
+  private static void writeClaimed(HttpServerResponse response, ByteBuf copy) {
+    int length = copy.readableBytes();
+    if (length > 2 * PIECE) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(length));
+    }
+    try {
+      int at = 0;
+      for (; length > 2 * PIECE && length - at > PIECE; at += PIECE) {
+        response.write(VertxInternals.buffer(copy.slice(at, PIECE)));
+      }
+      response
+          .end(VertxInternals.buffer(copy.slice(at, length - at)))
+          .onComplete(written -> copy.release());
+    } catch (RuntimeException e) {
+      copy.release();
+      throw e;
+    }
   }
 
   private static Buffer wrap(byte[] bytes, int offset, int length) {
