@@ -4,6 +4,7 @@ import cachegate.engine.Answer;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.CacheOutcome;
 import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.InvalidRequestException;
@@ -22,6 +23,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,8 +34,20 @@ import java.util.concurrent.CompletableFuture;
  * never re-encoded per request.
  */
 final class CachedRouteHandler implements Handler<RoutingContext> {
-  static final String X_CACHE = "X-Cache";
-  static final String CACHE_STATUS = "Cache-Status";
+  // Header names and constant values as Netty's AsciiString: encoded by a copy of their bytes,
+  // not character by character, on every answer.
+  static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
+  static final CharSequence CACHE_STATUS = HttpHeaders.createOptimized("Cache-Status");
+  private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
+  private static final String JSON_TYPE = "application/json";
+  private static final CharSequence JSON = HttpHeaders.createOptimized(JSON_TYPE);
+  private static final Map<CacheOutcome, CharSequence> OUTCOMES = new EnumMap<>(CacheOutcome.class);
+
+  static {
+    for (CacheOutcome outcome : CacheOutcome.values()) {
+      OUTCOMES.put(outcome, HttpHeaders.createOptimized(outcome.header()));
+    }
+  }
 
   /** The most bytes of a large stored body handed to the connection in one write. */
   static final int PIECE = 64 * 1024;
@@ -102,15 +117,16 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     CachedResponse entry = result.entry();
     ResponseBody body = entry.body();
     boolean gzip = Negotiation.acceptsGzip(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
+    String type = entry.contentType();
     response
-        .putHeader(HttpHeaders.CONTENT_TYPE, entry.contentType())
+        .putHeader(HttpHeaders.CONTENT_TYPE, type.equals(JSON_TYPE) ? JSON : type)
         .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
         .putHeader(HttpHeaders.ETAG, gzip ? body.gzipEtag() : body.etag())
-        .putHeader(X_CACHE, result.outcome().header())
+        .putHeader(X_CACHE, OUTCOMES.get(result.outcome()))
         .putHeader(CACHE_STATUS, CacheStatus.of(result))
         .putHeader(HttpHeaders.AGE, String.valueOf(result.age().toSeconds()));
     if (gzip) {
-      response.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
+      response.putHeader(HttpHeaders.CONTENT_ENCODING, GZIP);
     }
     result
         .passThrough()

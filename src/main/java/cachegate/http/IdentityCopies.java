@@ -4,6 +4,7 @@ import cachegate.engine.ResponseBody;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.UnpooledDirectByteBuf;
@@ -42,9 +43,15 @@ final class IdentityCopies implements AutoCloseable {
   private final Cache<String, ByteBuf> copies;
 
   IdentityCopies(long maxBytes) {
+    this(maxBytes, Ticker.systemTicker());
+  }
+
+  /** As above, telling idle time by {@code ticker}. */
+  IdentityCopies(long maxBytes, Ticker ticker) {
     this.maxBytes = maxBytes;
     this.copies =
         Caffeine.newBuilder()
+            .ticker(ticker)
             .maximumWeight(Math.max(0, maxBytes))
             .weigher((String etag, ByteBuf copy) -> copy.capacity())
             .expireAfterAccess(IDLE)
@@ -111,8 +118,9 @@ final class IdentityCopies implements AutoCloseable {
     return bytes.get();
   }
 
-  /** How many copies are kept. */
+  /** How many copies are kept, once those idle for {@link #IDLE} are dropped. */
   long count() {
+    copies.cleanUp();
     return copies.estimatedSize();
   }
 

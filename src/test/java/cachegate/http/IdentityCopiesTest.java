@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class IdentityCopiesTest {
@@ -111,6 +112,20 @@ class IdentityCopiesTest {
     second.release();
     copies.close();
     assertThat(copies.bytes()).isZero();
+  }
+
+  @Test
+  void aCopyNotAskedForDuringTheIdleTimeIsFreed() {
+    AtomicLong nanos = new AtomicLong();
+    IdentityCopies copies = new IdentityCopies(1024, nanos::get);
+    copies.claim(GERMANY).orElseThrow().release();
+    nanos.addAndGet(IdentityCopies.IDLE.toNanos() / 2);
+    copies.claim(FRANCE).orElseThrow().release();
+
+    nanos.addAndGet(IdentityCopies.IDLE.toNanos() / 2 + 1);
+
+    assertThat(copies.count()).isOne();
+    assertThat(copies.bytes()).isEqualTo(FRANCE.identityLength());
   }
 
   private static ResponseBody body(String json) {
