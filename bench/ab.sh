@@ -3,8 +3,8 @@
 # --nginx, against nginx proxy_cache), in one run on one machine, so that a change that claims a gain (or no
 # cost) shows it.
 #
-# Usage: bench/ab.sh [--base REV] [--nginx] [--keys N] [--rounds 5] [--duration 8s] [--warmup 10s]
-#                    [--env VAR=VALUE]...
+# Usage: bench/ab.sh [--base REV [--base-dir DIR]] [--nginx] [--keys N] [--rounds 5] [--duration 8s]
+#                    [--warmup 10s] [--no-build] [--env VAR=VALUE]...
 #
 # It builds REV in a temporary git worktree and the working tree as it is (./mvnw -q -B -DskipTests package),
 # starts a private redis-server and bench/fake_upstream.py (50 ms per answer, the real dataset when present),
@@ -19,15 +19,19 @@
 # /universities?country=United%20States&limit=200&offset=K, K at random below N (bench/workingset.lua, about
 # 37 KB each), all N warmed first, identity and gzip clients. It prints, per target, the median over rounds
 # of CPU microseconds per request (steadier than requests per second on a shared machine) and of requests
-# per second, the ratios to nginx, each process's peak RSS (VmHWM), and the machine's load.
+# per second, the ratios to nginx, each process's peak RSS (VmHWM), and the machine's load. --base-dir DIR
+# takes REV as already built in checkout DIR, --no-build the working tree's jar as it is (builds are slow on
+# a loaded machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BASE="" NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s
+BASE="" BASE_DIR="" BUILD=1 NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s
 CG_ENV=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
+    --base-dir) BASE_DIR=$2; shift 2 ;;
+    --no-build) BUILD=""; shift ;;
     --nginx) NGINX=1; shift ;;
     --keys) KEYS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -47,7 +51,7 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   [[ -n ${REDIS_PORT:-} ]] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
-  [[ -n $BASE ]] && git worktree remove --force "$TMP/base" >/dev/null 2>&1 || true
+  [[ -n $BASE && -z $BASE_DIR ]] && git worktree remove --force "$TMP/base" >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -55,14 +59,15 @@ log() { printf '[ab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-if [[ -n $BASE ]]; then
-  log "building $BASE and the working tree"
+if [[ -n $BASE && -n $BASE_DIR ]]; then
+  [[ $(git -C "$BASE_DIR" rev-parse HEAD) == $(git rev-parse "$BASE") ]] || { echo "$BASE_DIR is not at $BASE" >&2; exit 2; }
+  ln -s "$(cd "$BASE_DIR" && pwd)" "$TMP/base"
+elif [[ -n $BASE ]]; then
+  log "building $BASE"
   git worktree add -q --detach "$TMP/base" "$BASE"
   (cd "$TMP/base" && ./mvnw -q -B -DskipTests package)
-else
-  log "building the working tree"
 fi
-./mvnw -q -B -DskipTests package
+[[ -z $BUILD ]] || { log "building the working tree"; ./mvnw -q -B -DskipTests package; }
 
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
