@@ -4,21 +4,23 @@
 # bench/fake_upstream.py (the real dataset when present), CACHE_TYPE=redis with the local tier on.
 #
 # Usage: bench/profile.sh --out bench/profiles/NAME.collapsed.gz [--path /universities?country=Germany]
-#          [--gzip] [--duration 20s] [--event cpu] [--keys N] [--no-build] [-- ENV=VALUE ...]
+#          [--gzip] [--duration 20s] [--event cpu] [--keys N] [--no-build] [--checkout DIR] [-- ENV=VALUE ...]
 #
-# It builds the jar (unless --no-build), fetches async-profiler 4.2 from Maven Central through ./mvnw
+# It builds the jar (unless --no-build; --checkout DIR runs DIR's bin/cachegate and jar as built there, e.g.
+# a git worktree of the revision before a change), fetches async-profiler 4.2 from Maven Central through ./mvnw
 # (tools.profiler:async-profiler:4.2, whose jar carries the linux-x64 native library), starts cachegate
-# with JAVA_OPTS=-agentpath:libasyncProfiler.so=start,event=EVENT,collapsed, warms the path for 10 s, runs
-# wrk -t2 -c64 for DURATION, then stops cachegate with SIGTERM: the profiler writes on exit, so the
-# profile covers start-up and warm-up too (a few percent of its samples; the hit path dominates).
+# with JAVA_OPTS=-XX:+DebugNonSafepoints, warms the path, runs wrk -t2 -c64 for DURATION with the profiler
+# loaded into the running JVM and started and stopped around that run (jcmd JVMTI.agent_load, as
+# async-profiler's own launcher does; -agentpath at launch would profile start-up, misses and JIT warm-up too);
+# then stops cachegate with SIGTERM. WARMUP (environment, default 30s) is how long wrk warms up first.
 # --gzip sends Accept-Encoding: gzip. --keys N requests /universities?country=United%20States&limit=200&
 # offset=K for a random K below N (bench/workingset.lua), after warming all N keys once: the working-set
-# path. Arguments after -- are passed to cachegate's environment (e.g. CACHE_LOCAL_MAX_BYTES=20971520).
+# path. Entries live an hour (UNIVERSITIES_CACHE_TIMEOUT=3600): no refresh during the run. Arguments after -- are passed to cachegate's environment (e.g. CACHE_LOCAL_MAX_BYTES=20971520).
 # It prints the top frames (self time) and the share of samples under a few frames of interest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-OUT="" TARGET="/universities?country=Germany" GZIP="" DURATION=20s EVENT=cpu KEYS=0 BUILD=1
+OUT="" TARGET="/universities?country=Germany" GZIP="" DURATION=20s EVENT=cpu KEYS=0 BUILD=1 CHECKOUT=$ROOT
 EXTRA_ENV=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -29,13 +31,14 @@ while [[ $# -gt 0 ]]; do
     --event) EVENT=$2; shift 2 ;;
     --keys) KEYS=$2; shift 2 ;;
     --no-build) BUILD=""; shift ;;
+    --checkout) CHECKOUT=$2; BUILD=""; shift 2 ;;
     --) shift; EXTRA_ENV=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 [[ -n $OUT ]] || { echo "--out FILE is required" >&2; exit 2; }
-for tool in wrk redis-server python3 java unzip; do command -v $tool >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
+for tool in wrk redis-server python3 java jcmd unzip; do command -v $tool >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 
 TMP=$(mktemp -d)
 PIDS=()
@@ -63,9 +66,9 @@ PIDS+=($!)
 PORT=$(free_port)
 mkdir -p "$TMP/run"
 (cd "$TMP/run" && exec env CACHE_TYPE=redis CACHE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
-  UNIVERSITIES_API_URL="http://127.0.0.1:$UP" PORT="$PORT" "${EXTRA_ENV[@]}" \
-  JAVA_OPTS="-agentpath:$AGENT=start,event=$EVENT,interval=1ms,threads,file=$TMP/profile.collapsed,collapsed" \
-  "$ROOT/bin/cachegate" >"$TMP/cachegate.log" 2>&1) &
+  UNIVERSITIES_API_URL="http://127.0.0.1:$UP" UNIVERSITIES_CACHE_TIMEOUT=3600 PORT="$PORT" "${EXTRA_ENV[@]}" \
+  JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints" \
+  "$CHECKOUT/bin/cachegate" >"$TMP/cachegate.log" 2>&1) &
 PID=$!
 PIDS+=("$PID")
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.2; done
@@ -88,11 +91,16 @@ else
   load() { wrk -t2 -c64 -d"$1" "${HEADERS[@]}" "http://127.0.0.1:$PORT$TARGET"; }
 fi
 log "warm-up"
-load 10s >/dev/null
+load "${WARMUP:-30s}" >/dev/null
 log "profiled run, $DURATION"
+# The profiler, loaded idle at launch, samples only the measured run (not start-up, misses or JIT warm-up).
+# jcmd reads name=value as its own options: the agent's options go quoted.
+profiler() { jcmd "$PID" JVMTI.agent_load "$AGENT" "\"$1\"" >/dev/null; }
+profiler "start,event=$EVENT,interval=1ms,threads"
 ticks_before=$(awk '{print $14 + $15}' "/proc/$PID/stat")
 out=$(load "$DURATION")
 ticks_after=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+profiler "stop,file=$TMP/profile.collapsed,collapsed"
 requests=$(awk '/requests in/ {print $1}' <<<"$out")
 kill -TERM "$PID"
 wait "$PID" || true
