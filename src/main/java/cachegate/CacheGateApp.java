@@ -188,7 +188,7 @@ public final class CacheGateApp implements AutoCloseable {
     redis.ifPresent(r -> circuitGauge(registry, "redis", "", () -> r.breakerState().name()));
     GatewayServer server =
         GatewayServer.create(vertx, metrics)
-            .cachedRoutes(routes, config.keyPrefix(), metrics)
+            .cachedRoutes(routes, config.keyPrefix(), metrics, identityCopyBytes(config, local))
             .health(
                 config.cacheType().label(),
                 routes,
@@ -202,6 +202,10 @@ public final class CacheGateApp implements AutoCloseable {
                 config.keyPrefix(),
                 clock,
                 () -> stats(metrics, local, started));
+    Gauge.builder("cachegate.local.offheap.bytes", server, GatewayServer::identityCopyBytes)
+        .description("Bytes of off-heap identity copies of local-tier bodies")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("cachegate.client.connections", server, GatewayServer::openConnections)
         .description("Client connections open now (at most CLIENT_MAX_CONNECTIONS)")
         .register(registry);
@@ -269,7 +273,7 @@ public final class CacheGateApp implements AutoCloseable {
     if (config.localMaxBytes() == 0 || config.cacheType() == CacheType.NULL) {
       return Optional.empty();
     }
-    MemoryStore memory = new MemoryStore(config.localMaxBytes(), clock);
+    MemoryStore memory = new MemoryStore(MemoryStore.heapShare(config.localMaxBytes()), clock);
     Gauge.builder("cachegate.local.entries", memory, MemoryStore::entries)
         .description("Entries in the in-process tier")
         .register(registry);
@@ -278,6 +282,13 @@ public final class CacheGateApp implements AutoCloseable {
         .baseUnit("bytes")
         .register(registry);
     return Optional.of(memory);
+  }
+
+  /** The local tier's bytes left for off-heap identity copies beside its stored bodies. */
+  private static long identityCopyBytes(GatewayConfig config, Optional<MemoryStore> local) {
+    return local.isEmpty()
+        ? 0
+        : config.localMaxBytes() - MemoryStore.heapShare(config.localMaxBytes());
   }
 
   /** The one line that says cachegate serves: port, time taken, cache, routes, admin. */

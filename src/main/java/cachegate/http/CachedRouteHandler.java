@@ -4,6 +4,7 @@ import cachegate.engine.Answer;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.CacheOutcome;
 import cachegate.engine.CacheResult;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.InvalidRequestException;
@@ -22,6 +23,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,8 +34,20 @@ import java.util.concurrent.CompletableFuture;
  * never re-encoded per request.
  */
 final class CachedRouteHandler implements Handler<RoutingContext> {
-  static final String X_CACHE = "X-Cache";
-  static final String CACHE_STATUS = "Cache-Status";
+  // Header names and constant values as Netty's AsciiString: encoded by a copy of their bytes,
+  // not character by character, on every answer.
+  static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
+  static final CharSequence CACHE_STATUS = HttpHeaders.createOptimized("Cache-Status");
+  private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
+  private static final String JSON_TYPE = "application/json";
+  private static final CharSequence JSON = HttpHeaders.createOptimized(JSON_TYPE);
+  private static final Map<CacheOutcome, CharSequence> OUTCOMES = new EnumMap<>(CacheOutcome.class);
+
+  static {
+    for (CacheOutcome outcome : CacheOutcome.values()) {
+      OUTCOMES.put(outcome, HttpHeaders.createOptimized(outcome.header()));
+    }
+  }
 
   /** The most bytes of a large stored body handed to the connection in one write. */
   static final int PIECE = 64 * 1024;
@@ -41,12 +56,19 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   private final CacheEngine engine;
   private final String namespace;
   private final CacheMetrics metrics;
+  private final IdentityCopies copies;
 
-  CachedRouteHandler(Route route, CacheEngine engine, String namespace, CacheMetrics metrics) {
+  CachedRouteHandler(
+      Route route,
+      CacheEngine engine,
+      String namespace,
+      CacheMetrics metrics,
+      IdentityCopies copies) {
     this.route = route;
     this.engine = engine;
     this.namespace = namespace;
     this.metrics = metrics;
+    this.copies = copies;
   }
 
   @Override
@@ -75,7 +97,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void answer(RoutingContext context, Answer answer, Throwable failure) {
+  private void answer(RoutingContext context, Answer answer, Throwable failure) {
     if (failure != null) {
       ErrorResponses.send(context.response(), failure);
       return;
@@ -88,23 +110,23 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void send(
-      HttpServerRequest request, HttpServerResponse response, CacheResult result) {
+  private void send(HttpServerRequest request, HttpServerResponse response, CacheResult result) {
     if (response.closed()) {
       return;
     }
     CachedResponse entry = result.entry();
     ResponseBody body = entry.body();
     boolean gzip = Negotiation.acceptsGzip(request.getHeader(HttpHeaders.ACCEPT_ENCODING));
+    String type = entry.contentType();
     response
-        .putHeader(HttpHeaders.CONTENT_TYPE, entry.contentType())
+        .putHeader(HttpHeaders.CONTENT_TYPE, type.equals(JSON_TYPE) ? JSON : type)
         .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
         .putHeader(HttpHeaders.ETAG, gzip ? body.gzipEtag() : body.etag())
-        .putHeader(X_CACHE, result.outcome().header())
+        .putHeader(X_CACHE, OUTCOMES.get(result.outcome()))
         .putHeader(CACHE_STATUS, CacheStatus.of(result))
         .putHeader(HttpHeaders.AGE, String.valueOf(result.age().toSeconds()));
     if (gzip) {
-      response.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
+      response.putHeader(HttpHeaders.CONTENT_ENCODING, GZIP);
     }
     result
         .passThrough()
@@ -123,8 +145,24 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       return;
     }
     response.setStatusCode(entry.status());
-    if (gzip || body.holdsIdentity()) {
-      writeShared(response, gzip ? body.gzip() : body.identity());
+    if (gzip) {
+      writeShared(response, body.gzip());
+      return;
+    }
+    ByteBuf copy;
+    try {
+      copy = copies.claim(body).orElse(null);
+    } catch (IllegalStateException e) {
+      response.headers().clear();
+      ErrorResponses.send(response, e);
+      return;
+    }
+    if (copy != null) {
+      writeClaimed(response, copy);
+      return;
+    }
+    if (body.holdsIdentity()) {
+      writeShared(response, body.identity());
       return;
     }
     ByteBuf inflated;
@@ -156,6 +194,29 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       response.write(wrap(bytes, at, PIECE));
     }
     response.end(wrap(bytes, at, bytes.length - at));
+  }
+
+  /**
+   * Writes a claimed off-heap copy as views of it, in pieces as {@link #writeShared} does, and
+   * gives the claim back once the last piece is written (or the connection is gone).
+   */
+  private static void writeClaimed(HttpServerResponse response, ByteBuf copy) {
+    int length = copy.readableBytes();
+    if (length > 2 * PIECE) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(length));
+    }
+    try {
+      int at = 0;
+      for (; length > 2 * PIECE && length - at > PIECE; at += PIECE) {
+        response.write(VertxInternals.buffer(copy.slice(at, PIECE)));
+      }
+      response
+          .end(VertxInternals.buffer(copy.slice(at, length - at)))
+          .onComplete(written -> copy.release());
+    } catch (RuntimeException e) {
+      copy.release();
+      throw e;
+    }
   }
 
   private static Buffer wrap(byte[] bytes, int offset, int length) {

@@ -44,6 +44,7 @@ public final class GatewayServer {
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
 
   private final AtomicBoolean draining = new AtomicBoolean();
+  private IdentityCopies copies = IdentityCopies.none();
   private volatile ClientConnections connections;
 
   private GatewayServer(Vertx vertx, Router router, RequestLimits limits) {
@@ -80,6 +81,17 @@ public final class GatewayServer {
   /** Serves each route (GET and HEAD) from its engine, counting refused requests. */
   public GatewayServer cachedRoutes(
       List<ServedRoute> routes, String namespace, CacheMetrics metrics) {
+    return cachedRoutes(routes, namespace, metrics, 0);
+  }
+
+  /**
+   * As above, writing identity answers from off-heap copies of the bodies' identity forms, at most
+   * {@code identityCopyBytes} of them at once (0: none); see {@link #identityCopyBytes()}.
+   */
+  public GatewayServer cachedRoutes(
+      List<ServedRoute> routes, String namespace, CacheMetrics metrics, long identityCopyBytes) {
+    copies.close();
+    copies = new IdentityCopies(identityCopyBytes);
     for (ServedRoute served : routes) {
       router
           .route(served.route().path())
@@ -87,7 +99,11 @@ public final class GatewayServer {
           .method(HttpMethod.HEAD)
           .handler(
               new CachedRouteHandler(
-                  served.route(), served.engine(), namespace, CacheMetrics.guarded(metrics)));
+                  served.route(),
+                  served.engine(),
+                  namespace,
+                  CacheMetrics.guarded(metrics),
+                  copies));
     }
     return this;
   }
@@ -190,6 +206,14 @@ public final class GatewayServer {
         "cannot listen on port " + port + " (PORT): " + Failures.describe(cause), cause);
   }
 
+  /**
+   * Bytes of off-heap identity copies allocated and not yet freed: within the bound given to {@link
+   * #cachedRoutes}, and 0 once {@link #close} is done and the last write using one is.
+   */
+  public long identityCopyBytes() {
+    return copies.bytes();
+  }
+
   /** Client connections open now. */
   public int openConnections() {
     return connections == null ? 0 : connections.open();
@@ -236,7 +260,8 @@ public final class GatewayServer {
                 .map(server -> server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS))
                 .toList())
         .compose(done -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
-        .mapEmpty();
+        .<Void>mapEmpty()
+        .onComplete(done -> copies.close());
   }
 
   /** One server on the event loop the verticle is deployed on. */

@@ -3,6 +3,7 @@ package cachegate.store;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.ResponseBody;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -18,9 +19,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The in-process store (flask-caching's {@code SimpleCache}, and the first tier in front of Redis),
- * on Caffeine: bounded by the bytes it holds (both encodings of each body), each entry expiring
- * after its own retention as told by the injected clock. Thread-safe; every method completes
- * immediately.
+ * on Caffeine: bounded by the bytes it holds, each entry expiring after its own retention as told
+ * by the injected clock. It keeps each body in its gzip form only, about a tenth of the identity
+ * form for JSON, so that a working set several times larger fits, and counts those bytes; identity
+ * answers are written from off-heap copies of the bodies asked for in identity (the HTTP layer's,
+ * bounded by the rest of the local tier's bytes, see {@link #heapShare}) or inflated per answer.
+ * Thread-safe; every method completes immediately.
  */
 public final class MemoryStore implements ResponseStore, EntryCatalog {
   /** Bytes counted per entry on top of its body and key: the objects around them. */
@@ -29,6 +33,15 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
   private record Held(CachedResponse entry, long retentionNanos, int weight) {}
 
   private final Cache<String, Held> cache;
+
+  /**
+   * Of {@code CACHE_LOCAL_MAX_BYTES}, the bytes for this store (stored bodies, gzip, on the heap):
+   * a quarter. The other three quarters bound the off-heap identity copies. A quarter holds the
+   * gzip forms of a working set of identity bodies about ten times the size of the copies.
+   */
+  public static long heapShare(long localMaxBytes) {
+    return localMaxBytes / 4;
+  }
 
   public MemoryStore(long maxBytes, InstantSource clock) {
     this.cache =
@@ -54,17 +67,30 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
 
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {
-    // The tier holds both encodings, as it counts them: an entry read from Redis (gzip only) is
-    // decompressed once here rather than on every identity answer served from it.
-    long weight =
-        (long) entry.body().identity().length
-            + entry.body().gzip().length
-            + key.redisKey().length()
-            + ENTRY_OVERHEAD_BYTES;
+    CachedResponse kept = gzipOnly(entry);
+    long weight = (long) kept.body().gzip().length + key.redisKey().length() + ENTRY_OVERHEAD_BYTES;
     cache.put(
         key.redisKey(),
-        new Held(entry, retention.toNanos(), (int) Math.min(Integer.MAX_VALUE, weight)));
+        new Held(kept, retention.toNanos(), (int) Math.min(Integer.MAX_VALUE, weight)));
     return CompletableFuture.completedFuture(true);
+  }
+
+  /**
+   * The entry with its body's identity form let go (an upstream answer's): the tier holds and
+   * counts the gzip form alone. Its gzip bytes are the ones {@link ResponseBody#gzip()} made.
+   */
+  private static CachedResponse gzipOnly(CachedResponse entry) {
+    ResponseBody body = entry.body();
+    if (!body.holdsIdentity()) {
+      return entry;
+    }
+    return new CachedResponse(
+        entry.status(),
+        entry.contentType(),
+        ResponseBody.fromCheckedGzip(body.gzip(), body.etag()),
+        entry.storedAt(),
+        entry.ttl(),
+        entry.fetchTime());
   }
 
   @Override

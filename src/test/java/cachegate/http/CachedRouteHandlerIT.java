@@ -96,7 +96,9 @@ class CachedRouteHandlerIT {
     Router router = Router.router(vertx);
     router
         .get("/universities")
-        .handler(new CachedRouteHandler(BuiltInRoute.universities(), engine, namespace, metrics));
+        .handler(
+            new CachedRouteHandler(
+                BuiltInRoute.universities(), engine, namespace, metrics, IdentityCopies.none()));
     HttpServer server =
         vertx
             .createHttpServer()
