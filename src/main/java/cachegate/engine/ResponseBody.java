@@ -47,6 +47,14 @@ public final class ResponseBody {
   }
 
   /**
+   * A body whose gzip form and entity tag were made elsewhere as it arrived, exactly as {@link #of}
+   * would make them from {@code identity} (arrays kept, not copied).
+   */
+  public static ResponseBody prepared(byte[] identity, byte[] gzip, String etag) {
+    return new ResponseBody(identity, gzip, etag);
+  }
+
+  /**
    * Restores a body from its stored gzip form.
    *
    * @throws IllegalArgumentException if {@code gzip} is not a valid gzip stream

@@ -206,7 +206,7 @@ final class SharedFetch {
         new CachedResponse(
             answer.status(),
             answer.contentType(),
-            ResponseBody.of(whole.bytes()),
+            whole.body(),
             clock.instant(),
             jittered(policy.ttl()),
             Duration.ofMillis(took.toMillis()));
