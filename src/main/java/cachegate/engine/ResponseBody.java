@@ -55,6 +55,14 @@ public final class ResponseBody {
   }
 
   /**
+   * A body from its identity form (kept, not copied) with its entity tag computed elsewhere, as
+   * {@link #of} would compute it; compressed when {@link #gzip()} is first called.
+   */
+  public static ResponseBody tagged(byte[] identity, String etag) {
+    return new ResponseBody(identity, null, etag);
+  }
+
+  /**
    * Restores a body from its stored gzip form.
    *
    * @throws IllegalArgumentException if {@code gzip} is not a valid gzip stream

@@ -42,6 +42,8 @@ final class AnswerReader {
   /** Checks, hashes and compresses the body as it arrives, while it may be kept. */
   private ArrivingBody arriving;
 
+  private boolean deflateScheduled;
+
   private long received;
   private long held;
 
@@ -104,6 +106,7 @@ final class AnswerReader {
       int at = (int) (received - size);
       chunk.getBytes(0, size, announcedBody, at);
       stillJson(arriving.take(announcedBody, at, size));
+      deflateWhenFree();
     } else if (received > limits.keepAtMost() || !limits.memory().tryTake(size)) {
       chunks.add(chunk);
       pass(
@@ -115,6 +118,23 @@ final class AnswerReader {
       held += size;
       chunks.add(chunk);
       stillJson(arriving.take(VertxInternals.byteBuf(chunk)));
+      deflateWhenFree();
+    }
+  }
+
+  /**
+   * Compresses what arrived once the event loop has handled the chunks read with it: between chunks
+   * that arrive apart, not before an answer whose last chunk was read with them.
+   */
+  private void deflateWhenFree() {
+    if (!deflateScheduled && !result.future().isComplete()) {
+      deflateScheduled = true;
+      Vertx.currentContext()
+          .runOnContext(
+              ignored -> {
+                deflateScheduled = false;
+                arriving.deflatePending();
+              });
     }
   }
 

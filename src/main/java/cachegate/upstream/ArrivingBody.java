@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
@@ -15,19 +16,27 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The work an answer to keep needs, done on each chunk as it arrives rather than after the last:
- * the JSON check ({@link JsonCheck}, fed chunk by chunk), the entity tag's SHA-256 and the gzip
- * form. So the body is ready to serve, in both encodings, when its last byte is.
+ * The work an answer to keep needs, done as its chunks arrive rather than after the last: the JSON
+ * check ({@link JsonCheck}) and the entity tag's SHA-256 on each chunk as it is taken, the gzip
+ * form whenever the event loop is free between chunks ({@link #deflatePending}). So the body is
+ * checked and tagged when its last byte arrives, and compressed too unless more than {@link
+ * #DEFLATED_AT_END} bytes were still waiting for the compressor then (an upstream whose whole
+ * answer arrives at once): those are compressed when first needed, after the answer is sent, as
+ * {@link ResponseBody#of} would.
  *
- * <p>The gzip bytes are those {@link ResponseBody#of} would make of the whole body: the same header
- * as {@link GZIPOutputStream}'s, a raw deflate stream at the same level with no flush until the end
- * (whose output does not depend on how its input is split), and the same trailer. The envelope's
- * checksum is computed from whatever gzip bytes are stored, so they are verified as they are.
+ * <p>The gzip bytes are those {@link ResponseBody#of} makes of the whole body: the same header as
+ * {@link GZIPOutputStream}'s, a raw deflate stream at the same level with no flush until the end
+ * (its output does not depend on how its input is split), and the same trailer. The envelope's
+ * checksum is computed over whatever gzip bytes are stored, so they are verified as they are.
  *
- * <p>Holds a {@link Deflater} (native memory) until {@link #body} or {@link #close} is called;
- * callers close it on every way an answer ends. Not thread-safe: one answer, one event loop.
+ * <p>Holds a {@link Deflater} (native memory), from the first compression until {@link #body} or
+ * {@link #close}; callers close it on every way an answer ends. Not thread-safe: one answer, one
+ * event loop.
  */
 final class ArrivingBody implements AutoCloseable {
+  /** The most bytes still to compress when the last arrives for the gzip form to be made then. */
+  static final int DEFLATED_AT_END = 16 * 1024;
+
   /** The header {@link GZIPOutputStream} writes on this JDK (its OS byte changed over versions). */
   private static final byte[] GZIP_HEADER = gzipHeader();
 
@@ -36,10 +45,12 @@ final class ArrivingBody implements AutoCloseable {
   private final JsonCheck json = new JsonCheck();
   private final MessageDigest sha256 = sha256();
   private final CRC32 crc = new CRC32();
-  private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-  private final byte[] out = new byte[DEFLATE_BUFFER];
+  private final ArrayDeque<Segment> pending = new ArrayDeque<>();
+  private Deflater deflater;
   private final ByteArrayOutputStream gzip;
+  private byte[] out;
   private long length;
+  private long pendingBytes;
   private boolean closed;
 
   /**
@@ -50,27 +61,47 @@ final class ArrivingBody implements AutoCloseable {
     gzip.write(GZIP_HEADER, 0, GZIP_HEADER.length);
   }
 
-  /** Takes the next bytes of the body; returns whether it may still be one JSON value. */
+  /**
+   * Takes the next bytes of the body (kept until compressed: the caller must not change them);
+   * returns whether it may still be one JSON value.
+   */
   boolean take(byte[] bytes, int offset, int count) {
     boolean stillJson = json.feed(bytes, offset, count);
-    if (stillJson) {
+    if (stillJson && count > 0) {
       sha256.update(bytes, offset, count);
       crc.update(bytes, offset, count);
-      deflater.setInput(bytes, offset, count);
-      deflate();
+      pending.add(new Segment(bytes, offset, count));
+      pendingBytes += count;
       length += count;
     }
     return stillJson;
   }
 
-  /** Takes a chunk's readable bytes without consuming them. */
+  /** Takes a chunk's readable bytes (copied) without consuming them. */
   boolean take(ByteBuf chunk) {
-    if (chunk.hasArray()) {
-      return take(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), chunk.readableBytes());
-    }
     byte[] copy = new byte[chunk.readableBytes()];
     chunk.getBytes(chunk.readerIndex(), copy);
     return take(copy, 0, copy.length);
+  }
+
+  /** Compresses what was taken and not compressed yet; nothing once closed. */
+  void deflatePending() {
+    if (closed) {
+      pending.clear();
+      pendingBytes = 0;
+      return;
+    }
+    if (deflater == null) {
+      deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    }
+    Segment input;
+    while ((input = pending.poll()) != null) {
+      deflater.setInput(input.bytes(), input.offset(), input.count());
+      while (!deflater.needsInput()) {
+        write(deflater.deflate(buffer()));
+      }
+    }
+    pendingBytes = 0;
   }
 
   /** The problem with the whole body, now that all of it was taken, if it is not one JSON value. */
@@ -86,34 +117,52 @@ final class ArrivingBody implements AutoCloseable {
     if (identity.length != length) {
       throw new IllegalStateException("took " + length + " bytes, given " + identity.length);
     }
+    String etag =
+        "\""
+            + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(sha256.digest())
+                .substring(0, 27)
+            + "\"";
+    if (pendingBytes > DEFLATED_AT_END) {
+      close();
+      return ResponseBody.tagged(identity, etag);
+    }
+    deflatePending();
     deflater.finish();
     while (!deflater.finished()) {
-      gzip.write(out, 0, deflater.deflate(out));
+      write(deflater.deflate(buffer()));
     }
     close();
     writeIntLittleEndian((int) crc.getValue());
     writeIntLittleEndian((int) length);
-    byte[] digest = sha256.digest();
-    String etag =
-        "\""
-            + Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 27)
-            + "\"";
     return ResponseBody.prepared(identity, gzip.toByteArray(), etag);
   }
 
-  /** Gives the deflater's native memory back; the body can no longer be made. */
+  /** Gives the deflater's native memory back; the gzip form is no longer made here. */
   @Override
   public void close() {
     if (!closed) {
       closed = true;
-      deflater.end();
+      if (deflater != null) {
+        deflater.end();
+      }
+      pending.clear();
     }
   }
 
-  private void deflate() {
-    while (!deflater.needsInput()) {
-      gzip.write(out, 0, deflater.deflate(out));
+  /** Bytes taken and not compressed yet. */
+  private record Segment(byte[] bytes, int offset, int count) {}
+
+  private byte[] buffer() {
+    if (out == null) {
+      out = new byte[DEFLATE_BUFFER];
     }
+    return out;
+  }
+
+  private void write(int count) {
+    gzip.write(out, 0, count);
   }
 
   private void writeIntLittleEndian(int value) {

@@ -11,13 +11,13 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Checks that a body is exactly one JSON value, without building a tree: a body gathered whole with
- * Jackson's blocking parser ({@link #problemWith}), a body passed on as it arrives with its
- * non-blocking parser, fed chunk by chunk, so that it is cut as soon as it stops being JSON. The
- * second is a weaker check: Jackson's non-blocking parser accepts a few malformed bodies when a
- * chunk ends at the wrong byte (a field without a value, {@code {"a":}}, or a trailing comma in an
- * object), though never one that is not JSON at all, such as an HTML error page. Not thread-safe:
- * one body, one thread at a time.
+ * Checks that a body is exactly one JSON value, without building a tree: checked whole with
+ * Jackson's blocking parser ({@link #problemWith}), or as it arrives with its non-blocking parser,
+ * fed chunk by chunk, so that a body is cut as soon as it stops being JSON. Jackson's non-blocking
+ * parser accepts a few malformed bodies when a feed ends at the wrong byte (a field without a
+ * value, {@code {"a":}}, or a trailing comma in an object, split just before the brace); {@link
+ * #feed} holds such a tail back until the next bytes, so that the verdict does not depend on where
+ * chunks end. Not thread-safe: one body, one thread at a time.
  */
 final class JsonCheck {
   private static final JsonFactory JSON_FACTORY = new JsonFactory();
@@ -27,6 +27,14 @@ final class JsonCheck {
   private boolean started;
   private boolean complete;
   private Optional<String> problem = Optional.empty();
+
+  /** The most bytes held back from one feed to the next. */
+  static final int MOST_HELD = 4096;
+
+  private static final byte[] NOTHING = new byte[0];
+
+  /** The tail of the last feed, held back (see {@link #feed}). */
+  private byte[] held = NOTHING;
 
   JsonCheck() {
     try {
@@ -83,13 +91,6 @@ final class JsonCheck {
     }
     return problem.isEmpty();
   }
-
-  /** The most bytes held back from one feed to the next. */
-  static final int MOST_HELD = 4096;
-
-  private static final byte[] NOTHING = new byte[0];
-
-  private byte[] held = NOTHING;
 
   /** Where a tail of {@code :} or {@code ,} and whitespace starts, else {@code to}. */
   private static int heldBackFrom(byte[] input, int from, int to) {

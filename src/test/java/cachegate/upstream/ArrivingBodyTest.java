@@ -17,10 +17,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A body checked, hashed and compressed chunk by chunk is the body {@link ResponseBody#of} makes of
- * the whole: the same entity tag and, byte for byte, the same gzip form, however it is split.
+ * the whole: the same entity tag and, byte for byte, the same gzip form, however it is split and
+ * however much of it was compressed before its last byte arrived.
  */
 class ArrivingBodyTest {
   private static final byte[] FIXTURE = fixture();
+
+  /** Larger than {@link ArrivingBody#DEFLATED_AT_END}: twenty copies of the fixture in an array. */
+  private static final byte[] LARGE =
+      ("["
+              + String.join(
+                  ",",
+                  java.util.Collections.nCopies(20, new String(FIXTURE, StandardCharsets.UTF_8)))
+              + "]")
+          .getBytes(StandardCharsets.UTF_8);
 
   @Property(tries = 60)
   void theRecordedAnswerSplitAnywhereMakesTheSameBodyAsWhole(@ForAll("splits") List<Integer> cuts) {
@@ -43,6 +53,30 @@ class ArrivingBodyTest {
 
     assertThat(arrived.gzip()).isEqualTo(ResponseBody.of(body).gzip());
     assertThat(arrived.etag()).isEqualTo(ResponseBody.of(body).etag());
+  }
+
+  @Test
+  void aBodyThatArrivesAllAtOnceIsTaggedNowAndCompressedWhenFirstNeeded() {
+    ArrivingBody arriving = new ArrivingBody(LARGE.length);
+    arriving.take(LARGE, 0, LARGE.length / 2);
+    arriving.take(LARGE, LARGE.length / 2, LARGE.length - LARGE.length / 2);
+    assertThat(arriving.end()).isEmpty();
+
+    ResponseBody arrived = arriving.body(LARGE);
+
+    assertThat(LARGE.length).isGreaterThan(ArrivingBody.DEFLATED_AT_END);
+    assertThat(arrived.etag()).isEqualTo(ResponseBody.of(LARGE).etag());
+    assertThat(arrived.gzip()).isEqualTo(ResponseBody.of(LARGE).gzip());
+  }
+
+  @Test
+  void aClosedBodyCompressesNothingMore() {
+    ArrivingBody arriving = new ArrivingBody(0);
+    arriving.take(FIXTURE, 0, 100);
+
+    arriving.close();
+    arriving.deflatePending();
+    arriving.close();
   }
 
   @Test
@@ -88,6 +122,8 @@ class ArrivingBodyTest {
     int from = 0;
     for (int point : points) {
       assertThat(arriving.take(body, from, point - from)).isTrue();
+      // The event loop is free between chunks: what arrived is compressed.
+      arriving.deflatePending();
       from = point;
     }
     assertThat(arriving.take(body, from, body.length - from)).isTrue();
