@@ -3,6 +3,7 @@ package cachegate.upstream;
 import cachegate.engine.UpstreamBody;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -127,15 +128,20 @@ final class AnswerReader {
    * that arrive apart, not before an answer whose last chunk was read with them.
    */
   private void deflateWhenFree() {
-    if (!deflateScheduled && !result.future().isComplete()) {
-      deflateScheduled = true;
-      Vertx.currentContext()
-          .runOnContext(
-              ignored -> {
-                deflateScheduled = false;
-                arriving.deflatePending();
-              });
+    if (deflateScheduled || result.future().isComplete()) {
+      return;
     }
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      arriving.deflatePending();
+      return;
+    }
+    deflateScheduled = true;
+    context.runOnContext(
+        ignored -> {
+          deflateScheduled = false;
+          arriving.deflatePending();
+        });
   }
 
   /** A body that stopped being JSON is refused at once, its connection closed. */
