@@ -41,6 +41,7 @@ public final class CacheEngine {
   private final CacheMetrics metrics;
   private final FailOpenStore store;
   private final SharedFetch fetcher;
+  private final FetchLease lease;
   private final CachePolicy policy;
   private final InstantSource clock;
   private final RandomGenerator random;
@@ -104,6 +105,7 @@ public final class CacheEngine {
             fetchTimeout,
             scheduler,
             this.metrics);
+    this.lease = lease;
     this.policy = policy;
     this.clock = clock;
     this.random = random;
@@ -122,14 +124,21 @@ public final class CacheEngine {
             });
   }
 
+  /**
+   * Looks the key up; a key that is not stored has its fetch lease tried in the same step where the
+   * store can, so that a miss makes one call to a shared store before the upstream call.
+   */
   private CompletableFuture<Answer> decide(CacheKey key) {
-    return store.get(key).thenCompose(found -> decide(key, found));
+    return store
+        .lookup(key, lease, SharedFetch.LEASE_TTL)
+        .thenCompose(found -> decide(key, found.stored(), found.claim()));
   }
 
-  private CompletableFuture<Answer> decide(CacheKey key, Optional<CachedResponse> found) {
+  private CompletableFuture<Answer> decide(
+      CacheKey key, Optional<CachedResponse> found, FetchLease.Claim claim) {
     // Nothing stored (or the store failed): fetch, sharing one fetch per key.
     if (found.isEmpty()) {
-      return fetch(key, found, CacheOutcome.MISS);
+      return fetch(key, found, CacheOutcome.MISS, claim);
     }
     CachedResponse entry = found.get();
     Instant now = clock.instant();
@@ -150,11 +159,11 @@ public final class CacheEngine {
       }
       // Within stale-if-error: fetch, and serve the entry if the upstream fails.
       case STALE_IF_ERROR ->
-          fetch(key, found, CacheOutcome.REVALIDATED)
+          fetch(key, found, CacheOutcome.REVALIDATED, claim)
               .handle(
                   (answer, failure) -> answer != null ? answer : staleIfError(key, entry, failure));
       // Too old for anything: fetch as if nothing were stored.
-      case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED);
+      case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED, claim);
     };
   }
 
@@ -190,9 +199,14 @@ public final class CacheEngine {
    * to the request that made it makes a fetch of its own.
    */
   private CompletableFuture<Answer> fetch(
-      CacheKey key, Optional<CachedResponse> previous, CacheOutcome outcome) {
+      CacheKey key,
+      Optional<CachedResponse> previous,
+      CacheOutcome outcome,
+      FetchLease.Claim claim) {
+    // A request that joins a flight leaves any lease its lookup took to that flight: a lease this
+    // instance holds counts as taken by that flight's next try, and is released when it ends.
     Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> fetcher.fetch(key, previous), Fetched::finish);
+        fetches.join(key, () -> fetcher.fetch(key, previous, claim), Fetched::finish);
     CompletableFuture<Fetched> running = flight.result();
     if (!flight.leader() && isBeingStored(running)) {
       // The answer arrived before this request and is being written: it is served like a hit.

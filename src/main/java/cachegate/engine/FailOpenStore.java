@@ -53,6 +53,29 @@ public final class FailOpenStore implements ResponseStore {
             });
   }
 
+  /**
+   * What {@link ResponseStore#lookup} finds; when the store failed, nothing, and the lease not
+   * tried (the engine tries it, and fetches by itself if that fails too).
+   */
+  @Override
+  public CompletableFuture<FetchLease.Lookup> lookup(
+      CacheKey key, FetchLease lease, Duration leaseTime) {
+    return call(() -> store.lookup(key, lease, leaseTime))
+        .handle(
+            (found, failure) -> {
+              if (failure != null) {
+                // A full store refused the lease, having found nothing: no outage, and the engine's
+                // own try for the lease counts the refusal.
+                if (!(Failures.unwrap(failure) instanceof WriteRefusedException)) {
+                  failed("reading " + key, failure);
+                }
+                return FetchLease.Lookup.read(Optional.empty());
+              }
+              log.succeeded();
+              return found;
+            });
+  }
+
   /** Writes {@code entry}; {@code false} when the store keeps nothing, refused it or failed. */
   @Override
   public CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention) {

@@ -26,6 +26,38 @@ public interface FetchLease {
   record Attempt(boolean acquired, Optional<CachedResponse> stored) {}
 
   /**
+   * What a {@link #lookup} found: the entry stored under the key, or, when none was, how the try
+   * for the lease made in the same step went.
+   *
+   * @param stored the entry stored under the key; when present, the lease was not tried
+   * @param claim how the try for the lease went
+   */
+  record Lookup(Optional<CachedResponse> stored, Claim claim) {
+    /** An entry read, or nothing read, without a try for the lease. */
+    public static Lookup read(Optional<CachedResponse> stored) {
+      return new Lookup(stored, Claim.NOT_TRIED);
+    }
+
+    /** Nothing was stored, and the lease was tried in the same step. */
+    public static Lookup nothingStored(Claim claim) {
+      return new Lookup(Optional.empty(), claim);
+    }
+  }
+
+  /** How the try for the lease made by a {@link #lookup} went. */
+  enum Claim {
+    /**
+     * Not tried: an entry was found, the store cannot try in the same step, the lookup failed, or
+     * another fetch in this instance holds the lease. The engine tries it itself if it fetches.
+     */
+    NOT_TRIED,
+    /** Nothing was stored and this instance took the lease: it fetches. */
+    TAKEN,
+    /** Nothing was stored and another instance holds the lease: it is fetching. */
+    HELD_BY_PEER
+  }
+
+  /**
    * No other instance: every try succeeds at once, with what {@code store} (in this process) holds
    * under the key; a store that fails to answer holds nothing.
    */
@@ -40,11 +72,59 @@ public interface FetchLease {
                     new Attempt(true, failure == null ? found : Optional.<CachedResponse>empty()));
       }
 
+      /** The store read; when it holds nothing, the lease (which no one else wants) is taken. */
+      @Override
+      public CompletableFuture<Lookup> lookup(CacheKey key, Duration time) {
+        return store
+            .get(key)
+            .thenApply(
+                found ->
+                    found.isPresent() ? Lookup.read(found) : Lookup.nothingStored(Claim.TAKEN));
+      }
+
+      @Override
+      public boolean reads(ResponseStore read) {
+        return read == store;
+      }
+
       @Override
       public CompletableFuture<Void> release(CacheKey key) {
         return CompletableFuture.completedFuture(null);
       }
     };
+  }
+
+  /**
+   * Reads the key's entry and, only when none is stored, tries for the lease, in one step: a key
+   * that is not stored costs one call to the shared store before its fetch, and a stored one leaves
+   * the lease alone. A lease this instance already holds is left as it is ({@link
+   * Claim#NOT_TRIED}): another fetch in this instance holds it. A store that cannot be reached, or
+   * a value it holds that is not an entry, fails the returned future; the engine then reads nothing
+   * and tries the lease itself.
+   *
+   * <p>This default is not one step: it tries for the lease (which reads the entry), and lets go of
+   * a lease it took when an entry was there after all.
+   */
+  default CompletableFuture<Lookup> lookup(CacheKey key, Duration time) {
+    return tryAcquire(key, time)
+        .thenApply(
+            attempt -> {
+              if (attempt.stored().isPresent()) {
+                if (attempt.acquired()) {
+                  release(key);
+                }
+                return Lookup.read(attempt.stored());
+              }
+              return Lookup.nothingStored(attempt.acquired() ? Claim.TAKEN : Claim.HELD_BY_PEER);
+            });
+  }
+
+  /**
+   * Whether each try reads its entries from {@code store} (the lease lives beside them), so that a
+   * {@link #lookup} can stand for a read of {@code store}.
+   */
+  default boolean reads(ResponseStore store) {
+    return false;
   }
 
   /**

@@ -47,6 +47,22 @@ public final class ResponseBody {
   }
 
   /**
+   * A body whose gzip form and entity tag were made elsewhere as it arrived, exactly as {@link #of}
+   * would make them from {@code identity} (arrays kept, not copied).
+   */
+  public static ResponseBody prepared(byte[] identity, byte[] gzip, String etag) {
+    return new ResponseBody(identity, gzip, etag);
+  }
+
+  /**
+   * A body from its identity form (kept, not copied) with its entity tag computed elsewhere, as
+   * {@link #of} would compute it; compressed when {@link #gzip()} is first called.
+   */
+  public static ResponseBody tagged(byte[] identity, String etag) {
+    return new ResponseBody(identity, null, etag);
+  }
+
+  /**
    * Restores a body from its stored gzip form.
    *
    * @throws IllegalArgumentException if {@code gzip} is not a valid gzip stream

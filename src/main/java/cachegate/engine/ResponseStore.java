@@ -22,6 +22,21 @@ public interface ResponseStore {
    */
   CompletableFuture<Boolean> put(CacheKey key, CachedResponse entry, Duration retention);
 
+  /**
+   * The entry stored under {@code key}, as {@link #get} reads it, and, when there is none, a try
+   * for the key's fetch {@code lease} (for {@code leaseTime}) in the same step, where the lease
+   * lives beside this store's entries ({@link FetchLease#reads}): then a key that is not stored
+   * costs one call before its fetch. Otherwise the lease is not tried ({@link
+   * FetchLease.Claim#NOT_TRIED}).
+   */
+  default CompletableFuture<FetchLease.Lookup> lookup(
+      CacheKey key, FetchLease lease, Duration leaseTime) {
+    if (lease.reads(this)) {
+      return lease.lookup(key, leaseTime);
+    }
+    return get(key).thenApply(FetchLease.Lookup::read);
+  }
+
   /** Whether {@link #put} keeps anything; {@code false} for a store that is no cache at all. */
   default boolean keepsEntries() {
     return true;

@@ -10,11 +10,12 @@ import java.util.random.RandomGenerator;
 
 /**
  * One upstream fetch per key for every instance that shares the store: the instance that takes the
- * key's {@link FetchLease} fetches; the others try the lease again every {@link #PEER_POLL}, each
- * try reading the key's entry too ({@link FetchLease.Attempt}), and serve the holder's answer once
- * it is stored. They fetch themselves when the lease is gone without an answer (its holder renews
- * it while it fetches, so a lease left behind lapses within {@link #LEASE_TTL}), or once they have
- * waited the upstream timeout plus {@link #LEASE_TTL}, measured on the injected clock.
+ * key's {@link FetchLease} (with the lookup that found the key missing, or with a later try)
+ * fetches; the others try the lease again every {@link #PEER_POLL}, each try reading the key's
+ * entry too ({@link FetchLease.Attempt}), and serve the holder's answer once it is stored. They
+ * fetch themselves when the lease is gone without an answer (its holder renews it while it fetches,
+ * so a lease left behind lapses within {@link #LEASE_TTL}), or once they have waited the upstream
+ * timeout plus {@link #LEASE_TTL}, measured on the injected clock.
  *
  * <p>Failures: a lease that cannot be tried (store failing, or full) means "fetch yourself", and
  * the lease is renewed and released as if taken, in case the try reached the store after all. A
@@ -77,7 +78,30 @@ final class SharedFetch {
    * answer counts when it is newer than {@code previous}.
    */
   CompletableFuture<Fetched> fetch(CacheKey key, Optional<CachedResponse> previous) {
-    return tryLease(key, previous, clock.instant().plus(longestWait));
+    return fetch(key, previous, FetchLease.Claim.NOT_TRIED);
+  }
+
+  /**
+   * As above, after a lookup that found nothing stored and tried the lease as {@code claim} says,
+   * so that the lease is not tried again at once.
+   */
+  CompletableFuture<Fetched> fetch(
+      CacheKey key, Optional<CachedResponse> previous, FetchLease.Claim claim) {
+    Instant deadline = clock.instant().plus(longestWait);
+    return switch (claim) {
+      // The lookup took the lease, finding nothing stored: fetch, holding it.
+      case TAKEN -> {
+        leaseLog.succeeded();
+        yield fetchHolding(key);
+      }
+      // A peer holds the lease: its answer is not stored yet; try again shortly.
+      case HELD_BY_PEER -> {
+        leaseLog.succeeded();
+        yield later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
+      }
+      // Not tried with the lookup: try now.
+      case NOT_TRIED -> tryLease(key, previous, deadline);
+    };
   }
 
   private CompletableFuture<Fetched> tryLease(
@@ -182,7 +206,7 @@ final class SharedFetch {
         new CachedResponse(
             answer.status(),
             answer.contentType(),
-            ResponseBody.of(whole.bytes()),
+            whole.body(),
             clock.instant(),
             jittered(policy.ttl()),
             Duration.ofMillis(took.toMillis()));

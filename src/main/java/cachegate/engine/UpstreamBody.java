@@ -19,11 +19,19 @@ public sealed interface UpstreamBody {
    *
    * @param bytes the body, shared and never modified
    * @param release gives the bytes back to the budget
+   * @param body the same bytes as the cache keeps them (gzip form and entity tag), made as they
+   *     arrived
    */
-  record Whole(byte[] bytes, Runnable release) implements UpstreamBody {
+  record Whole(byte[] bytes, Runnable release, ResponseBody body) implements UpstreamBody {
     public Whole {
       Objects.requireNonNull(bytes, "bytes");
       Objects.requireNonNull(release, "release");
+      Objects.requireNonNull(body, "body");
+    }
+
+    /** A body whose gzip form is made when first needed. */
+    public Whole(byte[] bytes, Runnable release) {
+      this(bytes, release, ResponseBody.of(bytes));
     }
 
     /** A body that holds nothing against a budget. */

@@ -2,12 +2,18 @@ package cachegate.store;
 
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
+import cachegate.engine.Failures;
 import cachegate.engine.FetchLease;
+import cachegate.engine.ResponseStore;
 import cachegate.engine.StoreException;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -20,10 +26,12 @@ import java.util.function.Function;
  * token already there), renewed and released only by its holder (Lua compare-and-expire and
  * compare-and-delete), so an instance never touches a lease that expired and was taken by another.
  *
- * <p>A try for the lease is one Lua script that also reads the key's entry ({@code GETRANGE} up to
- * the largest envelope the store reads), so the answer tells both whether the lease was taken and
- * what is stored, in one round trip, from one atomic step. The lease and the entry share a Redis
- * Cluster hash tag, so the script's two keys are in one slot.
+ * <p>A lookup ({@link #lookup}) is one Lua script that reads the key's entry and, only when there
+ * is none, takes the lease: a cold key costs one round trip before its fetch, and a hit writes
+ * nothing. A try for the lease is one Lua script that also reads the key's entry ({@code GETRANGE}
+ * up to the largest envelope the store reads), so the answer tells both whether the lease was taken
+ * and what is stored, in one round trip, from one atomic step. The lease and the entry share a
+ * Redis Cluster hash tag, so the script's two keys are in one slot.
  *
  * <p>A full Redis ({@code maxmemory} with {@code noeviction}) refuses the script's {@code SET}: the
  * try fails with {@link cachegate.engine.WriteRefusedException}, counted against the {@code lease}
@@ -44,6 +52,25 @@ public final class RedisLease implements FetchLease {
           + "if redis.call('get', KEYS[1]) == ARGV[1] then "
           + "redis.call('pexpire', KEYS[1], ARGV[2]) return {1, stored} end "
           + "return {0, stored}";
+
+  /**
+   * KEYS: the entry, the lease; ARGV: this instance's token, the lease time in milliseconds, the
+   * last byte of the entry to read. Returns {@code {3, entry}} when a value is stored ({@code {3,
+   * ""}} when it is longer than an entry may be: not sent), {@code {4, ""}} when a value of another
+   * type is; else tries the lease: {@code {1, ""}} taken, {@code {2, ""}} already this instance's
+   * (left as it is), {@code {0, ""}} another's. A hit writes nothing.
+   */
+  private static final String LOOKUP =
+      "local stored = redis.pcall('getrange', KEYS[1], 0, ARGV[3]) "
+          + "if type(stored) ~= 'string' then return {4, ''} end "
+          + "if #stored > tonumber(ARGV[3]) then return {3, ''} end "
+          + "if #stored > 0 then return {3, stored} end "
+          + "if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ''} end "
+          + "if redis.call('get', KEYS[2]) == ARGV[1] then return {2, ''} end "
+          + "return {0, ''}";
+
+  /** The lookup is sent by its SHA-1 (EVALSHA), its text only when Redis does not know it yet. */
+  private static final String LOOKUP_SHA = sha1(LOOKUP);
 
   private static final String RENEW_IF_MINE =
       "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -97,6 +124,52 @@ public final class RedisLease implements FetchLease {
     }
   }
 
+  /**
+   * One script ({@link #LOOKUP}): the entry, or the lease tried when there is none. A value longer
+   * than an entry may be is counted as {@code redis-entry-too-large} and fails the lookup, as a
+   * value that is no entry does, as {@link RedisStore#get} would; the engine then tries the lease
+   * itself. A full Redis refusing the lease fails it with {@link
+   * cachegate.engine.WriteRefusedException}, not counted here: the engine's own try counts it.
+   */
+  @Override
+  public CompletableFuture<Lookup> lookup(CacheKey key, Duration time) {
+    String[] keys = {key.redisKey(), key.leaseKey()};
+    byte[][] args = {token, millis(time), bytes(String.valueOf(redis.maxValueBytes()))};
+    return redis.run(
+        "lookup " + key,
+        c ->
+            c.<List<Object>>evalsha(LOOKUP_SHA, ScriptOutputType.MULTI, keys, args)
+                .exceptionallyCompose(
+                    failure ->
+                        Failures.unwrap(failure) instanceof RedisNoScriptException
+                            ? c.<List<Object>>eval(LOOKUP, ScriptOutputType.MULTI, keys, args)
+                            : CompletableFuture.failedStage(failure)),
+        reply -> lookedUp(key, reply));
+  }
+
+  private Lookup lookedUp(CacheKey key, List<Object> reply) {
+    byte[] value = (byte[]) reply.get(1);
+    return switch (((Long) reply.get(0)).intValue()) {
+      case 3 -> {
+        if (value.length == 0) {
+          throw redis.tooLarge(key);
+        }
+        yield Lookup.read(Optional.of(EntryCodec.decode(key.redisKey(), value)));
+      }
+      case 4 -> throw new StoreException("Redis holds a value of another type under " + key);
+      case 1 -> Lookup.nothingStored(Claim.TAKEN);
+      case 0 -> Lookup.nothingStored(Claim.HELD_BY_PEER);
+      // Another fetch in this instance holds the lease: it was left to that fetch.
+      default -> Lookup.read(Optional.empty());
+    };
+  }
+
+  /** The lease lives beside the entries of the Redis store it was made with. */
+  @Override
+  public boolean reads(ResponseStore store) {
+    return store == redis;
+  }
+
   @Override
   public CompletableFuture<Boolean> renew(CacheKey key, Duration time) {
     return redis.run(
@@ -119,6 +192,16 @@ public final class RedisLease implements FetchLease {
 
   private static byte[] millis(Duration time) {
     return bytes(String.valueOf(time.toMillis()));
+  }
+
+  private static String sha1(String script) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK provides SHA-1", e);
+    }
   }
 
   private static byte[] bytes(String text) {

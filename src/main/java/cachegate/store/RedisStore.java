@@ -167,12 +167,17 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
             return Optional.empty();
           }
           if (bytes.length > maxValueBytes) {
-            metrics.limitReached("redis-entry-too-large", key.route());
-            throw new StoreException(
-                "Redis holds more than " + maxValueBytes + " bytes under " + key + ": not read");
+            throw tooLarge(key);
           }
           return Optional.of(EntryCodec.decode(key.redisKey(), bytes));
         });
+  }
+
+  /** Counts a value under {@code key} too large to read, and says so. */
+  StoreException tooLarge(CacheKey key) {
+    metrics.limitReached("redis-entry-too-large", key.route());
+    return new StoreException(
+        "Redis holds more than " + maxValueBytes + " bytes under " + key + ": not read");
   }
 
   @Override

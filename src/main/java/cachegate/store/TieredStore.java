@@ -6,6 +6,7 @@ import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.FailOpenStore;
 import cachegate.engine.Failures;
+import cachegate.engine.FetchLease;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.WriteRefusedException;
@@ -78,6 +79,28 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
         .get(key)
         .thenCompose(
             found -> found.isPresent() ? CompletableFuture.completedFuture(found) : remote(key));
+  }
+
+  /**
+   * As {@link #get}, with Redis read by a lookup that tries the fetch lease in the same step when
+   * nothing is stored there; a local hit tries nothing.
+   */
+  @Override
+  public CompletableFuture<FetchLease.Lookup> lookup(
+      CacheKey key, FetchLease lease, Duration leaseTime) {
+    return local
+        .get(key)
+        .thenCompose(
+            found ->
+                found.isPresent()
+                    ? CompletableFuture.completedFuture(FetchLease.Lookup.read(found))
+                    : remoteEntries
+                        .lookup(key, lease, leaseTime)
+                        .thenApply(
+                            remote -> {
+                              remote.stored().ifPresent(e -> copyToLocal(key, e, e.ttl()));
+                              return remote;
+                            }));
   }
 
   private CompletableFuture<Optional<CachedResponse>> remote(CacheKey key) {

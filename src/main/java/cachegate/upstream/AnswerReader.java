@@ -3,6 +3,7 @@ package cachegate.upstream;
 import cachegate.engine.UpstreamBody;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,9 +20,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Reads one 2xx upstream answer, counting its bytes as they arrive. While the answer may still be
  * kept (no larger than the route's {@code maxEntryBytes}, and the process's {@link ByteBudget} has
- * room for each chunk, or at once for an announced length) it is gathered whole, then checked to be
- * one JSON value; from the moment it may not, the chunks gathered so far and the rest are passed on
- * to the client as they arrive ({@link PassedBody}) and the answer is never stored. An answer that
+ * room for each chunk, or at once for an announced length) it is gathered whole, and checked to be
+ * one JSON value, hashed and compressed chunk by chunk as it arrives ({@link ArrivingBody}), so
+ * that it is ready to serve when its last byte is (a body that stops being JSON is refused at
+ * once); from the moment it may not, the chunks gathered so far and the rest are passed on to the
+ * client as they arrive ({@link PassedBody}) and the answer is never stored. An answer that
  * announces more than the largest allowed is refused without reading it. Runs on the response's
  * event loop, as Vert.x calls its handlers.
  */
@@ -36,6 +39,11 @@ final class AnswerReader {
 
   /** The body, when its length was announced: chunks are copied in as they arrive. */
   private byte[] announcedBody;
+
+  /** Checks, hashes and compresses the body as it arrives, while it may be kept. */
+  private ArrivingBody arriving;
+
+  private boolean deflateScheduled;
 
   private long received;
   private long held;
@@ -77,6 +85,7 @@ final class AnswerReader {
       held = announced;
       announcedBody = new byte[Math.toIntExact(announced)];
     }
+    arriving = new ArrivingBody(announced);
     response.handler(this::gather);
     response.exceptionHandler(this::fail);
     response.endHandler(done -> end());
@@ -95,7 +104,10 @@ final class AnswerReader {
         request.reset();
         return;
       }
-      chunk.getBytes(0, size, announcedBody, (int) (received - size));
+      int at = (int) (received - size);
+      chunk.getBytes(0, size, announcedBody, at);
+      stillJson(arriving.take(announcedBody, at, size));
+      deflateWhenFree();
     } else if (received > limits.keepAtMost() || !limits.memory().tryTake(size)) {
       chunks.add(chunk);
       pass(
@@ -106,6 +118,39 @@ final class AnswerReader {
     } else {
       held += size;
       chunks.add(chunk);
+      stillJson(arriving.take(VertxInternals.byteBuf(chunk)));
+      deflateWhenFree();
+    }
+  }
+
+  /**
+   * Compresses what arrived once the event loop has handled the chunks read with it: between chunks
+   * that arrive apart, not before an answer whose last chunk was read with them.
+   */
+  private void deflateWhenFree() {
+    if (deflateScheduled || result.future().isComplete()) {
+      return;
+    }
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      arriving.deflatePending();
+      return;
+    }
+    deflateScheduled = true;
+    context.runOnContext(
+        ignored -> {
+          deflateScheduled = false;
+          arriving.deflatePending();
+        });
+  }
+
+  /** A body that stopped being JSON is refused at once, its connection closed. */
+  private void stillJson(boolean json) {
+    if (!json) {
+      fail(
+          UpstreamException.invalidBody(
+              target, response.statusCode(), arriving.end().orElse("not JSON")));
+      request.reset();
     }
   }
 
@@ -118,7 +163,7 @@ final class AnswerReader {
       fail(UpstreamException.invalidBody(target, response.statusCode(), "shorter than announced"));
       return;
     }
-    Optional<String> problem = JsonCheck.problemWith(body);
+    Optional<String> problem = arriving.end();
     if (problem.isPresent()) {
       fail(UpstreamException.invalidBody(target, response.statusCode(), problem.get()));
       return;
@@ -135,7 +180,8 @@ final class AnswerReader {
                   if (released.compareAndSet(false, true)) {
                     limits.memory().give(taken);
                   }
-                })));
+                },
+                arriving.body(body))));
   }
 
   private byte[] joined() {
@@ -149,6 +195,9 @@ final class AnswerReader {
   }
 
   private void fail(Throwable failure) {
+    if (arriving != null) {
+      arriving.close();
+    }
     limits.memory().give(held);
     held = 0;
     chunks.clear();
@@ -158,6 +207,9 @@ final class AnswerReader {
 
   /** From now on the answer is passed on as it arrives: the chunks gathered so far first. */
   private Future<UpstreamResponse> pass(UpstreamBody.NotKept reason) {
+    if (arriving != null) {
+      arriving.close();
+    }
     limits.reached(reason.limit());
     PassedBody body =
         new PassedBody(

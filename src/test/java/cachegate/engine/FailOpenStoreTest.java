@@ -94,6 +94,42 @@ class FailOpenStoreTest {
   }
 
   @Test
+  void failedLookupsAreMissesThatLeaveTheLeaseUntriedCountedAndLoggedOnce() {
+    store.failWith(new StoreException("connection refused"));
+
+    FetchLease.Lookup first = failOpen.lookup(GERMANY, FetchLease.local(store), RETENTION).join();
+    FetchLease.Lookup second = failOpen.lookup(GERMANY, FetchLease.local(store), RETENTION).join();
+
+    assertThat(first).isEqualTo(FetchLease.Lookup.read(Optional.empty()));
+    assertThat(second.claim()).isEqualTo(FetchLease.Claim.NOT_TRIED);
+    assertThat(failures()).isEqualTo(2);
+    assertThat(logs.lines()).singleElement().asString().contains("reading " + GERMANY);
+  }
+
+  @Test
+  void aLookupWhoseLeaseAFullStoreRefusedIsAMissWithoutCountingAFailure() {
+    store.failWith(new WriteRefusedException("full", new RuntimeException("OOM")));
+
+    FetchLease.Lookup found = failOpen.lookup(GERMANY, FetchLease.local(store), RETENTION).join();
+
+    assertThat(found).isEqualTo(FetchLease.Lookup.read(Optional.empty()));
+    assertThat(registry.find(STORE_ERRORS).counter()).isNull();
+    assertThat(logs.lines()).isEmpty();
+  }
+
+  @Test
+  void aLookupOfAWorkingStoreFindsTheEntryOrTakesTheLocalLease() {
+    FetchLease lease = FetchLease.local(store);
+
+    FetchLease.Lookup missing = failOpen.lookup(GERMANY, lease, RETENTION).join();
+    failOpen.put(GERMANY, entry(), RETENTION).join();
+    FetchLease.Lookup found = failOpen.lookup(GERMANY, lease, RETENTION).join();
+
+    assertThat(missing).isEqualTo(FetchLease.Lookup.nothingStored(FetchLease.Claim.TAKEN));
+    assertThat(found).isEqualTo(FetchLease.Lookup.read(Optional.of(entry())));
+  }
+
+  @Test
   void theFirstSuccessAfterAnOutageLogsTheRecoveryAndServesAgain() {
     store.failWith(new StoreException("connection refused"));
     failOpen.get(GERMANY).join();

@@ -14,12 +14,31 @@ final class PeerLease implements FetchLease {
   private final AtomicInteger attempts = new AtomicInteger();
   private final AtomicInteger releases = new AtomicInteger();
   private final AtomicInteger renewals = new AtomicInteger();
+  private final AtomicInteger lookups = new AtomicInteger();
+  private final boolean oneStep;
   private volatile boolean heldElsewhere;
   private volatile StoreException callsFail;
   private boolean heldHere;
 
   PeerLease(ResponseStore store) {
+    this(store, false);
+  }
+
+  private PeerLease(ResponseStore store, boolean oneStep) {
     this.store = store;
+    this.oneStep = oneStep;
+  }
+
+  /**
+   * A lease that lives beside {@code store}'s entries, as in Redis: a lookup reads the entry and,
+   * when there is none, tries the lease in the same step.
+   */
+  static PeerLease besideEntriesOf(ResponseStore store) {
+    return new PeerLease(store, true);
+  }
+
+  int lookups() {
+    return lookups.get();
   }
 
   void holdElsewhere() {
@@ -57,6 +76,34 @@ final class PeerLease implements FetchLease {
     boolean acquired = !heldElsewhere && !heldHere;
     heldHere |= acquired;
     return store.get(key).thenApply(found -> new Attempt(acquired, found));
+  }
+
+  @Override
+  public boolean reads(ResponseStore read) {
+    return oneStep && read == store;
+  }
+
+  @Override
+  public CompletableFuture<Lookup> lookup(CacheKey key, Duration time) {
+    lookups.incrementAndGet();
+    return store
+        .get(key)
+        .thenApply(
+            found -> {
+              if (found.isPresent()) {
+                return Lookup.read(found);
+              }
+              synchronized (this) {
+                if (heldHere) {
+                  return Lookup.read(found);
+                }
+                if (heldElsewhere) {
+                  return Lookup.nothingStored(Claim.HELD_BY_PEER);
+                }
+                heldHere = true;
+                return Lookup.nothingStored(Claim.TAKEN);
+              }
+            });
   }
 
   @Override

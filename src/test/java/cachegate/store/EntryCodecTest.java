@@ -183,16 +183,7 @@ class EntryCodecTest {
 
   @Test
   void anEnvelopeOfFormatOneWithoutAChecksumIsStillRead() {
-    int checksumAt = GZIP_START - 8;
-    byte[] formatOne = new byte[SMALL_ENVELOPE.length - 4];
-    System.arraycopy(SMALL_ENVELOPE, 0, formatOne, 0, checksumAt);
-    System.arraycopy(
-        SMALL_ENVELOPE,
-        checksumAt + 4,
-        formatOne,
-        checksumAt,
-        SMALL_ENVELOPE.length - checksumAt - 4);
-    formatOne[2] = 1;
+    byte[] formatOne = formatOne(GERMANY.redisKey(), SMALL);
 
     CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), formatOne);
 
@@ -298,6 +289,18 @@ class EntryCodecTest {
     Throwable error = catchThrowable(() -> EntryCodec.decode(GERMANY.redisKey(), bytes));
 
     assertThat(error).isExactlyInstanceOf(StoreException.class);
+  }
+
+  /** {@code entry}'s envelope as format 1 wrote it: no checksum before the gzip bytes. */
+  static byte[] formatOne(String key, CachedResponse entry) {
+    byte[] envelope = EntryCodec.encode(key, entry);
+    int checksumAt = envelope.length - entry.body().gzip().length - 8;
+    byte[] formatOne = new byte[envelope.length - 4];
+    System.arraycopy(envelope, 0, formatOne, 0, checksumAt);
+    System.arraycopy(
+        envelope, checksumAt + 4, formatOne, checksumAt, envelope.length - checksumAt - 4);
+    formatOne[2] = 1;
+    return formatOne;
   }
 
   private static CachedResponse withBody(byte[] body) {

@@ -10,6 +10,7 @@ import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -56,6 +57,16 @@ class RedisClusterStoreContractIT extends ResponseStoreContract<RedisStore> {
   @Override
   RedisStore store() {
     return store;
+  }
+
+  @Override
+  FetchLease leaseBeside(RedisStore store) {
+    return new RedisLease(store);
+  }
+
+  @Override
+  Optional<FetchLease> otherInstancesLease(RedisStore store) {
+    return Optional.of(new RedisLease(open()));
   }
 
   private RedisStore open() {

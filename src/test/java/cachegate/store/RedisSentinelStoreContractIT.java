@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.CacheKey;
+import cachegate.engine.FetchLease;
 import cachegate.support.RedisSentinels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +54,16 @@ class RedisSentinelStoreContractIT extends ResponseStoreContract<RedisStore> {
   @Override
   RedisStore store() {
     return store;
+  }
+
+  @Override
+  FetchLease leaseBeside(RedisStore store) {
+    return new RedisLease(store);
+  }
+
+  @Override
+  Optional<FetchLease> otherInstancesLease(RedisStore store) {
+    return Optional.of(new RedisLease(open()));
   }
 
   private RedisStore open() {

@@ -3,10 +3,12 @@ package cachegate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cachegate.config.RedisConfig;
+import cachegate.engine.FetchLease;
 import cachegate.engine.StoreException;
 import cachegate.support.RedisServer;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +20,7 @@ class RedisStoreContractIT extends ResponseStoreContract<RedisStore> {
   private static RedisServer server;
   private static RedisCommands<String, String> redis;
   private RedisStore store;
+  private final java.util.List<RedisStore> others = new java.util.ArrayList<>();
 
   @BeforeAll
   static void startRedis() {
@@ -39,11 +42,27 @@ class RedisStoreContractIT extends ResponseStoreContract<RedisStore> {
   @AfterEach
   void closeStore() {
     store.close();
+    others.forEach(RedisStore::close);
   }
 
   @Override
   RedisStore store() {
     return store;
+  }
+
+  @Override
+  FetchLease leaseBeside(RedisStore store) {
+    return new RedisLease(store);
+  }
+
+  private RedisStore opened(RedisStore other) {
+    others.add(other);
+    return other;
+  }
+
+  @Override
+  Optional<FetchLease> otherInstancesLease(RedisStore store) {
+    return Optional.of(new RedisLease(opened(server.store())));
   }
 
   @Test

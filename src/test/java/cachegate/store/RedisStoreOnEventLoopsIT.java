@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachePolicy;
 import cachegate.engine.CircuitBreaker;
+import cachegate.engine.FetchLease;
 import cachegate.engine.StoreException;
 import cachegate.support.RedisServer;
 import io.netty.channel.EventLoop;
@@ -14,6 +15,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +33,7 @@ class RedisStoreOnEventLoopsIT extends ResponseStoreContract<RedisStore> {
   private static RedisServer server;
   private static EventLoopGroup loops;
   private RedisStore store;
+  private RedisStore other;
 
   @BeforeAll
   static void start() {
@@ -53,11 +56,43 @@ class RedisStoreOnEventLoopsIT extends ResponseStoreContract<RedisStore> {
   @AfterEach
   void closeStore() {
     store.close();
+    if (other != null) {
+      other.close();
+    }
   }
 
   @Override
   RedisStore store() {
     return store;
+  }
+
+  @Override
+  FetchLease leaseBeside(RedisStore store) {
+    return new RedisLease(store);
+  }
+
+  @Override
+  Optional<FetchLease> otherInstancesLease(RedisStore store) {
+    other = server.store(loops);
+    return Optional.of(new RedisLease(other));
+  }
+
+  @Test
+  void aLookupSentFromAnEventLoopIsAnsweredOnThatLoopEvenTheFirstTime() {
+    RedisLease lease = new RedisLease(store);
+    server.sync().scriptFlush();
+    for (int i = 0; i < 2; i++) {
+      EventLoop loop = loops.next();
+      CompletableFuture<Boolean> answeredOnLoop = new CompletableFuture<>();
+
+      loop.execute(
+          () ->
+              store
+                  .lookup(key("germany"), lease, java.time.Duration.ofSeconds(2))
+                  .whenComplete((found, failure) -> answeredOnLoop.complete(loop.inEventLoop())));
+
+      assertThat(answeredOnLoop.join()).isTrue();
+    }
   }
 
   @Test

@@ -79,6 +79,22 @@ class RedisStoreWhenFullIT {
   }
 
   @Test
+  void aFullRedisAnswersLookupsOfWhatItHoldsAndRefusesTheLeaseOfTheRest() {
+    RedisLease lease = new RedisLease(store);
+    store.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
+    server.fillUntilFull();
+
+    assertThat(store.lookup(key("germany"), lease, LEASE).join().stored())
+        .contains(entry("[\"berlin\"]"));
+    assertThat(store.lookup(key("japan"), lease, LEASE))
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableThat()
+        .havingCause()
+        .isInstanceOf(WriteRefusedException.class);
+    assertThat(store.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
   void writesAreAcceptedAgainOnceRedisHasRoom() {
     server.fillUntilFull();
     CompletableFuture<Boolean> refused = store.put(key("turkey"), entry("[1]"), RETENTION);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
+import cachegate.engine.FetchLease;
 import cachegate.engine.ResponseStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,6 +27,64 @@ abstract class ResponseStoreContract<S extends ResponseStore & EntryCatalog> {
 
   /** The store under test, empty. */
   abstract S store();
+
+  /** The fetch lease that lives beside {@code store}'s entries, as the gateway pairs them. */
+  abstract FetchLease leaseBeside(S store);
+
+  /** Another instance's lease beside the same entries, where instances share them. */
+  Optional<FetchLease> otherInstancesLease(S store) {
+    return Optional.empty();
+  }
+
+  private static final Duration LEASE_TIME = Duration.ofSeconds(2);
+
+  @Test
+  void lookupOfAStoredEntryReturnsItAndLeavesTheLeaseUntried() {
+    S store = store();
+    FetchLease lease = leaseBeside(store);
+    store.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
+
+    FetchLease.Lookup found = store.lookup(key("germany"), lease, LEASE_TIME).join();
+
+    assertThat(found).isEqualTo(FetchLease.Lookup.read(Optional.of(entry("[\"berlin\"]"))));
+    otherInstancesLease(store)
+        .ifPresent(
+            other ->
+                assertThat(other.tryAcquire(key("germany"), LEASE_TIME).join().acquired())
+                    .isTrue());
+  }
+
+  @Test
+  void lookupOfAKeyNotStoredTakesItsLeaseInTheSameStep() {
+    S store = store();
+    FetchLease lease = leaseBeside(store);
+    store.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
+
+    FetchLease.Lookup missing = store.lookup(key("france"), lease, LEASE_TIME).join();
+
+    assertThat(missing).isEqualTo(FetchLease.Lookup.nothingStored(FetchLease.Claim.TAKEN));
+    otherInstancesLease(store)
+        .ifPresent(
+            other ->
+                assertThat(other.tryAcquire(key("france"), LEASE_TIME).join().acquired())
+                    .isFalse());
+  }
+
+  @Test
+  void lookupWhileAnotherInstanceHoldsTheLeaseSaysSoThenFindsItsAnswer() {
+    S store = store();
+    Optional<FetchLease> other = otherInstancesLease(store);
+    org.junit.jupiter.api.Assumptions.assumeTrue(other.isPresent(), "instances share entries");
+    FetchLease lease = leaseBeside(store);
+    assertThat(other.get().tryAcquire(key("germany"), LEASE_TIME).join().acquired()).isTrue();
+
+    FetchLease.Lookup waiting = store.lookup(key("germany"), lease, LEASE_TIME).join();
+    store.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
+    FetchLease.Lookup found = store.lookup(key("germany"), lease, LEASE_TIME).join();
+
+    assertThat(waiting).isEqualTo(FetchLease.Lookup.nothingStored(FetchLease.Claim.HELD_BY_PEER));
+    assertThat(found.stored()).contains(entry("[\"berlin\"]"));
+  }
 
   static CacheKey key(String country) {
     return new CacheKey("contract", "universities", new TreeMap<>(Map.of("country", country)));

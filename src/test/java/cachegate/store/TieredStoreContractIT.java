@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog.Purge;
+import cachegate.engine.FetchLease;
 import cachegate.engine.ManualClock;
 import cachegate.engine.OutageLog;
 import cachegate.metrics.MicrometerCacheMetrics;
@@ -29,6 +30,7 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
 
   private final ManualClock clock = new ManualClock();
   private final List<RedisStore> opened = new ArrayList<>();
+  private final java.util.Map<TieredStore, RedisStore> redisOf = new java.util.IdentityHashMap<>();
 
   @BeforeAll
   static void startRedis() {
@@ -62,8 +64,54 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
   private TieredStore tiered(CacheMetrics metrics) {
     RedisStore redis = server.store();
     opened.add(redis);
-    return new TieredStore(
-        new MemoryStore(1 << 20, clock), redis, clock, new OutageLog("Redis"), metrics, "contract");
+    TieredStore tiered =
+        new TieredStore(
+            new MemoryStore(1 << 20, clock),
+            redis,
+            clock,
+            new OutageLog("Redis"),
+            metrics,
+            "contract");
+    redisOf.put(tiered, redis);
+    return tiered;
+  }
+
+  @Override
+  FetchLease leaseBeside(TieredStore store) {
+    return new RedisLease(redisOf.get(store));
+  }
+
+  @Override
+  java.util.Optional<FetchLease> otherInstancesLease(TieredStore store) {
+    RedisStore other = server.store();
+    opened.add(other);
+    return java.util.Optional.of(new RedisLease(other));
+  }
+
+  @Test
+  void aLocalHitIsLookedUpWithoutRedis() {
+    TieredStore store = tiered();
+    FetchLease lease = leaseBeside(store);
+    store.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
+    server.sync().flushall();
+
+    FetchLease.Lookup found = store.lookup(key("germany"), lease, Duration.ofSeconds(2)).join();
+
+    assertThat(found.stored()).contains(entry("[\"berlin\"]"));
+    assertThat(found.claim()).isEqualTo(FetchLease.Claim.NOT_TRIED);
+    assertThat(server.sync().keys("*lease*")).isEmpty();
+  }
+
+  @Test
+  void aRedisHitFoundByALookupIsCopiedToTheLocalTier() {
+    TieredStore writer = tiered();
+    TieredStore reader = tiered();
+    writer.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
+
+    reader.lookup(key("germany"), leaseBeside(reader), Duration.ofSeconds(2)).join();
+    server.sync().flushall();
+
+    assertThat(reader.get(key("germany")).join()).contains(entry("[\"berlin\"]"));
   }
 
   @Test

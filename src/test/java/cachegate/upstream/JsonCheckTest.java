@@ -96,6 +96,32 @@ class JsonCheckTest {
     assertThat(check.end().isPresent()).isEqualTo(JsonCheck.problemWith(bytes).isPresent());
   }
 
+  @ParameterizedTest(name = "[{0}]")
+  @ValueSource(
+      strings = {
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{\"a\":1,\"b\":}",
+        "[{\"a\":}]",
+        "{\"a\": \n }",
+        "{\"a\":1 , \t}",
+        "[1,]",
+        "{\"a\":1}",
+        "[{\"a, b\":\"c: d,\"}]",
+      })
+  void aBodySplitInTwoAnywhereGetsTheSameVerdictAsWhole(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    boolean whole = JsonCheck.problemWith(bytes).isPresent();
+
+    for (int split = 0; split <= bytes.length; split++) {
+      JsonCheck check = new JsonCheck();
+      check.feed(bytes, 0, split);
+      check.feed(bytes, split, bytes.length - split);
+
+      assertThat(check.end().isPresent()).as("split at %d", split).isEqualTo(whole);
+    }
+  }
+
   @Test
   void aBodyThatStopsBeingJsonIsReportedBeforeItEnds() {
     JsonCheck check = new JsonCheck();
