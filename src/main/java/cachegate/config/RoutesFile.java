@@ -52,7 +52,8 @@ final class RoutesFile {
           "upstreamTimeout",
           "upstreamConcurrency",
           "upstreamQueue",
-          "upstreamKeepAlive");
+          "upstreamKeepAlive",
+          "upstreamRateLimit");
   private static final Set<String> PARAM_FIELDS =
       Set.of("type", "lowercase", "maxLength", "required", "default", "min", "max");
 
@@ -218,6 +219,15 @@ final class RoutesFile {
                 what,
                 upstreamDefaults.keepAlive(),
                 Durations.Range.WHOLE_SECONDS));
+    Node rateNode = fields.get("upstreamRateLimit");
+    if (rateNode != null) {
+      String rate = scalar(rateNode, what + ": upstreamRateLimit");
+      try {
+        calls = calls.withRateLimit(RateLimits.parse("upstreamRateLimit", rate));
+      } catch (ConfigException e) {
+        throw problem(rateNode, what + ": " + e.getMessage());
+      }
+    }
     return new RouteConfig(route, policy, calls);
   }
 

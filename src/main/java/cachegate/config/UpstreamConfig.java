@@ -1,6 +1,7 @@
 package cachegate.config;
 
 import cachegate.engine.DurationText;
+import cachegate.engine.RateLimit;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -13,9 +14,11 @@ import java.util.Objects;
  * @param keepAlive how long an idle connection to the upstream is kept for the next request, in
  *     whole seconds (zero: a new connection per request); best shorter than the upstream's own idle
  *     timeout, so that cachegate, not the upstream, closes idle connections
+ * @param rateLimit the most calls to the upstream in any period, across every instance sharing the
+ *     Redis ({@link RateLimit#NONE}: not counted)
  */
 public record UpstreamConfig(
-    Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive) {
+    Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive, RateLimit rateLimit) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   /** Below the 5 s idle timeout of Node.js, Apache httpd and uvicorn, far below nginx's 75 s. */
@@ -24,7 +27,13 @@ public record UpstreamConfig(
   public static final int DEFAULT_MAX_CONCURRENCY = 32;
   public static final int DEFAULT_MAX_QUEUE = 256;
 
+  /** Without a rate limit. */
+  public UpstreamConfig(Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive) {
+    this(timeout, maxConcurrency, maxQueue, keepAlive, RateLimit.NONE);
+  }
+
   public UpstreamConfig {
+    Objects.requireNonNull(rateLimit, "rateLimit");
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
       throw new ConfigException(
@@ -41,5 +50,10 @@ public record UpstreamConfig(
       throw new ConfigException(
           "upstream keep-alive must be whole seconds, was " + DurationText.of(keepAlive));
     }
+  }
+
+  /** This with {@code limit} for its rate limit. */
+  public UpstreamConfig withRateLimit(RateLimit limit) {
+    return new UpstreamConfig(timeout, maxConcurrency, maxQueue, keepAlive, limit);
   }
 }

@@ -41,6 +41,7 @@ public final class CacheEngine {
   private final CacheMetrics metrics;
   private final FailOpenStore store;
   private final SharedFetch fetcher;
+  private final SharedFetch refresher;
   private final CachePolicy policy;
   private final InstantSource clock;
   private final RandomGenerator random;
@@ -97,6 +98,18 @@ public final class CacheEngine {
         new SharedFetch(
             this.store,
             upstream,
+            lease,
+            policy,
+            clock,
+            random,
+            fetchTimeout,
+            scheduler,
+            this.metrics);
+    // Background refreshes call the upstream as such: they yield the last of its rate budget.
+    this.refresher =
+        new SharedFetch(
+            this.store,
+            upstream.inBackground(),
             lease,
             policy,
             clock,
@@ -232,7 +245,7 @@ public final class CacheEngine {
       return;
     }
     Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> fetcher.fetch(key, Optional.of(entry)), Fetched::finish);
+        fetches.join(key, () -> refresher.fetch(key, Optional.of(entry)), Fetched::finish);
     if (flight.leader()) {
       flight.result().whenComplete((fetched, failure) -> refreshed(key, fetched, failure));
     }
