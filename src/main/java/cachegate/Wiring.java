@@ -6,6 +6,7 @@ import cachegate.engine.CacheEngine;
 import cachegate.engine.FetchLease;
 import cachegate.engine.GuardedUpstream;
 import cachegate.engine.RateBudget;
+import cachegate.engine.RateHeaders;
 import cachegate.engine.RateLimit;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
@@ -53,12 +54,13 @@ record Wiring(
         metrics);
   }
 
-  private RateBudget budget(String route, RateLimit limit) {
+  private RateBudget budget(String route, RateLimit limit, HttpUpstream upstream) {
     if (!limit.isLimited()) {
       return RateBudget.none();
     }
     RateBudget budget = budgets.of(route, limit);
     metrics.registerBudget(route, budget);
+    upstream.reportRateHeadersTo(RateHeaders.learner(budget, clock));
     return budget;
   }
 
@@ -76,7 +78,7 @@ record Wiring(
             calls.timeout(),
             clock,
             metrics,
-            budget(route.name(), calls.rateLimit()));
+            budget(route.name(), calls.rateLimit(), upstream));
     CacheEngine engine =
         new CacheEngine(
             store,

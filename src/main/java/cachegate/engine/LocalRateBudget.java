@@ -18,6 +18,8 @@ public final class LocalRateBudget implements RateBudget {
   private long capLeft;
   private long capUntil;
   private long lastRemaining = -1;
+  private RateLimit policy = RateLimit.NONE;
+  private long policyUntil;
 
   public LocalRateBudget(RateLimit limit, InstantSource clock) {
     if (!limit.isLimited()) {
@@ -48,7 +50,8 @@ public final class LocalRateBudget implements RateBudget {
       return Grant.refused(Duration.ofMillis(capUntil - now), capLeft, "rate-budget");
     }
     int share = Math.max(1, limit.calls() / Math.max(1, instances));
-    Grant grant = window.take(now, limit, share, reserve);
+    Grant grant =
+        window.take(now, limit, share, now < policyUntil ? policy : RateLimit.NONE, reserve);
     if (grant.allowed() && capped) {
       capLeft--;
       grant = Grant.allowed(Math.min(grant.remaining(), capLeft));
@@ -71,6 +74,13 @@ public final class LocalRateBudget implements RateBudget {
       capLeft = Math.max(0, remaining);
       capUntil = now + Math.max(1, resetIn.toMillis());
     }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public synchronized CompletableFuture<Void> learnPolicy(RateLimit upstreamLimit) {
+    policy = upstreamLimit;
+    policyUntil = clock.millis() + POLICY_KEPT.toMillis();
     return CompletableFuture.completedFuture(null);
   }
 

@@ -26,6 +26,11 @@ enum NoRateBudget implements RateBudget {
   }
 
   @Override
+  public CompletableFuture<Void> learnPolicy(RateLimit upstreamLimit) {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
   public Status status() {
     return new Status(RateLimit.NONE, -1, Duration.ZERO);
   }

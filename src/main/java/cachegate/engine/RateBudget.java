@@ -68,6 +68,16 @@ public interface RateBudget {
    */
   CompletableFuture<Void> learn(long remaining, Duration resetIn);
 
+  /** How long an upstream's policy is enforced after the last answer that stated it. */
+  Duration POLICY_KEPT = Duration.ofHours(1);
+
+  /**
+   * The upstream states its own limit ({@code RateLimit-Policy}), stricter than this budget's: it
+   * is enforced beside the limit, on every instance, for {@link #POLICY_KEPT} after it was last
+   * stated.
+   */
+  CompletableFuture<Void> learnPolicy(RateLimit upstreamLimit);
+
   /** The budget as last known. */
   Status status();
 

@@ -34,9 +34,9 @@ public final class RedisRateBudget implements RateBudget {
   private static final Logger LOG = System.getLogger(RedisRateBudget.class.getName());
 
   /**
-   * KEYS: the window, the pause, the cap, the instances; ARGV: limit, period (ms), reserve, this
-   * call's member, this instance. Returns {allowed 1/0, retry-after ms, remaining, instances,
-   * paused 1/0}.
+   * KEYS: the window, the pause, the cap, the instances, the upstream's policy; ARGV: limit, period
+   * (ms), reserve, this call's member, this instance. Returns {allowed 1/0, retry-after ms,
+   * remaining, instances, paused 1/0}.
    */
   static final String TAKE =
       "local t = redis.call('TIME') "
@@ -49,22 +49,34 @@ public final class RedisRateBudget implements RateBudget {
           + "local instances = redis.call('ZCARD', KEYS[4]) "
           + "local paused = redis.call('PTTL', KEYS[2]) "
           + "if paused > 0 then return {0, paused, 0, instances, 1} end "
-          + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period) "
-          + "local used = redis.call('ZCARD', KEYS[1]) "
+          + "local kept = period local plimit = nil local pperiod = nil "
+          + "local policy = redis.call('GET', KEYS[5]) "
+          + "if policy then local sp = string.find(policy, ' ') "
+          + "plimit = tonumber(string.sub(policy, 1, sp - 1)) "
+          + "pperiod = tonumber(string.sub(policy, sp + 1)) kept = math.max(period, pperiod) end "
+          + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - kept) "
+          + "local used = redis.call('ZCOUNT', KEYS[1], '(' .. (now - period), '+inf') "
           + "local left = limit - used "
+          + "if plimit then local pused = redis.call('ZCOUNT', KEYS[1], '(' .. (now - pperiod), '+inf') "
+          + "if plimit - pused < left then left = plimit - pused used = pused period = pperiod end end "
           + "local stored = redis.call('GET', KEYS[3]) local cap = nil "
           + "if stored then cap = tonumber(stored) end "
           + "if cap and cap <= reserve then "
           + "return {0, math.max(1, redis.call('PTTL', KEYS[3])), cap, instances, 0} end "
           + "if left > reserve then "
-          + "redis.call('ZADD', KEYS[1], now, ARGV[4]) redis.call('PEXPIRE', KEYS[1], period) "
+          + "redis.call('ZADD', KEYS[1], now, ARGV[4]) redis.call('PEXPIRE', KEYS[1], kept) "
           + "if cap then redis.call('DECR', KEYS[3]) left = math.min(left, cap) end "
           + "return {1, 0, left - 1, instances, 0} end "
           + "local mustLeave = math.max(1, math.min(used, reserve - left + 1)) "
-          + "local leaving = redis.call('ZRANGE', KEYS[1], mustLeave - 1, mustLeave - 1, 'WITHSCORES') "
+          + "local leaving = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - period), '+inf', "
+          + "'WITHSCORES', 'LIMIT', mustLeave - 1, 1) "
           + "local wait = 1 "
           + "if leaving[2] then wait = math.max(1, tonumber(leaving[2]) + period - now) end "
           + "return {0, wait, math.max(0, left), instances, 0}";
+
+  /** KEYS: the policy; ARGV: its calls, its period (ms), how long it is kept (ms). */
+  static final String LEARN_POLICY =
+      "redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3]) return 1";
 
   /** KEYS: the pause; ARGV: its length (ms). A longer pause in force is kept. */
   static final String PAUSE =
@@ -105,7 +117,13 @@ public final class RedisRateBudget implements RateBudget {
     this.local = new LocalRateBudget(limit, clock);
     String prefix = CacheKey.prefix(namespace) + "rate:{" + route + "}:";
     this.keys =
-        new String[] {prefix + "calls", prefix + "pause", prefix + "cap", prefix + "instances"};
+        new String[] {
+          prefix + "calls",
+          prefix + "pause",
+          prefix + "cap",
+          prefix + "instances",
+          prefix + "policy"
+        };
   }
 
   @Override
@@ -200,6 +218,25 @@ public final class RedisRateBudget implements RateBudget {
                     bytes(Math.max(0, left)),
                     bytes(millis),
                     bytes(limit.calls())),
+            done -> (Void) null)
+        .exceptionally(failure -> null);
+  }
+
+  @Override
+  public CompletableFuture<Void> learnPolicy(RateLimit upstreamLimit) {
+    local.learnPolicy(upstreamLimit);
+    return redis
+        .write(
+            "rate",
+            "learn " + keys[4],
+            c ->
+                c.<Long>eval(
+                    LEARN_POLICY,
+                    ScriptOutputType.INTEGER,
+                    new String[] {keys[4]},
+                    bytes(upstreamLimit.calls()),
+                    bytes(upstreamLimit.period().toMillis()),
+                    bytes(POLICY_KEPT.toMillis())),
             done -> (Void) null)
         .exceptionally(failure -> null);
   }

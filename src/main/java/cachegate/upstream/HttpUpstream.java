@@ -3,6 +3,7 @@ package cachegate.upstream;
 import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.RateHeaders;
 import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
@@ -51,6 +52,8 @@ public final class HttpUpstream implements Upstream {
   /** The most bytes of a non-2xx answer's body read (and dropped) to keep its connection. */
   static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
 
+  // Set once at wiring, before the first request; volatile so every event loop sees it.
+  private volatile RateHeaders.Listener rateHeaders = header -> {};
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UrlTemplate url;
@@ -194,6 +197,7 @@ public final class HttpUpstream implements Upstream {
                   .send()
                   .compose(
                       response -> {
+                        rateHeaders.heard(response::getHeader);
                         int status = response.statusCode();
                         if (status >= 200 && status <= 299) {
                           return AnswerReader.read(target, request, response, limits);
@@ -226,6 +230,14 @@ public final class HttpUpstream implements Upstream {
     response.exceptionHandler(failure -> drained.tryComplete());
     response.endHandler(end -> drained.tryComplete());
     return drained.future();
+  }
+
+  /**
+   * Tells {@code listener} the header fields of every answer, whatever its status, so that the
+   * route's rate budget learns what the upstream says is left ({@link RateHeaders}).
+   */
+  public void reportRateHeadersTo(RateHeaders.Listener listener) {
+    this.rateHeaders = listener;
   }
 
   /** Closes the connection pools. */
