@@ -111,4 +111,17 @@ public abstract class RateBudgetContract {
 
     assertThat(allowed).isEqualTo(LIMIT.calls());
   }
+
+  @Test
+  public void aStricterPolicyFromTheUpstreamHoldsForEveryInstance() {
+    budget().learnPolicy(RateLimit.parse("3/h")).join();
+
+    RateBudget peer = peer();
+    int allowed = 0;
+    while (peer.take(Priority.REQUEST).join().allowed()) {
+      allowed++;
+    }
+
+    assertThat(allowed).isEqualTo(3);
+  }
 }
