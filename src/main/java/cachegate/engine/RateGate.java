@@ -37,7 +37,16 @@ final class RateGate {
               if (!grant.allowed()) {
                 return CompletableFuture.failedFuture(refused(grant, priority));
               }
-              return delegate.fetch(key).whenComplete((answer, failure) -> heard(failure));
+              return delegate
+                  .fetch(key)
+                  .handle(
+                      (answer, failure) ->
+                          failure == null
+                              ? CompletableFuture.completedFuture(answer)
+                              : heard(failure)
+                                  .<UpstreamResponse>thenCompose(
+                                      paused -> CompletableFuture.failedFuture(failure)))
+                  .thenCompose(answer -> answer);
             });
   }
 
@@ -55,21 +64,27 @@ final class RateGate {
     return UpstreamException.unavailable(name, why, wait);
   }
 
-  /** A 429 or 503 with {@code Retry-After} pauses every instance, not just this one. */
-  private void heard(Throwable failure) {
+  /**
+   * A 429 or 503 with {@code Retry-After} pauses every instance, not just this one: the failure is
+   * passed on once the pause is kept, so that a request to another instance after this answer finds
+   * it.
+   */
+  private CompletableFuture<Void> heard(Throwable failure) {
     if (Failures.unwrap(failure) instanceof UpstreamException upstream
         && upstream.kind() == UpstreamException.Kind.BAD_STATUS
         && (upstream.upstreamStatus().orElse(0) == 429
             || upstream.upstreamStatus().orElse(0) == 503)) {
-      upstream
+      return upstream
           .retryAfter()
           .filter(wait -> !wait.isZero())
-          .ifPresent(
+          .map(
               wait ->
                   budget.pause(
                       wait.compareTo(GuardedUpstream.MAX_RETRY_AFTER) < 0
                           ? wait
-                          : GuardedUpstream.MAX_RETRY_AFTER));
+                          : GuardedUpstream.MAX_RETRY_AFTER))
+          .orElse(CompletableFuture.completedFuture(null));
     }
+    return CompletableFuture.completedFuture(null);
   }
 }
