@@ -53,7 +53,7 @@ class ConfigErrorIT {
                 + routes
                 + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, name, params,"
                 + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, upstream,"
-                + " upstreamConcurrency, upstreamKeepAlive, upstreamQueue, upstreamTimeout");
+                + " upstreamConcurrency, upstreamKeepAlive, upstreamQueue, upstreamRateLimit, upstreamTimeout");
   }
 
   @Test
