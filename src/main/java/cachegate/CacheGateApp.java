@@ -14,6 +14,7 @@ import cachegate.engine.DurationText;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
 import cachegate.engine.FetchLease;
+import cachegate.engine.LocalRateBudget;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Scheduler;
@@ -25,6 +26,7 @@ import cachegate.store.LoopScheduler;
 import cachegate.store.MemoryStore;
 import cachegate.store.NullStore;
 import cachegate.store.RedisLease;
+import cachegate.store.RedisRateBudget;
 import cachegate.store.RedisStore;
 import cachegate.store.TieredStore;
 import cachegate.upstream.ByteBudget;
@@ -174,7 +176,20 @@ public final class CacheGateApp implements AutoCloseable {
         .baseUnit("bytes")
         .register(registry);
     Wiring wiring =
-        new Wiring(vertx, clock, metrics, store.responses(), lease, waits, upstreamMemory);
+        new Wiring(
+            vertx,
+            clock,
+            metrics,
+            store.responses(),
+            lease,
+            waits,
+            upstreamMemory,
+            redis
+                .<Wiring.RateBudgets>map(
+                    r ->
+                        (route, limit) ->
+                            new RedisRateBudget(r, config.keyPrefix(), route, limit, clock))
+                .orElse((route, limit) -> new LocalRateBudget(limit, clock)));
     List<HttpUpstream> upstreams = new ArrayList<>();
     List<ServedRoute> routes = new ArrayList<>();
     for (RouteConfig routeConfig : config.routes()) {

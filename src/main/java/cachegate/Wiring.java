@@ -5,6 +5,9 @@ import cachegate.config.UpstreamConfig;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.FetchLease;
 import cachegate.engine.GuardedUpstream;
+import cachegate.engine.RateBudget;
+import cachegate.engine.RateHeaders;
+import cachegate.engine.RateLimit;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Route;
 import cachegate.engine.Scheduler;
@@ -29,7 +32,13 @@ record Wiring(
     ResponseStore store,
     FetchLease lease,
     Scheduler waits,
-    ByteBudget upstreamMemory) {
+    ByteBudget upstreamMemory,
+    RateBudgets budgets) {
+
+  /** Makes the rate budget of a route with a limit: shared through Redis, or this process's. */
+  interface RateBudgets {
+    RateBudget of(String route, RateLimit limit);
+  }
 
   HttpUpstream upstream(RouteConfig routeConfig, long maxBodyBytes) {
     Route route = routeConfig.route();
@@ -45,6 +54,16 @@ record Wiring(
         metrics);
   }
 
+  private RateBudget budget(String route, RateLimit limit, HttpUpstream upstream) {
+    if (!limit.isLimited()) {
+      return RateBudget.none();
+    }
+    RateBudget budget = budgets.of(route, limit);
+    metrics.registerBudget(route, budget);
+    upstream.reportRateHeadersTo(RateHeaders.learner(budget, clock));
+    return budget;
+  }
+
   /** The route served by its engine, in front of {@code upstream} behind its own guard. */
   ServedRoute served(RouteConfig routeConfig, HttpUpstream upstream) {
     Route route = routeConfig.route();
@@ -58,7 +77,8 @@ record Wiring(
             calls.maxQueue(),
             calls.timeout(),
             clock,
-            metrics);
+            metrics,
+            budget(route.name(), calls.rateLimit(), upstream));
     CacheEngine engine =
         new CacheEngine(
             store,
@@ -76,6 +96,9 @@ record Wiring(
         routeConfig.policy(),
         engine,
         new UpstreamProbe(
-            route.upstream().toString(), () -> guarded.breakerState().name(), guarded::inFlight));
+            route.upstream().toString(),
+            () -> guarded.breakerState().name(),
+            guarded::inFlight,
+            () -> guarded.budget().status()));
   }
 }

@@ -72,6 +72,7 @@ public final class ConfigLoader {
               "UPSTREAM_MAX_CONCURRENCY", String.valueOf(UpstreamConfig.DEFAULT_MAX_CONCURRENCY)),
           new Variable("UPSTREAM_MAX_QUEUE", String.valueOf(UpstreamConfig.DEFAULT_MAX_QUEUE)),
           new Variable("UPSTREAM_KEEP_ALIVE", "4"),
+          new Variable("UPSTREAM_RATE_LIMIT", "none"),
           new Variable(
               "UPSTREAM_MAX_BODY_BYTES",
               String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES)),
@@ -236,18 +237,19 @@ public final class ConfigLoader {
     return new RouteConfig(
         Routes.universities(base),
         policy("UNIVERSITIES_CACHE_TIMEOUT", CachePolicy.DEFAULT_TTL),
-        upstream());
+        upstream().withRateLimit(RateLimits.read(env.value("UPSTREAM_RATE_LIMIT"))));
   }
 
   /** The routes of the file at {@code path}, which replace the built-in route. */
   private List<RouteConfig> routesFile(String path, CachePolicy defaults) {
-    for (String builtInOnly : List.of("UNIVERSITIES_API_URL", "UNIVERSITIES_CACHE_TIMEOUT")) {
+    for (String builtInOnly :
+        List.of("UNIVERSITIES_API_URL", "UNIVERSITIES_CACHE_TIMEOUT", "UPSTREAM_RATE_LIMIT")) {
       if (env.value(builtInOnly).isPresent()) {
         throw new ConfigException(
             builtInOnly
                 + " applies to the built-in route only, and CACHEGATE_ROUTES replaces it with "
                 + path
-                + ": set the route's upstream or ttl in that file instead");
+                + ": set the route's upstream, ttl or upstreamRateLimit in that file instead");
       }
     }
     String text;

@@ -63,7 +63,8 @@ final class RoutesFile {
           "upstreamHeaders",
           "upstreamQuery",
           "upstreamTlsCa",
-          "unknownParams");
+          "unknownParams",
+          "upstreamRateLimit");
   private static final Set<String> FIELD_SETTINGS = Set.of("value", "secret");
 
   /**
@@ -306,6 +307,15 @@ final class RoutesFile {
             tlsCa, what + ": upstreamTlsCa must be a readable PEM file, was '" + file + "'");
       }
       calls = calls.withTlsCaFile(file);
+    }
+    Node rateNode = fields.get("upstreamRateLimit");
+    if (rateNode != null) {
+      String rate = scalar(rateNode, what + ": upstreamRateLimit");
+      try {
+        calls = calls.withRateLimit(RateLimits.parse("upstreamRateLimit", rate));
+      } catch (ConfigException e) {
+        throw problem(rateNode, what + ": " + e.getMessage());
+      }
     }
     return new RouteConfig(route, policy, calls);
   }

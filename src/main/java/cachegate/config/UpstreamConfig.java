@@ -1,6 +1,7 @@
 package cachegate.config;
 
 import cachegate.engine.DurationText;
+import cachegate.engine.RateLimit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param tlsCaFile a PEM file of the certificate authorities trusted for an {@code https} upstream;
  *     empty for the JVM's
  * @param proxy the proxy upstream requests go through, or {@link OutboundProxy#DIRECT}
+ * @param rateLimit the most calls to the upstream in any period, across every instance sharing the
+ *     Redis ({@link RateLimit#NONE}: not counted)
  */
 public record UpstreamConfig(
     Duration timeout,
@@ -29,7 +32,8 @@ public record UpstreamConfig(
     List<UpstreamField> headers,
     List<UpstreamField> query,
     String tlsCaFile,
-    OutboundProxy proxy) {
+    OutboundProxy proxy,
+    RateLimit rateLimit) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   /** Below the 5 s idle timeout of Node.js, Apache httpd and uvicorn, far below nginx's 75 s. */
@@ -42,7 +46,10 @@ public record UpstreamConfig(
   public static final UpstreamField DEFAULT_USER_AGENT =
       new UpstreamField("User-Agent", "cachegate/" + Version.CURRENT, false);
 
-  /** The limits given, the default {@code User-Agent}, no other field, the JVM's CAs, no proxy. */
+  /**
+   * The limits given, the default {@code User-Agent}, no other field, the JVM's CAs, no proxy, no
+   * rate limit.
+   */
   public UpstreamConfig(Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive) {
     this(
         timeout,
@@ -52,10 +59,12 @@ public record UpstreamConfig(
         List.of(DEFAULT_USER_AGENT),
         List.of(),
         "",
-        OutboundProxy.DIRECT);
+        OutboundProxy.DIRECT,
+        RateLimit.NONE);
   }
 
   public UpstreamConfig {
+    Objects.requireNonNull(rateLimit, "rateLimit");
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
       throw new ConfigException(
@@ -81,18 +90,24 @@ public record UpstreamConfig(
   /** These settings with {@code headers} and {@code query} added to every request. */
   public UpstreamConfig withFields(List<UpstreamField> headers, List<UpstreamField> query) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, rateLimit);
   }
 
   /** These settings trusting the authorities of {@code tlsCaFile} (empty: the JVM's). */
   public UpstreamConfig withTlsCaFile(String tlsCaFile) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, rateLimit);
   }
 
   /** These settings calling through {@code proxy}. */
   public UpstreamConfig withProxy(OutboundProxy proxy) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy);
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, rateLimit);
+  }
+
+  /** This with {@code limit} for its rate limit. */
+  public UpstreamConfig withRateLimit(RateLimit limit) {
+    return new UpstreamConfig(
+        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, limit);
   }
 }

@@ -42,6 +42,7 @@ public final class CacheEngine {
   private final FailOpenStore store;
   private final SharedFetch fetcher;
   private final FetchLease lease;
+  private final SharedFetch refresher;
   private final CachePolicy policy;
   private final InstantSource clock;
   private final RandomGenerator random;
@@ -106,6 +107,18 @@ public final class CacheEngine {
             scheduler,
             this.metrics);
     this.lease = lease;
+    // Background refreshes call the upstream as such: they yield the last of its rate budget.
+    this.refresher =
+        new SharedFetch(
+            this.store,
+            upstream.inBackground(),
+            lease,
+            policy,
+            clock,
+            random,
+            fetchTimeout,
+            scheduler,
+            this.metrics);
     this.policy = policy;
     this.clock = clock;
     this.random = random;
@@ -246,7 +259,7 @@ public final class CacheEngine {
       return;
     }
     Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> fetcher.fetch(key, Optional.of(entry)), Fetched::finish);
+        fetches.join(key, () -> refresher.fetch(key, Optional.of(entry)), Fetched::finish);
     if (flight.leader()) {
       flight.result().whenComplete((fetched, failure) -> refreshed(key, fetched, failure));
     }

@@ -57,6 +57,12 @@ public interface CacheMetrics {
   void storeFull(String tier);
 
   /** Records nothing. */
+  /** A request found the route's upstream rate budget spent. */
+  default void budgetRefused(String route) {}
+
+  /** A background refresh was not made, to leave the last of the rate budget to requests. */
+  default void refreshDeferred(String route) {}
+
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
   }
@@ -195,6 +201,16 @@ public interface CacheMetrics {
     @Override
     public void limitReached(String limit, String route) {
       guard(() -> delegate.limitReached(limit, route));
+    }
+
+    @Override
+    public void budgetRefused(String route) {
+      guard(() -> delegate.budgetRefused(route));
+    }
+
+    @Override
+    public void refreshDeferred(String route) {
+      guard(() -> delegate.refreshDeferred(route));
     }
 
     @Override

@@ -45,6 +45,8 @@ public final class GuardedUpstream implements Upstream {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger queued = new AtomicInteger();
   private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+  private final RateBudget budget;
+  private final RateGate gate;
 
   /**
    * @param name the upstream as error messages name it
@@ -60,6 +62,30 @@ public final class GuardedUpstream implements Upstream {
       Duration maxWait,
       InstantSource clock,
       CacheMetrics metrics) {
+    this(
+        delegate,
+        name,
+        route,
+        maxConcurrency,
+        maxQueue,
+        maxWait,
+        clock,
+        metrics,
+        RateBudget.none());
+  }
+
+  /** As above, making a call only when {@code budget} allows it (see {@link RateGate}). */
+  public GuardedUpstream(
+      Upstream delegate,
+      String name,
+      String route,
+      int maxConcurrency,
+      int maxQueue,
+      Duration maxWait,
+      InstantSource clock,
+      CacheMetrics metrics,
+      RateBudget budget) {
+    this.budget = budget;
     this.delegate = delegate;
     this.name = name;
     this.route = route;
@@ -69,10 +95,32 @@ public final class GuardedUpstream implements Upstream {
     this.maxWait = maxWait;
     this.clock = clock;
     this.breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_FOR, clock);
+    this.gate = new RateGate(delegate, budget, name, route, this.metrics);
   }
 
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+    return fetch(key, RateBudget.Priority.REQUEST);
+  }
+
+  /** This upstream for background refreshes: they yield the last of the rate budget to requests. */
+  @Override
+  public Upstream inBackground() {
+    GuardedUpstream guarded = this;
+    return new Upstream() {
+      @Override
+      public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+        return guarded.fetch(key, RateBudget.Priority.BACKGROUND);
+      }
+
+      @Override
+      public String describe() {
+        return guarded.describe();
+      }
+    };
+  }
+
+  private CompletableFuture<UpstreamResponse> fetch(CacheKey key, RateBudget.Priority priority) {
     if (!breaker.tryPass()) {
       Duration wait = breaker.retryAfter().orElse(Duration.ofSeconds(1));
       return CompletableFuture.failedFuture(
@@ -87,8 +135,7 @@ public final class GuardedUpstream implements Upstream {
             result.completeExceptionally(UpstreamException.timeout(name + " (queued)", maxWait));
             return;
           }
-          delegate
-              .fetch(key)
+          gate.call(key, priority)
               .whenComplete(
                   (answer, failure) -> {
                     record(failure);
@@ -134,6 +181,11 @@ public final class GuardedUpstream implements Upstream {
     return breaker.state();
   }
 
+  /** The route's rate budget, for {@code /health}. */
+  public RateBudget budget() {
+    return budget;
+  }
+
   /** Requests in flight now. */
   public int inFlight() {
     return inFlight.get();
@@ -145,6 +197,11 @@ public final class GuardedUpstream implements Upstream {
       return;
     }
     Throwable cause = Failures.unwrap(failure);
+    if (cause instanceof UpstreamException refused
+        && refused.kind() == UpstreamException.Kind.UNAVAILABLE) {
+      // Not asked (the rate budget refused): the upstream said nothing about its health.
+      return;
+    }
     if (cause instanceof UpstreamException upstream) {
       upstream
           .retryAfter()

@@ -187,6 +187,11 @@ final class SharedFetch {
         .fetch(key)
         .whenComplete(
             (answer, failure) -> {
+              if (notAsked(failure)) {
+                // No call was made (breaker open, queue full, rate budget spent): nothing to count
+                // as an upstream call, and no news of the upstream's health for its outage log.
+                return;
+              }
               metrics.upstreamCall(
                   key.route(), Duration.ofNanos(System.nanoTime() - started), failure == null);
               if (failure == null) {
@@ -298,5 +303,11 @@ final class SharedFetch {
                 scheduler.schedule(LEASE_RENEWAL, this);
               });
     }
+  }
+
+  private static boolean notAsked(Throwable failure) {
+    return failure != null
+        && Failures.unwrap(failure) instanceof UpstreamException refused
+        && refused.kind() == UpstreamException.Kind.UNAVAILABLE;
   }
 }

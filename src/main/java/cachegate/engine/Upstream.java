@@ -13,6 +13,14 @@ public interface Upstream {
    */
   CompletableFuture<UpstreamResponse> fetch(CacheKey key);
 
+  /**
+   * This upstream as background refreshes call it: a rate-limited upstream makes them only while
+   * more than a reserve of its budget is left (see {@link RateBudget.Priority#BACKGROUND}).
+   */
+  default Upstream inBackground() {
+    return this;
+  }
+
   /** Which upstream this is, as log lines name it when it fails and when it recovers. */
   default String describe() {
     return "upstream";

@@ -26,7 +26,10 @@ public final class UpstreamException extends CacheGateException {
     BAD_STATUS,
     /** The upstream answered 2xx with a body that is not JSON. */
     INVALID_BODY,
-    /** Not asked at all: its circuit breaker is open, or too many requests are waiting for it. */
+    /**
+     * Not asked at all: its circuit breaker is open, too many requests are waiting for it, or its
+     * rate budget is spent.
+     */
     UNAVAILABLE
   }
 

@@ -1,5 +1,6 @@
 package cachegate.http;
 
+import cachegate.engine.RateBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -33,12 +34,21 @@ final class HealthHandler {
       UpstreamProbe upstream = served.upstream();
       String circuit = upstream.circuit().get();
       allClosed &= "CLOSED".equals(circuit);
-      upstreams.put(
-          served.route().name(),
+      JsonObject state =
           new JsonObject()
               .put("url", upstream.url())
               .put("circuit", circuit)
-              .put("inFlight", upstream.inFlight().getAsInt()));
+              .put("inFlight", upstream.inFlight().getAsInt());
+      RateBudget.Status budget = upstream.budget().get();
+      if (budget.limit().isLimited()) {
+        state.put(
+            "budget",
+            new JsonObject()
+                .put("limit", budget.limit().toString())
+                .put("remaining", budget.remaining())
+                .put("pausedForMs", budget.pausedFor().toMillis()));
+      }
+      upstreams.put(served.route().name(), state);
     }
     JsonObject body =
         new JsonObject()

@@ -1,5 +1,6 @@
 package cachegate.http;
 
+import cachegate.engine.RateBudget;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -9,5 +10,15 @@ import java.util.function.Supplier;
  * @param url the upstream's base URL
  * @param circuit the state of its circuit breaker
  * @param inFlight how many requests to it are in flight
+ * @param budget its rate budget as last known
  */
-public record UpstreamProbe(String url, Supplier<String> circuit, IntSupplier inFlight) {}
+public record UpstreamProbe(
+    String url,
+    Supplier<String> circuit,
+    IntSupplier inFlight,
+    Supplier<RateBudget.Status> budget) {
+  /** An upstream without a rate budget. */
+  public UpstreamProbe(String url, Supplier<String> circuit, IntSupplier inFlight) {
+    this(url, circuit, inFlight, RateBudget.none()::status);
+  }
+}

@@ -1,7 +1,9 @@
 package cachegate.metrics;
 
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.RateBudget;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.search.Search;
@@ -175,6 +177,40 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
         .tag("route", route)
         .register(registry)
         .increment();
+  }
+
+  @Override
+  public void budgetRefused(String route) {
+    Counter.builder("cachegate.upstream.budget.refused")
+        .description("Upstream calls the route's rate budget refused to requests, by route")
+        .tag("route", route)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void refreshDeferred(String route) {
+    Counter.builder("cachegate.refreshes.deferred")
+        .description("Background refreshes not made to leave the rate budget to requests")
+        .tag("route", route)
+        .register(registry)
+        .increment();
+  }
+
+  /** Registers the route's budget series at zero and its calls left, as last known. */
+  public void registerBudget(String route, RateBudget budget) {
+    Gauge.builder("cachegate.upstream.budget.remaining", budget, b -> b.status().remaining())
+        .description("Calls left in the route's upstream rate budget, as last known (-1: none yet)")
+        .tag("route", route)
+        .register(registry);
+    Counter.builder("cachegate.upstream.budget.refused")
+        .description("Upstream calls the route's rate budget refused to requests, by route")
+        .tag("route", route)
+        .register(registry);
+    Counter.builder("cachegate.refreshes.deferred")
+        .description("Background refreshes not made to leave the rate budget to requests")
+        .tag("route", route)
+        .register(registry);
   }
 
   @Override

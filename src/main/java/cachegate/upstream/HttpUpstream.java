@@ -5,6 +5,7 @@ import cachegate.config.UpstreamConfig;
 import cachegate.config.UpstreamField;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.RateHeaders;
 import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
@@ -61,6 +62,8 @@ public final class HttpUpstream implements Upstream {
   /** The most bytes of a non-2xx answer's body read (and dropped) to keep its connection. */
   static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
 
+  // Set once at wiring, before the first request; volatile so every event loop sees it.
+  private volatile RateHeaders.Listener rateHeaders = header -> {};
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UrlTemplate url;
@@ -217,6 +220,7 @@ public final class HttpUpstream implements Upstream {
                   .send()
                   .compose(
                       response -> {
+                        rateHeaders.heard(response::getHeader);
                         int status = response.statusCode();
                         if (status >= 200 && status <= 299) {
                           return AnswerReader.read(target, request, response, limits);
@@ -280,6 +284,14 @@ public final class HttpUpstream implements Upstream {
       options.setUsername(proxy.username()).setPassword(proxy.password());
     }
     return options;
+  }
+
+  /**
+   * Tells {@code listener} the header fields of every answer, whatever its status, so that the
+   * route's rate budget learns what the upstream says is left ({@link RateHeaders}).
+   */
+  public void reportRateHeadersTo(RateHeaders.Listener listener) {
+    this.rateHeaders = listener;
   }
 
   /** Closes the connection pools. */

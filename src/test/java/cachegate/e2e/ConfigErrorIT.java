@@ -54,7 +54,7 @@ class ConfigErrorIT {
                 + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, name, params,"
                 + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, unknownParams,"
                 + " upstream, upstreamConcurrency, upstreamHeaders, upstreamKeepAlive, upstreamQuery,"
-                + " upstreamQueue, upstreamTimeout, upstreamTlsCa");
+                + " upstreamQueue, upstreamRateLimit, upstreamTimeout, upstreamTlsCa");
   }
 
   @Test
