@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -95,30 +96,16 @@ public final class CacheEngine {
             new OutageLog("cache store"),
             "answers from the upstream without storing them",
             this.metrics);
-    this.fetcher =
-        new SharedFetch(
-            this.store,
-            upstream,
-            lease,
-            policy,
-            clock,
-            random,
-            fetchTimeout,
-            scheduler,
-            this.metrics);
-    this.lease = lease;
+    FailOpenStore shared = this.store;
+    CacheMetrics counted = this.metrics;
+    Function<Upstream, SharedFetch> sharing =
+        asked ->
+            new SharedFetch(
+                shared, asked, lease, policy, clock, random, fetchTimeout, scheduler, counted);
+    this.fetcher = sharing.apply(upstream);
     // Background refreshes call the upstream as such: they yield the last of its rate budget.
-    this.refresher =
-        new SharedFetch(
-            this.store,
-            upstream.inBackground(),
-            lease,
-            policy,
-            clock,
-            random,
-            fetchTimeout,
-            scheduler,
-            this.metrics);
+    this.refresher = sharing.apply(upstream.inBackground());
+    this.lease = lease;
     this.policy = policy;
     this.clock = clock;
     this.random = random;
