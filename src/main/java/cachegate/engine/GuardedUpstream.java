@@ -3,6 +3,7 @@ package cachegate.engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -203,11 +204,13 @@ public final class GuardedUpstream implements Upstream {
       return;
     }
     if (cause instanceof UpstreamException upstream) {
-      upstream
-          .retryAfter()
-          .ifPresent(
-              wait ->
-                  breaker.openFor(wait.compareTo(MAX_RETRY_AFTER) < 0 ? wait : MAX_RETRY_AFTER));
+      Optional<Duration> asked = upstream.retryAfter();
+      if (asked.isPresent()) {
+        // The upstream said when to come back: that, not the breaker's own window on top of it.
+        Duration wait = asked.get();
+        breaker.openFor(wait.compareTo(MAX_RETRY_AFTER) < 0 ? wait : MAX_RETRY_AFTER);
+        return;
+      }
       if (upstream.countsAgainstUpstream()) {
         breaker.failed();
       } else {

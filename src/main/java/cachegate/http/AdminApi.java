@@ -120,14 +120,16 @@ final class AdminApi {
     JsonArray list = new JsonArray();
     for (ServedRoute served : names.routes()) {
       CachePolicy policy = served.policy();
-      list.add(
+      JsonObject route =
           new JsonObject()
               .put("name", served.route().name())
               .put("path", served.route().path())
               .put("upstream", served.route().upstream().toString())
               .put("ttlSeconds", policy.ttl().toSeconds())
               .put("staleWhileRevalidateSeconds", policy.staleWhileRevalidate().toSeconds())
-              .put("staleIfErrorSeconds", policy.staleIfError().toSeconds()));
+              .put("staleIfErrorSeconds", policy.staleIfError().toSeconds());
+      served.upstream().budgetState().ifPresent(budget -> route.put("budget", budget));
+      list.add(route);
     }
     json(context, list);
   }

@@ -1,6 +1,5 @@
 package cachegate.http;
 
-import cachegate.engine.RateBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -39,15 +38,7 @@ final class HealthHandler {
               .put("url", upstream.url())
               .put("circuit", circuit)
               .put("inFlight", upstream.inFlight().getAsInt());
-      RateBudget.Status budget = upstream.budget().get();
-      if (budget.limit().isLimited()) {
-        state.put(
-            "budget",
-            new JsonObject()
-                .put("limit", budget.limit().toString())
-                .put("remaining", budget.remaining())
-                .put("pausedForMs", budget.pausedFor().toMillis()));
-      }
+      upstream.budgetState().ifPresent(budget -> state.put("budget", budget));
       upstreams.put(served.route().name(), state);
     }
     JsonObject body =

@@ -1,11 +1,14 @@
 package cachegate.http;
 
 import cachegate.engine.RateBudget;
+import io.vertx.core.json.JsonObject;
+import java.util.Optional;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * How {@code /health} reports the upstream, without the HTTP layer knowing how it is guarded.
+ * How {@code /health} and the admin API report the upstream, without the HTTP layer knowing how it
+ * is guarded.
  *
  * @param url the upstream's base URL
  * @param circuit the state of its circuit breaker
@@ -20,5 +23,18 @@ public record UpstreamProbe(
   /** An upstream without a rate budget. */
   public UpstreamProbe(String url, Supplier<String> circuit, IntSupplier inFlight) {
     this(url, circuit, inFlight, RateBudget.none()::status);
+  }
+
+  /** Its rate budget as {@code /health} and the admin API show it; empty when it has none. */
+  Optional<JsonObject> budgetState() {
+    RateBudget.Status state = budget.get();
+    if (!state.limit().isLimited()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new JsonObject()
+            .put("limit", state.limit().toString())
+            .put("remaining", state.remaining())
+            .put("pausedForMs", state.pausedFor().toMillis()));
   }
 }

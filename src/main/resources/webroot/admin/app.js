@@ -324,11 +324,18 @@ function selectRoute(route) {
   loadEntries();
 }
 
+// The route's upstream rate budget, as last known when the routes were loaded.
+function budgetText(budget) {
+  if (!budget) return '';
+  const paused = budget.pausedForMs > 0 ? `, paused for ${duration(Math.ceil(budget.pausedForMs / 1000))}` : '';
+  return ` · rate budget ${budget.limit}: ${budget.remaining} left${paused}`;
+}
+
 function showRoute(route) {
   $('entries-title').textContent = route ? `Entries of ${route.name}` : 'No routes';
   $('route-policy').textContent = route
     ? `TTL ${duration(route.ttlSeconds)} · stale-while-revalidate ${duration(route.staleWhileRevalidateSeconds)}` +
-      ` · stale-if-error ${duration(route.staleIfErrorSeconds)}`
+      ` · stale-if-error ${duration(route.staleIfErrorSeconds)}` + budgetText(route.budget)
     : '';
   $('purge-route').disabled = !route;
   $('refresh-entries').disabled = !route;

@@ -70,6 +70,28 @@ class OperateIT extends RedisAndUpstream {
   }
 
   @Test
+  void healthAndTheAdminApiShowEachRoutesRateBudget() {
+    GatewayUnderTest gateway =
+        gateway(clock, Map.of("CACHEGATE_ADMIN_TOKEN", TOKEN, "UPSTREAM_RATE_LIMIT", "100/min"));
+    gateway.get("/universities?country=Germany");
+
+    JsonObject health =
+        new JsonObject(gateway.get("/health").body())
+            .getJsonObject("upstreams")
+            .getJsonObject("universities")
+            .getJsonObject("budget");
+    JsonObject admin =
+        new JsonArray(call(gateway, "GET", "/admin/api/routes").body())
+            .getJsonObject(0)
+            .getJsonObject("budget");
+
+    assertThat(health.getLong("remaining")).isEqualTo(99);
+    assertThat(health.getLong("pausedForMs")).isZero();
+    assertThat(health.getString("limit")).isNotBlank();
+    assertThat(admin).isEqualTo(health);
+  }
+
+  @Test
   void readinessAndLivenessShowTheDependencies() {
     GatewayUnderTest gateway = gateway(clock);
 

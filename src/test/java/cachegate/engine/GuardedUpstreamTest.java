@@ -219,6 +219,23 @@ class GuardedUpstreamTest {
   }
 
   @Test
+  void aShortRetryAfterIsHonouredForJustThatLongNotForTheBreakersOwnWindow() {
+    upstream.failWith(
+        UpstreamException.badStatus("GET /search", 429, Optional.of(Duration.ofSeconds(1))));
+    guarded.fetch(GERMANY);
+    upstream.succeed();
+
+    CompletableFuture<UpstreamResponse> refused = guarded.fetch(GERMANY);
+    clock.advance(Duration.ofSeconds(1));
+    CompletableFuture<UpstreamResponse> asked = guarded.fetch(GERMANY);
+
+    assertThat(failure(refused).retryAfter()).contains(Duration.ofSeconds(1));
+    assertThat(asked.join().status()).isEqualTo(200);
+    assertThat(guarded.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(upstream.calls()).isEqualTo(2);
+  }
+
+  @Test
   void anUpstreamRetryAfterIsHonouredButNeverLongerThanAnHour() {
     upstream.failWith(
         UpstreamException.badStatus("GET /search", 429, Optional.of(Duration.ofDays(2))));

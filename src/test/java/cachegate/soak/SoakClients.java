@@ -177,6 +177,13 @@ final class SoakClients {
       }
       return;
     }
+    if (query.isBudgeted()
+        && status == 503
+        && answer.header("Retry-After").isPresent()
+        && new String(answer.body(), StandardCharsets.UTF_8).contains("rate budget")) {
+      tally.answered(status, Verdict.BUDGET_SPENT, phase, query);
+      return;
+    }
     if (query.isValid() && UPSTREAM_ERRORS.contains(status) && upstreamFailing) {
       Optional<Boolean> stored = query.redisKey().map(this::redisHolds).orElse(Optional.of(false));
       if (stored.equals(Optional.of(false))) {

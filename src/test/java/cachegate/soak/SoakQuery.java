@@ -83,6 +83,9 @@ final class SoakQuery {
           List.of("Mexico", "7", "7"),
           List.of("Poland", "15", ""));
 
+  /** Countries asked for through the rate-budgeted route ({@link SoakRoutes#BUDGETED}). */
+  private static final List<String> BUDGETED = COUNTRIES.subList(20, 30);
+
   /** Queries cachegate must refuse with 400 without asking anyone. */
   private static final List<String> INVALID =
       List.of(
@@ -105,17 +108,20 @@ final class SoakQuery {
     this.expectedBody = expectedBody;
   }
 
-  /** The 60 queries of the mix, with the answers {@code upstream} gives for the valid ones. */
+  /** The 70 queries of the mix, with the answers {@code upstream} gives for the valid ones. */
   static List<SoakQuery> mix(FakeUniversitiesApi upstream) {
     List<SoakQuery> queries = new ArrayList<>();
-    COUNTRIES.forEach(country -> queries.add(valid(upstream, country, "", "")));
-    PAGES.forEach(page -> queries.add(valid(upstream, page.get(0), page.get(1), page.get(2))));
+    COUNTRIES.forEach(country -> queries.add(valid(upstream, "/universities", country, "", "")));
+    PAGES.forEach(
+        page ->
+            queries.add(valid(upstream, "/universities", page.get(0), page.get(1), page.get(2))));
+    BUDGETED.forEach(country -> queries.add(valid(upstream, SoakRoutes.BUDGETED, country, "", "")));
     INVALID.forEach(path -> queries.add(new SoakQuery(path, 400, Optional.empty())));
     return List.copyOf(queries);
   }
 
   private static SoakQuery valid(
-      FakeUniversitiesApi upstream, String country, String limit, String offset) {
+      FakeUniversitiesApi upstream, String route, String country, String limit, String offset) {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("country", country);
     if (!limit.isEmpty()) {
@@ -124,7 +130,7 @@ final class SoakQuery {
     if (!offset.isEmpty()) {
       params.put("offset", offset);
     }
-    StringBuilder path = new StringBuilder("/universities");
+    StringBuilder path = new StringBuilder(route);
     params.forEach(
         (name, value) ->
             path.append(path.indexOf("?") < 0 ? '?' : '&')
@@ -144,6 +150,11 @@ final class SoakQuery {
 
   boolean isValid() {
     return expectedStatus == 200;
+  }
+
+  /** Whether it asks the rate-budgeted route, which may answer 503 with {@code Retry-After}. */
+  boolean isBudgeted() {
+    return pathAndQuery.startsWith(SoakRoutes.BUDGETED + "?");
   }
 
   /** Whether {@code body} is exactly the upstream's JSON for this query. */

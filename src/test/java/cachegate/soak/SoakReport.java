@@ -178,6 +178,7 @@ record SoakReport(
       case EXPECTED -> "Status " + outcome.status() + (outcome.status() == 400 ? " (invalid)" : "");
       case UPSTREAM_ERROR_NOTHING_STALE ->
           "Status " + outcome.status() + ", upstream failing, nothing stale";
+      case BUDGET_SPENT -> "Status " + outcome.status() + " with Retry-After, rate budget spent";
       case UNEXPECTED -> "Status " + outcome.status() + ", unexpected";
     };
   }

@@ -13,9 +13,16 @@ import java.time.Duration;
  * and the two routes of {@link HostileFaults} in front of a {@link
  * cachegate.support.HostileUpstream}, each with its own upstream limits, so that their traffic does
  * not take the universities route's places. The large route keeps its entries for their TTL only
- * (no stale windows), so that the bursts' entries do not pile up in Redis for a day.
+ * (no stale windows), so that the bursts' entries do not pile up in Redis for a day. A third route
+ * in front of the universities API, {@link #BUDGETED}, has a rate budget of {@link #BUDGET}.
  */
 final class SoakRoutes {
+  /** The path of the rate-budgeted route. */
+  static final String BUDGETED = "/budgeted";
+
+  /** Its budget: well below what its share of the clients asks when its entries expire. */
+  static final String BUDGET = "5/s";
+
   private SoakRoutes() {}
 
   /** Writes the file as {@code directory/routes.yml} and returns its path. */
@@ -36,10 +43,21 @@ final class SoakRoutes {
             requireOneOf: [country, name, name_contains, domain]
             unknownParams: ignore
             ttl: %d
+          - name: budgeted
+            path: %s
+            upstream: %s/search
+            params:
+              country: {type: string, lowercase: true, required: true}
+            ttl: %d
+            upstreamRateLimit: %s
         %s%s"""
             .formatted(
                 universitiesUrl,
                 ttl.toSeconds(),
+                BUDGETED,
+                universitiesUrl,
+                ttl.toSeconds(),
+                BUDGET,
                 large("huge", HostileFaults.HUGE, hostileUrl, ttl),
                 large("large", HostileFaults.LARGE, hostileUrl, ttl));
     try {

@@ -27,6 +27,8 @@ final class SoakTally {
     EXPECTED,
     /** 502/503/504 while the upstream fails, for a key Redis held no entry for. */
     UPSTREAM_ERROR_NOTHING_STALE,
+    /** 503 with {@code Retry-After} from the rate-budgeted route: its budget was spent. */
+    BUDGET_SPENT,
     /** Anything else. */
     UNEXPECTED
   }
