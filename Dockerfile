@@ -49,7 +49,8 @@ COPY --from=build /build/target/cachegate.jar /app/target/cachegate.jar
 # The launcher and the JVM flags of every launch (the README's too): heap, collector, exit on OutOfMemoryError.
 COPY jvm.options /app/jvm.options
 COPY bin/cachegate /app/bin/cachegate
-# The example routes file: CACHEGATE_ROUTES=/app/examples/routes.yml serves its routes, or mount your own.
+# The example routes file: CACHEGATE_ROUTES=/app/examples/routes.yml serves its routes (its two keyed routes need
+# GITHUB_TOKEN and OPENWEATHER_API_KEY set, or cachegate stops at start naming the one missing), or mount your own.
 COPY examples/routes.yml /app/examples/routes.yml
 # A class-data sharing archive for this jar at this path, from a short training run on loopback (it starts
 # cachegate, sends it a few requests and exits): the JVM then maps these classes instead of loading and
