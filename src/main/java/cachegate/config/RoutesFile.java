@@ -6,8 +6,6 @@ import cachegate.engine.Route.Param;
 import cachegate.engine.Route.ParamType;
 import cachegate.engine.UrlTemplate;
 import java.io.StringReader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,10 +34,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * naming the file, the line and what is wrong; unknown fields are problems too, so a misspelt
  * {@code tll} cannot pass unnoticed. Pure: the caller reads the file.
  *
- * <p>A route's {@code upstreamHeaders} and {@code upstreamQuery} values may read {@code
- * ${env:NAME}} and {@code ${file:/path}} ({@link SecretSources}); such values, those marked {@code
- * secret: true} and those named like credentials are secret ({@link UpstreamField}), and a variable
- * or file missing stops the start naming it.
+ * <p>How a route calls its upstream (its {@code upstream*} fields, credentials included) is read by
+ * {@link RouteCalls}; a variable or file a credential names that is missing stops the start naming
+ * it.
  *
  * <p>Longer than most classes because it is the file's format: one short reader per field, each
  * naming its line, read top to bottom.
@@ -65,34 +62,6 @@ final class RoutesFile {
           "upstreamTlsCa",
           "unknownParams",
           "upstreamRateLimit");
-  private static final Set<String> FIELD_SETTINGS = Set.of("value", "secret");
-
-  /**
-   * Headers cachegate sets itself, or that would change what the answer is: a route may not set
-   * them. (Proxy credentials come from {@code HTTPS_PROXY}.)
-   */
-  private static final Set<String> RESERVED_HEADERS =
-      Set.of(
-          "host",
-          "content-length",
-          "transfer-encoding",
-          "connection",
-          "keep-alive",
-          "upgrade",
-          "te",
-          "trailer",
-          "accept-encoding",
-          "range",
-          "if-none-match",
-          "if-modified-since",
-          "if-match",
-          "if-unmodified-since",
-          "if-range",
-          "proxy-authorization");
-
-  private static final java.util.regex.Pattern HEADER_NAME =
-      java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
   private static final Set<String> PARAM_FIELDS =
       Set.of("type", "lowercase", "maxLength", "required", "default", "min", "max");
 
@@ -101,9 +70,8 @@ final class RoutesFile {
 
   private final String source;
   private final CachePolicy policyDefaults;
-  private final UpstreamConfig upstreamDefaults;
   private final Consumer<String> warnings;
-  private final SecretSources secrets;
+  private final RouteCalls upstreamCalls;
 
   private RoutesFile(
       String source,
@@ -113,9 +81,8 @@ final class RoutesFile {
       SecretSources secrets) {
     this.source = source;
     this.policyDefaults = policyDefaults;
-    this.upstreamDefaults = upstreamDefaults;
     this.warnings = warnings;
-    this.secrets = secrets;
+    this.upstreamCalls = new RouteCalls(this, upstreamDefaults, secrets);
   }
 
   /**
@@ -271,53 +238,7 @@ final class RoutesFile {
             policyDefaults.ttlJitter(),
             number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE));
-    UpstreamConfig calls =
-        new UpstreamConfig(
-            duration(
-                fields,
-                "upstreamTimeout",
-                what,
-                upstreamDefaults.timeout(),
-                Durations.Range.POSITIVE),
-            (int)
-                number(
-                    fields,
-                    "upstreamConcurrency",
-                    what,
-                    upstreamDefaults.maxConcurrency(),
-                    1,
-                    10_000),
-            (int) number(fields, "upstreamQueue", what, upstreamDefaults.maxQueue(), 0, 100_000),
-            duration(
-                fields,
-                "upstreamKeepAlive",
-                what,
-                upstreamDefaults.keepAlive(),
-                Durations.Range.WHOLE_SECONDS));
-    calls =
-        calls
-            .withFields(headers(fields, what), query(fields, what, route))
-            .withTlsCaFile(upstreamDefaults.tlsCaFile())
-            .withProxy(upstreamDefaults.proxy());
-    Node tlsCa = fields.get("upstreamTlsCa");
-    if (tlsCa != null) {
-      String file = scalar(tlsCa, what + ": upstreamTlsCa");
-      if (!Files.isReadable(Path.of(file))) {
-        throw problem(
-            tlsCa, what + ": upstreamTlsCa must be a readable PEM file, was '" + file + "'");
-      }
-      calls = calls.withTlsCaFile(file);
-    }
-    Node rateNode = fields.get("upstreamRateLimit");
-    if (rateNode != null) {
-      String rate = scalar(rateNode, what + ": upstreamRateLimit");
-      try {
-        calls = calls.withRateLimit(RateLimits.parse("upstreamRateLimit", rate));
-      } catch (ConfigException e) {
-        throw problem(rateNode, what + ": " + e.getMessage());
-      }
-    }
-    return new RouteConfig(route, policy, calls);
+    return new RouteConfig(route, policy, upstreamCalls.read(fields, what, route));
   }
 
   private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {
@@ -333,74 +254,6 @@ final class RoutesFile {
           throw problem(
               node, what + ": unknownParams must be reject or ignore, was '" + value + "'");
     };
-  }
-
-  /** The default headers, with the route's added or put in their place (names ignore case). */
-  private List<UpstreamField> headers(Map<String, Node> fields, String what) {
-    List<UpstreamField> headers = new ArrayList<>(upstreamDefaults.headers());
-    Node node = fields.get("upstreamHeaders");
-    if (node == null) {
-      return headers;
-    }
-    for (Map.Entry<String, Node> header :
-        mapping(node, what + ": upstreamHeaders", Set.of()).entrySet()) {
-      String name = header.getKey();
-      String about = what + ": upstreamHeaders '" + name + "'";
-      if (!HEADER_NAME.matcher(name).matches()) {
-        throw problem(header.getValue(), about + " is not a valid header name");
-      }
-      if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-        throw problem(header.getValue(), about + ": cachegate sets this header itself");
-      }
-      headers.removeIf(h -> h.isNamed(name));
-      headers.add(field(name, header.getValue(), about));
-    }
-    return headers;
-  }
-
-  private List<UpstreamField> query(Map<String, Node> fields, String what, Route route) {
-    Node node = fields.get("upstreamQuery");
-    if (node == null) {
-      return List.of();
-    }
-    List<UpstreamField> query = new ArrayList<>();
-    for (Map.Entry<String, Node> param :
-        mapping(node, what + ": upstreamQuery", Set.of()).entrySet()) {
-      String name = param.getKey();
-      String about = what + ": upstreamQuery '" + name + "'";
-      if (route.params().stream().anyMatch(p -> p.name().equals(name))) {
-        throw problem(
-            param.getValue(), about + " is also a parameter of the route; it would be sent twice");
-      }
-      query.add(field(name, param.getValue(), about));
-    }
-    return query;
-  }
-
-  /**
-   * A header or parameter: a value, or {@code {value: …, secret: true}}. It is secret when marked
-   * so, when its value uses a variable or a file, or when its name reads like a credential.
-   */
-  private UpstreamField field(String name, Node node, String about) {
-    Node valueNode = node;
-    boolean marked = false;
-    if (node instanceof MappingNode) {
-      Map<String, Node> settings = mapping(node, about, FIELD_SETTINGS);
-      valueNode = settings.get("value");
-      if (valueNode == null) {
-        throw problem(node, about + " must have a 'value'");
-      }
-      marked = bool(settings, "secret", about);
-    }
-    if (!(valueNode instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
-      throw problem(valueNode, about + " must be a single non-blank value");
-    }
-    SecretSources.Resolved resolved =
-        secrets.resolve(scalar.getValue().strip(), where(valueNode) + about);
-    return new UpstreamField(
-        name,
-        resolved.value(),
-        marked || resolved.secret() || UpstreamField.looksLikeCredential(name));
   }
 
   private Param param(String route, String name, Node node) {
@@ -448,7 +301,7 @@ final class RoutesFile {
   /**
    * The fields of a mapping by name; any name outside {@code allowed} (unless empty) is refused.
    */
-  private Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
+  Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
     if (!(node instanceof MappingNode mapping)) {
       throw problem(node, what + " must be a mapping of names to values");
     }
@@ -490,14 +343,14 @@ final class RoutesFile {
     return scalar(node, "'" + field + "'");
   }
 
-  private String scalar(Node node, String what) {
+  String scalar(Node node, String what) {
     if (!(node instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
       throw problem(node, what + " must be a single non-blank value");
     }
     return scalar.getValue().strip();
   }
 
-  private boolean bool(Map<String, Node> fields, String field, String what) {
+  boolean bool(Map<String, Node> fields, String field, String what) {
     Node node = fields.get(field);
     if (node == null) {
       return false;
@@ -511,7 +364,7 @@ final class RoutesFile {
     };
   }
 
-  private long number(
+  long number(
       Map<String, Node> fields, String field, String what, long defaultValue, long min, long max) {
     Node node = fields.get(field);
     if (node == null) {
@@ -532,7 +385,7 @@ final class RoutesFile {
             .formatted(what, field, min, max, value));
   }
 
-  private Duration duration(
+  Duration duration(
       Map<String, Node> fields,
       String field,
       String what,
@@ -554,12 +407,12 @@ final class RoutesFile {
     return parsed;
   }
 
-  private ConfigException problem(Node node, String message) {
+  ConfigException problem(Node node, String message) {
     return new ConfigException(where(node) + message);
   }
 
   /** The file and line of {@code node}, as messages begin. */
-  private String where(Node node) {
+  String where(Node node) {
     return source + " line " + (node.getStartMark().getLine() + 1) + ": ";
   }
 
