@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -216,27 +217,15 @@ class CachePoisoningPropertyIT {
       Path appid = Files.writeString(dir.resolve("appid"), APPID);
       return Files.writeString(
           dir.resolve("routes.yml"),
-          """
-          routes:
-            - name: universities
-              path: /universities
-              upstream: %s/search
-              params:
-                country: {type: string, lowercase: true}
-                name: {type: string, lowercase: true}
-                name_contains: {type: string, lowercase: true}
-                domain: {type: string, lowercase: true}
-                limit: {type: integer, min: 0, max: 999999999}
-                offset: {type: integer, min: 0, max: 999999999}
-              requireOneOf: [country, name, name_contains, domain]
-              unknownParams: ignore
-              ttl: 30
-              upstreamHeaders:
-                Authorization: "Bearer ${env:POISON_TOKEN}"
-              upstreamQuery:
-                appid: ${file:%s}
-          """
-              .formatted(upstreamUrl, appid));
+          "routes:\n"
+              + BuiltInRoute.routesFileEntry(upstreamUrl, Duration.ofSeconds(30))
+              + """
+                  upstreamHeaders:
+                    Authorization: "Bearer ${env:POISON_TOKEN}"
+                  upstreamQuery:
+                    appid: ${file:%s}
+              """
+                  .formatted(appid));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,6 +1,7 @@
 package cachegate.soak;
 
 import cachegate.soak.LargeAnswerClients.LargeRoute;
+import cachegate.support.BuiltInRoute;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,38 +29,24 @@ final class SoakRoutes {
   /** Writes the file as {@code directory/routes.yml} and returns its path. */
   static Path write(Path directory, String universitiesUrl, String hostileUrl, Duration ttl) {
     String yaml =
-        """
-        routes:
-          - name: universities
-            path: /universities
-            upstream: %s/search
-            params:
-              country: {type: string, lowercase: true}
-              name: {type: string, lowercase: true}
-              name_contains: {type: string, lowercase: true}
-              domain: {type: string, lowercase: true}
-              limit: {type: integer, min: 0, max: 999999999}
-              offset: {type: integer, min: 0, max: 999999999}
-            requireOneOf: [country, name, name_contains, domain]
-            unknownParams: ignore
-            ttl: %d
-          - name: budgeted
-            path: %s
-            upstream: %s/search
-            params:
-              country: {type: string, lowercase: true, required: true}
-            ttl: %d
-            upstreamRateLimit: %s
-        %s%s"""
-            .formatted(
-                universitiesUrl,
-                ttl.toSeconds(),
-                BUDGETED,
-                universitiesUrl,
-                ttl.toSeconds(),
-                BUDGET,
-                large("huge", HostileFaults.HUGE, hostileUrl, ttl),
-                large("large", HostileFaults.LARGE, hostileUrl, ttl));
+        "routes:\n"
+            + BuiltInRoute.routesFileEntry(universitiesUrl, ttl)
+            + """
+              - name: budgeted
+                path: %s
+                upstream: %s/search
+                params:
+                  country: {type: string, lowercase: true, required: true}
+                ttl: %d
+                upstreamRateLimit: %s
+            %s%s"""
+                .formatted(
+                    BUDGETED,
+                    universitiesUrl,
+                    ttl.toSeconds(),
+                    BUDGET,
+                    large("huge", HostileFaults.HUGE, hostileUrl, ttl),
+                    large("large", HostileFaults.LARGE, hostileUrl, ttl));
     try {
       Files.createDirectories(directory);
       Path file = directory.resolve("routes.yml");
