@@ -25,6 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+source bench/nginx-conf.sh
 BASE="" BASE_DIR="" BUILD=1 NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s
 CG_ENV=()
 while [[ $# -gt 0 ]]; do
@@ -95,51 +96,10 @@ launch() {
   echo $!
 }
 
-# nginx with proxy_cache as bench/run.sh configures it, entries valid for an hour.
+# nginx with proxy_cache as bench/run.sh configures it (bench/nginx-conf.sh), entries valid for an hour.
 start_nginx() {
-  local port=$1 user=""
-  [[ $EUID -eq 0 ]] && user="user $(id -un) $(id -gn);"
   mkdir -p "$TMP/nginx/logs"
-  cat >"$TMP/nginx/nginx.conf" <<CONF
-$user
-worker_processes 2;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type application/octet-stream;
-  sendfile on;
-  tcp_nopush off;
-  tcp_nodelay on;
-  client_body_temp_path $TMP/nginx/client_body;
-  proxy_temp_path $TMP/nginx/proxy_temp;
-  fastcgi_temp_path $TMP/nginx/fastcgi_temp;
-  uwsgi_temp_path $TMP/nginx/uwsgi_temp;
-  scgi_temp_path $TMP/nginx/scgi_temp;
-  proxy_cache_path $TMP/nginx/cache levels=1:2 keys_zone=universities:10m max_size=1g inactive=1h use_temp_path=off;
-  gzip on;
-  gzip_types application/json;
-  gzip_proxied any;
-  gzip_vary on;
-  upstream universities { server 127.0.0.1:$UP; keepalive 32; }
-  server {
-    listen 127.0.0.1:$port;
-    location = /universities {
-      proxy_pass http://universities/search\$is_args\$args;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_cache universities;
-      proxy_cache_key \$uri\$is_args\$args;
-      proxy_cache_valid 200 1h;
-      proxy_cache_lock on;
-      proxy_cache_use_stale updating;
-      proxy_cache_background_update on;
-    }
-  }
-}
-CONF
+  nginx_conf "$TMP/nginx" "$TMP/nginx/error.log" "$UP" "$1:universities:1h" >"$TMP/nginx/nginx.conf"
   (exec nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" >/dev/null 2>&1) &
   echo $!
 }

@@ -61,6 +61,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+source bench/nginx-conf.sh
 BENCH=$ROOT/bench
 
 DURATION=5s
@@ -253,60 +254,9 @@ REDIS_PID=$!
 PIDS+=($REDIS_PID)
 
 mkdir -p "$TMP/nginx/logs"
-NGINX_USER=""
-[[ $EUID -eq 0 ]] && NGINX_USER="user $(id -un) $(id -gn);"
-nginx_location() { # cache zone, validity
-  cat <<LOC
-    location = /universities {
-      proxy_pass http://universities/search\$is_args\$args;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_cache $1;
-      proxy_cache_key \$uri\$is_args\$args;
-      proxy_cache_valid 200 $2;
-      proxy_cache_lock on;
-      proxy_cache_use_stale updating;
-      proxy_cache_background_update on;
-      add_header X-Cache-Status \$upstream_cache_status always;
-    }
-LOC
-}
-cat >"$TMP/nginx/nginx.conf" <<CONF
-$NGINX_USER
-worker_processes 2;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $OUT/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type application/octet-stream;
-  sendfile on;
-  tcp_nopush off;
-  tcp_nodelay on;
-  client_body_temp_path $TMP/nginx/client_body;
-  proxy_temp_path $TMP/nginx/proxy_temp;
-  fastcgi_temp_path $TMP/nginx/fastcgi_temp;
-  uwsgi_temp_path $TMP/nginx/uwsgi_temp;
-  scgi_temp_path $TMP/nginx/scgi_temp;
-  proxy_cache_path $TMP/nginx/cache levels=1:2 keys_zone=universities:10m max_size=1g inactive=10m use_temp_path=off;
-  proxy_cache_path $TMP/nginx/wide levels=1:2 keys_zone=wide:10m max_size=1g inactive=1h use_temp_path=off;
-  gzip on;
-  gzip_types application/json;
-  gzip_proxied any;
-  gzip_vary on;
-  upstream universities { server 127.0.0.1:$UP; keepalive 32; }
-  server {
-    listen 127.0.0.1:$NGX;
-$(nginx_location universities 30s)
-  }
-  # the large working set: its own zone, entries valid for the whole scenario
-  server {
-    listen 127.0.0.1:$NGX_W;
-$(nginx_location wide 1h)
-  }
-}
-CONF
+# the large working set gets its own zone, entries valid for the whole scenario
+nginx_conf "$TMP/nginx" "$OUT/nginx-error.log" "$UP" "$NGX:universities:30s" "$NGX_W:wide:1h" \
+  >"$TMP/nginx/nginx.conf"
 cp "$TMP/nginx/nginx.conf" "$OUT/nginx.conf"
 "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$OUT/nginx-error.log" &
 NGINX_PID=$!
