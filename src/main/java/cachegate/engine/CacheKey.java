@@ -171,6 +171,14 @@ public final class CacheKey {
     return namespace + ":" + FORMAT_VERSION + ":";
   }
 
+  /**
+   * The prefix of every entry under {@code namespace}, of all routes; leases and rate budgets,
+   * under the same {@link #prefix(String)}, do not start with it.
+   */
+  public static String entriesPrefix(String namespace) {
+    return prefix(namespace) + "{";
+  }
+
   /** The prefix of every key of {@code route} under {@code namespace}; see {@link #prefix()}. */
   public static String prefix(String namespace, String route) {
     return prefix(namespace) + "{" + route + ":";

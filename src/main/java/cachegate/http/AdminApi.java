@@ -167,7 +167,7 @@ final class AdminApi {
   private void purge(RoutingContext context) {
     Map<String, List<String>> query = AdminQuery.of(context);
     if (AdminQuery.single(query, "all").filter("true"::equals).isPresent()) {
-      String everything = CacheKey.prefix(namespace);
+      String everything = CacheKey.entriesPrefix(namespace);
       reply(
           context,
           catalog.removeAll(everything),

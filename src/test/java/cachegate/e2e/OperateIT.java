@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 class OperateIT extends RedisAndUpstream {
   private static final String TOKEN = "test-admin-token-0123456789";
   private static final String GERMANY_KEY = "cachegate:v2:{universities:country=germany}";
+  private static final String RATE_KEY = "cachegate:v2:rate:{universities}:calls";
 
   private final ManualClock clock = new ManualClock();
 
@@ -238,12 +239,13 @@ class OperateIT extends RedisAndUpstream {
   }
 
   @Test
-  void purgeByKeyAndPurgeOfARouteAndOfEverythingOfOursLeaveOtherKeysAlone() {
+  void purgeByKeyAndPurgeOfARouteAndOfEverythingOfOursLeaveOtherKeysAndRateBudgetsAlone() {
     GatewayUnderTest gateway = admin();
     getStored(gateway, "/universities?country=Germany");
     getStored(gateway, "/universities?country=France");
     getStored(gateway, "/universities?country=Japan");
     redis.set("someone-else:key", "keep me");
+    redis.zadd(RATE_KEY, 1, "a call");
 
     JsonObject byKey =
         new JsonObject(
@@ -262,7 +264,7 @@ class OperateIT extends RedisAndUpstream {
     assertThat(byKey.getInteger("purged")).isEqualTo(1);
     assertThat(route.getLong("purged")).isEqualTo(2);
     assertThat(everything.getLong("purged")).isGreaterThanOrEqualTo(1);
-    assertThat(redis.keys("*")).containsExactly("someone-else:key");
+    assertThat(redis.keys("*")).containsExactlyInAnyOrder("someone-else:key", RATE_KEY);
     assertThat(gateway.get("/universities?country=France").headers().firstValue("X-Cache"))
         .hasValue("MISS");
   }
