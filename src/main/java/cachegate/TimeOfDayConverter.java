@@ -21,9 +21,12 @@ final class TimeOfDayConverter extends ClassicConverter {
 
   private volatile Second last = new Second(Long.MIN_VALUE, ZoneId.of("UTC"), "");
 
+  /** The default time zone, read once as logback's date converter does. */
+  private final ZoneId zone = ZoneId.systemDefault();
+
   @Override
   public String convert(ILoggingEvent event) {
-    return format(event.getTimeStamp(), ZoneId.systemDefault());
+    return format(event.getTimeStamp(), zone);
   }
 
   /** {@code millis} since the epoch as {@code HH:mm:ss.SSS} in {@code zone}. */
