@@ -8,10 +8,14 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.pattern.DynamicConverter;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * cachegate's logging, set up in code rather than from a {@code logback.xml}: parsing XML took
@@ -25,7 +29,11 @@ import java.util.Map;
  * logback-test.xml} on the class path (the tests have one), replaces all of this.
  */
 public final class LogConfiguration extends ContextAwareBase implements Configurator {
-  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n";
+  /**
+   * {@code %timeOfDay} writes what {@code %d{HH:mm:ss.SSS}} would, at less cost ({@link
+   * TimeOfDayConverter}).
+   */
+  static final String PATTERN = "%timeOfDay %-5level %logger{20} - %msg%n";
 
   /** How lines are written: {@code LOG_FORMAT}, read here as logging starts before the config. */
   enum Format {
@@ -53,6 +61,9 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
 
   /** Sets up {@code context} as the class comment says. */
   static void apply(LoggerContext context, Format format) {
+    Map<String, Supplier<DynamicConverter<?>>> rules = new HashMap<>();
+    rules.put("timeOfDay", TimeOfDayConverter::new);
+    context.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(context);
     console.setName("STDOUT");

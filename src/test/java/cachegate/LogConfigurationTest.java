@@ -12,6 +12,9 @@ import ch.qos.logback.core.ConsoleAppender;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.KeyValuePair;
 
@@ -77,6 +80,27 @@ class LogConfigurationTest {
                 .add(new JsonObject().put("status", "200"))
                 .add(new JsonObject().put("outcome", "HIT")));
     assertThat(json.fieldNames()).doesNotContain("message", "arguments", "context");
+    context.stop();
+  }
+
+  @Test
+  void textWritesTheTimeOfDayLevelLoggerAndMessage() {
+    LoggerContext context = new LoggerContext();
+    LogConfiguration.apply(context, LogConfiguration.Format.TEXT);
+    Logger access = context.getLogger("cachegate.access");
+    LoggingEvent event =
+        new LoggingEvent(
+            "cachegate.http.AccessLog", access, Level.INFO, "GET / 200 HIT 0.1ms id=1", null, null);
+    event.setTimeStamp(1_700_000_000_123L);
+
+    String line = encoded(context, event);
+
+    assertThat(line)
+        .isEqualTo(
+            DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+                    .format(Instant.ofEpochMilli(1_700_000_000_123L).atZone(ZoneId.systemDefault()))
+                + " INFO  cachegate.access - GET / 200 HIT 0.1ms id=1"
+                + System.lineSeparator());
     context.stop();
   }
 

@@ -41,15 +41,22 @@ final class AccessLog implements Handler<RoutingContext> {
               done.succeeded() ? String.valueOf(context.response().getStatusCode()) : "aborted";
           String outcome = context.<String>get(OUTCOME, "-");
           String millis = millis(System.nanoTime() - started);
-          // The line as text, and each field as a key-value pair for LOG_FORMAT=json.
+          // The line as text, and each field as a key-value pair for LOG_FORMAT=json. The text
+          // is joined here rather than from a pattern and arguments: the same line, without
+          // logback's formatter and the argument array per request.
           LOG.atInfo()
-              .setMessage("{} {} {} {} {}ms id={}")
-              .addArgument(request.method())
-              .addArgument(request.uri())
-              .addArgument(status)
-              .addArgument(outcome)
-              .addArgument(millis)
-              .addArgument(id)
+              .setMessage(
+                  request.method()
+                      + " "
+                      + request.uri()
+                      + " "
+                      + status
+                      + " "
+                      + outcome
+                      + " "
+                      + millis
+                      + "ms id="
+                      + id)
               .addKeyValue("method", request.method())
               .addKeyValue("path", request.uri())
               .addKeyValue("status", status)
