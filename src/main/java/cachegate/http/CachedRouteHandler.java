@@ -84,7 +84,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       return HttpHeaders.ACCEPT_ENCODING;
     }
     return HttpHeaders.createOptimized(
-        HttpHeaders.ACCEPT_ENCODING + ", " + String.join(", ", route.varyHeaders()));
+        "Accept-Encoding, " + String.join(", ", route.varyHeaders()));
   }
 
   @Override
