@@ -51,7 +51,7 @@ class RoutesFileTest {
   }
 
   @Test
-  void theShippedExampleHasFourMoreRoutesForOtherPublicApis() throws IOException {
+  void theShippedExampleHasFiveMoreRoutesForOtherPublicApis() throws IOException {
     List<RouteConfig> routes = example();
 
     assertThat(routes)
@@ -61,7 +61,8 @@ class RoutesFileTest {
             "postcodes /postcodes https://api.zippopotam.us/{country}/{code}",
             "weather /weather https://api.open-meteo.com/v1/forecast",
             "github-repos /github/repos https://api.github.com/repos/{owner}/{repo}",
-            "openweather /openweather https://api.openweathermap.org/data/2.5/weather");
+            "openweather /openweather https://api.openweathermap.org/data/2.5/weather",
+            "github-my-repos /github/me/repos https://api.github.com/user/repos");
     RouteConfig postcodes = routes.get(1);
     assertThat(postcodes.policy().ttl()).isEqualTo(Duration.ofDays(1));
     assertThat(postcodes.policy().staleIfError()).isEqualTo(Duration.ofDays(7));
@@ -71,6 +72,9 @@ class RoutesFileTest {
     assertThat(weather.policy().staleWhileRevalidate()).isEqualTo(Duration.ofMinutes(10));
     assertThat(weather.policy().maxEntryBytes()).isEqualTo(65_536);
     assertThat(weather.upstream().maxQueue()).isEqualTo(64);
+    Route mine = routes.get(5).route();
+    assertThat(mine.varyHeaders()).containsExactly("Authorization");
+    assertThat(mine.forwardHeaders()).containsExactly("Authorization");
   }
 
   @Test
