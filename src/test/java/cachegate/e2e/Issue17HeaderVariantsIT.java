@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import cachegate.support.CapturedLogs;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.RedisServer;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 17: a route that varies by {@code Authorization} and {@code X-Tenant} and forwards {@code
@@ -52,6 +55,7 @@ class Issue17HeaderVariantsIT {
   static RedisServer redis;
   static PerUserApi api;
   static CapturedLogs logs;
+  static CapturedLogs accessLog;
   static GatewayUnderTest gateway;
 
   @BeforeAll
@@ -76,6 +80,9 @@ class Issue17HeaderVariantsIT {
         """
             .formatted(api.url()));
     logs = CapturedLogs.of(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    accessLog = CapturedLogs.of("cachegate.access");
+    // Quiet in tests (logback-test.xml); this test reads it for tokens.
+    accessLogger().setLevel(Level.INFO);
     gateway =
         GatewayUnderTest.start(
             Map.of(
@@ -96,6 +103,8 @@ class Issue17HeaderVariantsIT {
   static void stop() {
     gateway.close();
     logs.close();
+    accessLog.close();
+    accessLogger().setLevel(Level.WARN);
     api.close();
     redis.close();
   }
@@ -231,6 +240,7 @@ class Issue17HeaderVariantsIT {
     outputs.add(show(admin("POST", "/admin/api/entries/soft-purge?key=" + encode(key(alice)))));
     outputs.add(show(admin("DELETE", "/admin/api/entries?route=repos")));
     logs.events().forEach(event -> outputs.add(event.getFormattedMessage()));
+    accessLog.events().forEach(event -> outputs.add(event.getFormattedMessage()));
     outputs.addAll(redis.sync().keys("*"));
 
     JsonArray entries = new JsonObject(listing.body()).getJsonArray("entries");
@@ -241,12 +251,19 @@ class Issue17HeaderVariantsIT {
     assertThat(String.join("\n", outputs))
         .as("what was exercised")
         .contains(
-            "\"varyHeaders\"", "cachegate:v2:{repos:sort=updated|authorization=", "/repos -> ");
+            "\"varyHeaders\"",
+            "cachegate:v2:{repos:sort=updated|authorization=",
+            "/repos -> ",
+            "GET /repos 400");
     for (String output : outputs) {
       for (String token : List.of("alice-token", "bob-token")) {
         assertThat(output).as("an output showing a token").doesNotContain(token);
       }
     }
+  }
+
+  private static Logger accessLogger() {
+    return (Logger) LoggerFactory.getLogger("cachegate.access");
   }
 
   private static HttpRequest.Builder request(String path, String authorization) {
