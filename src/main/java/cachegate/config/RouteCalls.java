@@ -27,7 +27,7 @@ final class RouteCalls {
    * Headers cachegate sets itself, or that would change what the answer is: a route may not set
    * them. (Proxy credentials come from {@code HTTPS_PROXY}.)
    */
-  private static final Set<String> RESERVED_HEADERS =
+  static final Set<String> RESERVED_HEADERS =
       Set.of(
           "host",
           "content-length",

@@ -61,7 +61,9 @@ final class RoutesFile {
           "upstreamQuery",
           "upstreamTlsCa",
           "unknownParams",
-          "upstreamRateLimit");
+          "upstreamRateLimit",
+          "varyHeaders",
+          "forwardHeaders");
   private static final Set<String> PARAM_FIELDS =
       Set.of("type", "lowercase", "maxLength", "required", "default", "min", "max");
 
@@ -203,9 +205,35 @@ final class RoutesFile {
       }
       names.getValue().forEach(n -> requireOneOf.add(scalar(n, what + ": requireOneOf")));
     }
+    Map<String, Node> vary = headerNames(fields, "varyHeaders", what);
+    Map<String, Node> forward = headerNames(fields, "forwardHeaders", what);
+    for (Map.Entry<String, Node> header : forward.entrySet()) {
+      if (vary.keySet().stream().noneMatch(header.getKey()::equalsIgnoreCase)) {
+        throw problem(
+            header.getValue(),
+            what
+                + ": forwardHeaders '"
+                + header.getKey()
+                + "' is not in varyHeaders: an entry built with one client's "
+                + header.getKey()
+                + " would be served to every client; add it to varyHeaders");
+      }
+      if (header.getKey().equalsIgnoreCase("accept")) {
+        throw problem(header.getValue(), what + ": forwardHeaders 'Accept': cachegate sets it");
+      }
+    }
     Route route;
     try {
-      route = new Route(name, path, upstream, params, requireOneOf, unknownParams(fields, what));
+      route =
+          new Route(
+              name,
+              path,
+              upstream,
+              params,
+              requireOneOf,
+              unknownParams(fields, what),
+              List.copyOf(vary.keySet()),
+              forward.keySet());
     } catch (IllegalArgumentException e) {
       throw problem(node, what + ": " + e.getMessage());
     }
@@ -238,7 +266,60 @@ final class RoutesFile {
             policyDefaults.ttlJitter(),
             number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE));
-    return new RouteConfig(route, policy, upstreamCalls.read(fields, what, route));
+    UpstreamConfig calls = upstreamCalls.read(fields, what, route);
+    for (Map.Entry<String, Node> header : forward.entrySet()) {
+      if (calls.headers().stream().anyMatch(h -> h.isNamed(header.getKey()))) {
+        // The configured value would win (HttpUpstream): say so rather than drop it unseen.
+        throw problem(
+            header.getValue(),
+            what
+                + ": forwardHeaders '"
+                + header.getKey()
+                + "' is also sent by cachegate (upstreamHeaders, or its default User-Agent),"
+                + " whose value would win; remove one");
+      }
+    }
+    return new RouteConfig(route, policy, calls);
+  }
+
+  /**
+   * The header names a list field gives, each with its node: valid names, listed once (ignoring
+   * case), none that cachegate sets itself, at most {@link Route#MAX_VARY_HEADERS}.
+   */
+  private Map<String, Node> headerNames(Map<String, Node> fields, String field, String what) {
+    Node node = fields.get(field);
+    Map<String, Node> names = new LinkedHashMap<>();
+    if (node == null) {
+      return names;
+    }
+    String about = what + ": " + field;
+    if (!(node instanceof SequenceNode list) || list.getValue().isEmpty()) {
+      throw problem(node, about + " must be a list of header names");
+    }
+    if (list.getValue().size() > Route.MAX_VARY_HEADERS) {
+      throw problem(
+          node,
+          about
+              + " may list at most "
+              + Route.MAX_VARY_HEADERS
+              + " headers, was "
+              + list.getValue().size());
+    }
+    for (Node item : list.getValue()) {
+      String header = scalar(item, about);
+      if (!Route.HEADER_NAME.matcher(header).matches()) {
+        throw problem(
+            item, about + " '" + header + "' must be 1 to 64 letters, digits, '-' or '_'");
+      }
+      if (RouteCalls.RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
+        throw problem(item, about + " '" + header + "': cachegate handles this header itself");
+      }
+      if (names.keySet().stream().anyMatch(header::equalsIgnoreCase)) {
+        throw problem(item, about + " lists '" + header + "' twice");
+      }
+      names.put(header, item);
+    }
+    return names;
   }
 
   private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {

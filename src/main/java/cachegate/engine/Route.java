@@ -1,6 +1,7 @@
 package cachegate.engine;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -25,6 +27,12 @@ import java.util.stream.Collectors;
  * @param params the accepted parameters
  * @param requireOneOf at least one of these parameters must be present (empty: no such rule)
  * @param unknownParams what a request with a parameter not in {@code params} gets
+ * @param varyHeaders the request headers whose values are part of the key, as configured (their
+ *     names ignore case): each value as its hash, a missing header as its own variant (empty: the
+ *     route varies by no header, and every client shares its entries)
+ * @param forwardHeaders the request headers sent on to the upstream, each one of {@code
+ *     varyHeaders}, so that an entry is only ever served to requests with the values it was built
+ *     from
  */
 public record Route(
     String name,
@@ -32,7 +40,15 @@ public record Route(
     UrlTemplate upstream,
     List<Param> params,
     Set<String> requireOneOf,
-    UnknownParams unknownParams) {
+    UnknownParams unknownParams,
+    List<String> varyHeaders,
+    Set<String> forwardHeaders) {
+  /** The most request headers a route may vary by. */
+  public static final int MAX_VARY_HEADERS = 8;
+
+  /** Header names a route may vary by: letters, digits, {@code -} and {@code _}. */
+  public static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   /** The most unknown parameter names a refusal lists, and the longest name it writes out. */
   private static final int NAMES_SHOWN = 5;
 
@@ -146,6 +162,17 @@ public record Route(
     this(name, path, upstream, params, requireOneOf, UnknownParams.IGNORE);
   }
 
+  /** A route that varies by no request header. */
+  public Route(
+      String name,
+      String path,
+      UrlTemplate upstream,
+      List<Param> params,
+      Set<String> requireOneOf,
+      UnknownParams unknownParams) {
+    this(name, path, upstream, params, requireOneOf, unknownParams, List.of(), Set.of());
+  }
+
   public Route {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(unknownParams, "unknownParams");
@@ -153,6 +180,9 @@ public record Route(
     Objects.requireNonNull(upstream, "upstream");
     params = List.copyOf(params);
     requireOneOf = Set.copyOf(requireOneOf);
+    varyHeaders = List.copyOf(varyHeaders);
+    forwardHeaders = Set.copyOf(forwardHeaders);
+    checkHeaders(varyHeaders, forwardHeaders);
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "route name must be 1 to 40 lower-case letters, digits, '-' or '_', was '" + name + "'");
@@ -195,13 +225,58 @@ public record Route(
     }
   }
 
+  private static void checkHeaders(List<String> vary, Set<String> forward) {
+    if (vary.size() > MAX_VARY_HEADERS) {
+      throw new IllegalArgumentException(
+          "a route may vary by at most " + MAX_VARY_HEADERS + " headers, was " + vary.size());
+    }
+    Set<String> names = new LinkedHashSet<>();
+    for (String header : vary) {
+      if (!HEADER_NAME.matcher(header).matches()) {
+        throw new IllegalArgumentException(
+            "varyHeaders names must be 1 to 64 letters, digits, '-' or '_', was '" + header + "'");
+      }
+      if (!names.add(header.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("header '" + header + "' is listed twice");
+      }
+    }
+    for (String header : forward) {
+      if (!names.contains(header.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException(
+            "forwardHeaders names '"
+                + header
+                + "', which is not in varyHeaders: an entry built with one client's value would"
+                + " be served to others");
+      }
+    }
+  }
+
+  /** Whether the route's keys vary by request headers. */
+  public boolean varies() {
+    return !varyHeaders.isEmpty();
+  }
+
   /**
-   * Builds the key for a query given as parameter name to every value it was given with.
+   * Builds the key for a query given as parameter name to every value it was given with, for a
+   * request without headers: for a route that {@linkplain #varies() varies} by headers, the variant
+   * of a request that sends none of them.
    *
-   * @throws InvalidRequestException when a parameter is repeated, blank, too long or of the wrong
-   *     type, or a required one is missing, or (with {@link UnknownParams#REJECT}) not the route's
+   * @throws InvalidRequestException as {@link #key(String, Map, Function)}
    */
   public CacheKey key(String namespace, Map<String, List<String>> query) {
+    return key(namespace, query, header -> List.of());
+  }
+
+  /**
+   * Builds the key for a query given as parameter name to every value it was given with, and the
+   * request's headers given as every value of a header by its name (ignoring case).
+   *
+   * @throws InvalidRequestException when a parameter is repeated, blank, too long or of the wrong
+   *     type, or a required one is missing, or (with {@link UnknownParams#REJECT}) not the route's;
+   *     or when a header the route varies by is given more than once
+   */
+  public CacheKey key(
+      String namespace, Map<String, List<String>> query, Function<String, List<String>> headers) {
     if (unknownParams == UnknownParams.REJECT) {
       refuseUnknown(query.keySet());
     }
@@ -232,7 +307,25 @@ public record Route(
             "parameter '" + placeholder + "' must not be '" + value + "'");
       }
     }
-    return new CacheKey(namespace, name, normalised);
+    if (varyHeaders.isEmpty()) {
+      return new CacheKey(namespace, name, normalised);
+    }
+    List<String> vary = new ArrayList<>();
+    Map<String, String> given = new TreeMap<>();
+    for (String header : varyHeaders) {
+      String lower = header.toLowerCase(Locale.ROOT);
+      vary.add(lower);
+      List<String> values = headers.apply(header);
+      if (values.size() > 1) {
+        throw new InvalidRequestException("header '" + header + "' must be given at most once");
+      }
+      if (values.size() == 1) {
+        given.put(lower, values.get(0));
+      }
+    }
+    Set<String> forward = new LinkedHashSet<>();
+    forwardHeaders.forEach(header -> forward.add(header.toLowerCase(Locale.ROOT)));
+    return new CacheKey(namespace, name, normalised, vary, given, forward);
   }
 
   private void refuseUnknown(Set<String> given) {

@@ -128,6 +128,11 @@ final class AdminApi {
               .put("ttlSeconds", policy.ttl().toSeconds())
               .put("staleWhileRevalidateSeconds", policy.staleWhileRevalidate().toSeconds())
               .put("staleIfErrorSeconds", policy.staleIfError().toSeconds());
+      if (served.route().varies()) {
+        route
+            .put("varyHeaders", new JsonArray(served.route().varyHeaders()))
+            .put("forwardHeaders", new JsonArray(List.copyOf(served.route().forwardHeaders())));
+      }
       served.upstream().budgetState().ifPresent(budget -> route.put("budget", budget));
       list.add(route);
     }
@@ -179,6 +184,23 @@ final class AdminApi {
                 everything,
                 removed.entries());
             return purged("purged", removed);
+          });
+      return;
+    }
+    Optional<String> variants = names.variantsPrefix(query);
+    if (variants.isPresent()) {
+      String prefix = variants.get();
+      reply(
+          context,
+          catalog.removeAll(prefix),
+          "the purge of every variant under " + prefix,
+          removed -> {
+            LOG.info(
+                "admin {}: purged every variant under {}: {} entries",
+                who(context),
+                prefix,
+                removed.entries());
+            return purged("purged", removed).put("variantsOf", prefix);
           });
       return;
     }
@@ -248,6 +270,12 @@ final class AdminApi {
   private void warm(RoutingContext context) {
     JsonObject body = warmBody(context);
     ServedRoute route = names.route(Optional.ofNullable(body.getString("route")));
+    if (route.route().varies()) {
+      throw new InvalidRequestException(
+          "route '"
+              + route.route().name()
+              + "' varies by request headers; warming cannot send a client's headers");
+    }
     List<CompletableFuture<JsonObject>> results =
         body.getJsonArray("queries").stream()
             .map(query -> warm(route, String.valueOf(query)))
@@ -313,8 +341,8 @@ final class AdminApi {
 
   /**
    * What an operator sees of an entry: its parameters as its key shows them (a value too long to
-   * keep readable as its hash) and, when its route is served, the freshness left under that route's
-   * policy as the engine assesses it.
+   * keep readable as its hash), the hashes of its variant when it has one and, when its route is
+   * served, the freshness left under that route's policy as the engine assesses it.
    */
   private JsonObject describe(EntryInfo entry) {
     Instant now = clock.instant();
@@ -326,6 +354,8 @@ final class AdminApi {
             .put("bytes", entry.bytes())
             .put("storedAt", entry.storedAt().toString())
             .put("ageSeconds", Duration.between(entry.storedAt(), now).toSeconds());
+    key.filter(parsed -> !parsed.variant().isEmpty())
+        .ifPresent(parsed -> json.put("variant", new JsonObject(Map.copyOf(parsed.variant()))));
     key.flatMap(parsed -> names.served(parsed.route()))
         .ifPresent(
             served ->

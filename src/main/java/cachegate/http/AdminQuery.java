@@ -68,18 +68,45 @@ final class AdminQuery {
 
   /**
    * The key of the entry {@code query} names: by {@code key}, or by a route's own parameters (the
-   * route named by {@code route}, which may be left out when only one is served).
+   * route named by {@code route}, which may be left out when only one is served). A route that
+   * varies by request headers keeps an entry per variant, so its parameters name no one entry:
+   * refused, pointing at the listing's keys.
    */
   String key(Map<String, List<String>> query) {
     Optional<String> given = single(query, "key");
     if (given.isPresent()) {
       return checked(given.get());
     }
+    CacheKey named = byParams(query);
+    if (!named.variant().isEmpty()) {
+      throw new InvalidRequestException(
+          "route '"
+              + named.route()
+              + "' keeps an entry per value of its varyHeaders: name one by ?key=<key> (the"
+              + " listing shows them), or purge them all by the route's parameters");
+    }
+    return named.redisKey();
+  }
+
+  /**
+   * What a purge of {@code query} removes: for a route that varies by request headers named by its
+   * parameters, the prefix of every variant of those parameters; empty when {@code query} names one
+   * entry ({@link #key}).
+   */
+  Optional<String> variantsPrefix(Map<String, List<String>> query) {
+    if (single(query, "key").isPresent()) {
+      return Optional.empty();
+    }
+    CacheKey named = byParams(query);
+    return named.variant().isEmpty() ? Optional.empty() : Optional.of(named.variantsPrefix());
+  }
+
+  private CacheKey byParams(Map<String, List<String>> query) {
     Map<String, List<String>> params = new HashMap<>(query);
     ServedRoute route = route(single(params, "route"));
     params.remove("route");
     try {
-      return route.route().key(namespace, params).redisKey();
+      return route.route().key(namespace, params);
     } catch (InvalidRequestException refused) {
       throw new InvalidRequestException(
           "give ?key=<key> or the route's parameters: " + refused.getMessage());

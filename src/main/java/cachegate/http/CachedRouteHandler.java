@@ -58,6 +58,9 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   private final CacheMetrics metrics;
   private final IdentityCopies copies;
 
+  /** {@code Vary}: the representation's header, and those the route's keys vary by. */
+  private final CharSequence vary;
+
   CachedRouteHandler(
       Route route,
       CacheEngine engine,
@@ -69,6 +72,19 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     this.namespace = namespace;
     this.metrics = metrics;
     this.copies = copies;
+    this.vary = vary(route);
+  }
+
+  /**
+   * RFC 9110 §12.5.5: {@code Accept-Encoding}, which picks the representation, and each header the
+   * route's keys vary by, named as configured.
+   */
+  static CharSequence vary(Route route) {
+    if (!route.varies()) {
+      return HttpHeaders.ACCEPT_ENCODING;
+    }
+    return HttpHeaders.createOptimized(
+        "Accept-Encoding, " + String.join(", ", route.varyHeaders()));
   }
 
   @Override
@@ -76,7 +92,8 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     HttpServerResponse response = context.response();
     CacheKey key;
     try {
-      key = route.key(namespace, QueryString.parse(context.request().query()));
+      HttpServerRequest request = context.request();
+      key = route.key(namespace, QueryString.parse(request.query()), request.headers()::getAll);
     } catch (InvalidRequestException refused) {
       metrics.rejected(route.name());
       ErrorResponses.send(response, refused);
@@ -104,7 +121,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
     context.put(AccessLog.OUTCOME, answer.outcome().header());
     if (answer instanceof PassThrough passed) {
-      PassOn.send(context.request(), context.response(), passed);
+      PassOn.send(context.request(), context.response(), passed, vary);
     } else {
       send(context.request(), context.response(), (CacheResult) answer);
     }
@@ -120,7 +137,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     String type = entry.contentType();
     response
         .putHeader(HttpHeaders.CONTENT_TYPE, type.equals(JSON_TYPE) ? JSON : type)
-        .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
+        .putHeader(HttpHeaders.VARY, vary)
         .putHeader(HttpHeaders.ETAG, gzip ? body.gzipEtag() : body.etag())
         .putHeader(X_CACHE, OUTCOMES.get(result.outcome()))
         .putHeader(CACHE_STATUS, CacheStatus.of(result))

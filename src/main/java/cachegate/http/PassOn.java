@@ -34,27 +34,35 @@ final class PassOn implements Flow.Subscriber<ByteBuffer> {
     this.context = context;
   }
 
-  /** Sends {@code passed} as the answer to {@code request}; on the request's event loop. */
-  static void send(HttpServerRequest request, HttpServerResponse response, PassThrough passed) {
+  /**
+   * Sends {@code passed} as the answer to {@code request}, with {@code vary} as its {@code Vary};
+   * on the request's event loop.
+   */
+  static void send(
+      HttpServerRequest request,
+      HttpServerResponse response,
+      PassThrough passed,
+      CharSequence vary) {
     if (response.closed() || request.method() == HttpMethod.HEAD) {
       passed.body().discard();
       if (!response.closed()) {
-        headers(response, passed).end();
+        headers(response, passed, vary).end();
       }
       return;
     }
-    headers(response, passed);
+    headers(response, passed, vary);
     if (passed.body().length().isEmpty()) {
       response.setChunked(true);
     }
     passed.body().chunks().subscribe(new PassOn(request, response, Vertx.currentContext()));
   }
 
-  private static HttpServerResponse headers(HttpServerResponse response, PassThrough passed) {
+  private static HttpServerResponse headers(
+      HttpServerResponse response, PassThrough passed, CharSequence vary) {
     response
         .setStatusCode(passed.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, passed.contentType())
-        .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING)
+        .putHeader(HttpHeaders.VARY, vary)
         .putHeader(CachedRouteHandler.X_CACHE, passed.outcome().header())
         .putHeader(CachedRouteHandler.CACHE_STATUS, CacheStatus.of(passed))
         .putHeader(HttpHeaders.AGE, "0");

@@ -33,8 +33,11 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -46,8 +49,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * TIMEOUT {@link UpstreamException}. A body passed on is cut when no byte of it moves for as long.
  * The route's added headers and query parameters ({@link UpstreamConfig#headers()}, {@link
  * UpstreamConfig#query()}) go with every request and nowhere else: messages name the request with
- * secret values as {@code ***}. Memory per answer is bounded whatever the upstream sends (see
- * {@link AnswerReader}). Thread-safe.
+ * secret values as {@code ***}. A key's {@linkplain CacheKey#forwardedHeaders() forwarded request
+ * headers} go too, except those cachegate sets itself ({@code Accept}) or that the route's own
+ * headers set: the configured value wins, so a client cannot replace a route's credentials. Memory
+ * per answer is bounded whatever the upstream sends (see {@link AnswerReader}). Thread-safe.
  */
 public final class HttpUpstream implements Upstream {
   static final String JSON = "application/json";
@@ -67,6 +72,10 @@ public final class HttpUpstream implements Upstream {
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UrlTemplate url;
+
+  /** Lower-case names of the headers a forwarded one may not replace. */
+  private final Set<String> ownHeaders;
+
   private final BodyLimits limits;
   private final HttpClient client;
 
@@ -94,6 +103,9 @@ public final class HttpUpstream implements Upstream {
     this.vertx = vertx;
     this.config = config;
     this.url = url;
+    Set<String> own = new HashSet<>(Set.of("accept"));
+    config.headers().forEach(header -> own.add(header.name().toLowerCase(Locale.ROOT)));
+    this.ownHeaders = Set.copyOf(own);
     this.limits =
         new BodyLimits(keepAtMost, maxBodyBytes, memory, CacheMetrics.guarded(metrics), route);
     HttpClientOptions options =
@@ -165,7 +177,7 @@ public final class HttpUpstream implements Upstream {
                 Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
               }
             });
-    attempt(client, address, target, sent)
+    attempt(client, key, address, target, sent)
         .recover(
             failure -> {
               if (!(failure instanceof HttpClosedException) || result.isDone()) {
@@ -174,7 +186,7 @@ public final class HttpUpstream implements Upstream {
               // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed as
               // the request went out fails at once; a new connection, never a pooled one (the pool
               // may still hold the closing one), then answers it.
-              return attempt(freshConnections, address, target, sent);
+              return attempt(freshConnections, key, address, target, sent);
             })
         .onComplete(
             (answer, failure) -> {
@@ -196,6 +208,7 @@ public final class HttpUpstream implements Upstream {
    */
   private Future<UpstreamResponse> attempt(
       HttpClient connections,
+      CacheKey key,
       String address,
       String target,
       AtomicReference<HttpClientRequest> sent) {
@@ -206,6 +219,13 @@ public final class HttpUpstream implements Upstream {
             .putHeader(HttpHeaders.ACCEPT, JSON)
             // Past the whole-answer deadline, a passed-on answer must keep moving.
             .setIdleTimeout(config.timeout().toMillis());
+    key.forwardedHeaders()
+        .forEach(
+            (name, value) -> {
+              if (!ownHeaders.contains(name)) {
+                options.putHeader(name, value);
+              }
+            });
     for (UpstreamField header : config.headers()) {
       options.putHeader(header.name(), header.value());
     }

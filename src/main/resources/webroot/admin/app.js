@@ -404,7 +404,7 @@ function entryRow(entry) {
     el('td', { class: 'row-actions' }, soft, purge));
 }
 
-// A key as text with a line-break opportunity (<wbr>) between its parts, after : = & + , and before
+// A key as text with a line-break opportunity (<wbr>) between its parts, after : = & + , | and before
 // { (cachegate: v2: {universities: country= united+ states}), so that a narrow column breaks it
 // there and not every few characters. Copying the cell still gives the key unchanged.
 function keyParts(key) {
@@ -416,7 +416,7 @@ function keyParts(key) {
       part = '';
     }
     part += character;
-    if (':=&+,'.includes(character)) {
+    if (':=&+,|'.includes(character)) {
       nodes.push(part, el('wbr'));
       part = '';
     }

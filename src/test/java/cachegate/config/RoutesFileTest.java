@@ -51,7 +51,7 @@ class RoutesFileTest {
   }
 
   @Test
-  void theShippedExampleHasFourMoreRoutesForOtherPublicApis() throws IOException {
+  void theShippedExampleHasFiveMoreRoutesForOtherPublicApis() throws IOException {
     List<RouteConfig> routes = example();
 
     assertThat(routes)
@@ -61,7 +61,8 @@ class RoutesFileTest {
             "postcodes /postcodes https://api.zippopotam.us/{country}/{code}",
             "weather /weather https://api.open-meteo.com/v1/forecast",
             "github-repos /github/repos https://api.github.com/repos/{owner}/{repo}",
-            "openweather /openweather https://api.openweathermap.org/data/2.5/weather");
+            "openweather /openweather https://api.openweathermap.org/data/2.5/weather",
+            "github-my-repos /github/me/repos https://api.github.com/user/repos");
     RouteConfig postcodes = routes.get(1);
     assertThat(postcodes.policy().ttl()).isEqualTo(Duration.ofDays(1));
     assertThat(postcodes.policy().staleIfError()).isEqualTo(Duration.ofDays(7));
@@ -71,6 +72,9 @@ class RoutesFileTest {
     assertThat(weather.policy().staleWhileRevalidate()).isEqualTo(Duration.ofMinutes(10));
     assertThat(weather.policy().maxEntryBytes()).isEqualTo(65_536);
     assertThat(weather.upstream().maxQueue()).isEqualTo(64);
+    Route mine = routes.get(5).route();
+    assertThat(mine.varyHeaders()).containsExactly("Authorization");
+    assertThat(mine.forwardHeaders()).containsExactly("Authorization");
   }
 
   @Test
@@ -197,6 +201,42 @@ class RoutesFileTest {
     assertThat(route.key("ns", Map.of()).params()).containsEntry("code", "NO");
   }
 
+  @Test
+  void aRouteVariesByTheHeadersItListsAndForwardsThoseItNames() {
+    RouteConfig route =
+        parse(
+                """
+                routes:
+                  - name: me
+                    path: /me
+                    upstream: https://api.example.com/user
+                    varyHeaders: [Authorization, Accept-Language]
+                    forwardHeaders: [authorization]
+                """)
+            .get(0);
+
+    assertThat(route.route().varyHeaders()).containsExactly("Authorization", "Accept-Language");
+    assertThat(route.route().forwardHeaders()).containsExactly("authorization");
+    CacheKey alice =
+        route
+            .route()
+            .key(
+                "ns",
+                Map.of(),
+                name -> name.equals("Authorization") ? List.of("Bearer alice") : List.of());
+    assertThat(alice.forwardedHeaders())
+        .containsExactly(Map.entry("authorization", "Bearer alice"));
+    assertThat(alice.variant()).containsEntry("accept-language", CacheKey.MISSING_HEADER);
+  }
+
+  @Test
+  void aRouteWithoutVaryHeadersVariesByNone() {
+    RouteConfig route = parse("routes:\n  - {name: a, path: /a, upstream: 'http://h/a'}\n").get(0);
+
+    assertThat(route.route().varies()).isFalse();
+    assertThat(route.route().forwardHeaders()).isEmpty();
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
@@ -256,6 +296,32 @@ class RoutesFileTest {
         "routes not a list | routes: 3 | line 1: 'routes' must be a list of at least one route",
         "no routes | other: 1 | line 1: the file: unknown field 'other'",
         "broken YAML | routes:\\n  - name: [a | line 2: not valid YAML",
+        "forwarded but not varied | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders: [X-Tenant]\\n    forwardHeaders:\\n      - Authorization"
+            + " | line 7: route 'a': forwardHeaders 'Authorization' is not in varyHeaders",
+        "forwarded and configured | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders: [authorization]\\n    forwardHeaders: [authorization]\\n"
+            + "    upstreamHeaders:\\n      Authorization: Bearer ours"
+            + " | line 6: route 'a': forwardHeaders 'authorization' is also sent by cachegate",
+        "forwarding the default User-Agent | routes:\\n  - name: a\\n    path: /a\\n"
+            + "    upstream: http://h/a\\n    varyHeaders: [User-Agent]\\n    forwardHeaders: [User-Agent]"
+            + " | line 6: route 'a': forwardHeaders 'User-Agent' is also sent by cachegate",
+        "forwarding Accept | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders: [Accept]\\n    forwardHeaders: [Accept]"
+            + " | line 6: route 'a': forwardHeaders 'Accept': cachegate sets it",
+        "too many vary headers | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders: [A, B, C, D, E, F, G, H, I]"
+            + " | line 5: route 'a': varyHeaders may list at most 8 headers, was 9",
+        "varying by a header cachegate handles | routes:\\n  - name: a\\n    path: /a\\n"
+            + "    upstream: http://h/a\\n    varyHeaders:\\n      - Accept-Encoding"
+            + " | line 6: route 'a': varyHeaders 'Accept-Encoding': cachegate handles this header",
+        "a header name with a space | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders: ['X Y'] | line 5: route 'a': varyHeaders 'X Y' must be 1 to 64 letters",
+        "a vary header listed twice | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders:\\n      - X-Tenant\\n      - x-tenant"
+            + " | line 7: route 'a': varyHeaders lists 'x-tenant' twice",
+        "vary headers not a list | routes:\\n  - name: a\\n    path: /a\\n    upstream: http://h/a\\n"
+            + "    varyHeaders: Authorization | line 5: route 'a': varyHeaders must be a list",
         "duplicate field | routes:\\n  - name: a\\n    name: b\\n    path: /a\\n    upstream: http://h/a"
             + " | line 3: route 'a': field 'name' is given twice",
       })

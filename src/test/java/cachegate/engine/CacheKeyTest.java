@@ -1,9 +1,12 @@
 package cachegate.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -95,6 +98,88 @@ class CacheKeyTest {
     assertThat(CacheKey.parse(key.leaseKey())).isEmpty();
   }
 
+  @Test
+  void aVariantHoldsHashesOfTheHeaderValuesNeverTheValues() {
+    CacheKey key = varied(Map.of("authorization", "Bearer alice-secret-token"));
+
+    assertThat(key.redisKey())
+        .matches("cachegate:v2:\\{user:id=7\\|authorization=[0-9a-f]{32}&x-tenant=-}")
+        .doesNotContain("alice", "secret", "Bearer");
+    assertThat(key.toString()).isEqualTo(key.redisKey());
+    assertThat(key.variant()).containsEntry("x-tenant", CacheKey.MISSING_HEADER).hasSize(2);
+    assertThat(key.forwardedHeaders())
+        .containsExactly(Map.entry("authorization", "Bearer alice-secret-token"));
+  }
+
+  @Test
+  void aMissingHeaderAnEmptyOneAndEachValueAreDistinctVariants() {
+    CacheKey missing = varied(Map.of());
+    CacheKey empty = varied(Map.of("authorization", ""));
+    CacheKey alice = varied(Map.of("authorization", "alice"));
+    CacheKey bob = varied(Map.of("authorization", "bob"));
+
+    assertThat(Set.of(missing.redisKey(), empty.redisKey(), alice.redisKey(), bob.redisKey()))
+        .hasSize(4);
+    assertThat(varied(Map.of("authorization", "alice"))).isEqualTo(alice);
+    assertThat(missing.forwardedHeaders()).isEmpty();
+    assertThat(empty.forwardedHeaders()).containsExactly(Map.entry("authorization", ""));
+  }
+
+  @Test
+  void equalValuesOfTwoHeadersHashDifferently() {
+    CacheKey key = varied(Map.of("authorization", "same", "x-tenant", "same"));
+
+    assertThat(key.variant().get("authorization")).isNotEqualTo(key.variant().get("x-tenant"));
+  }
+
+  @Test
+  void aParsedVariantKeyEqualsTheKeyButHoldsNoHeaderValues() {
+    CacheKey written = varied(Map.of("authorization", "Bearer alice", "x-tenant", "acme"));
+
+    CacheKey parsed = CacheKey.parse(written.redisKey()).orElseThrow();
+
+    assertThat(parsed).isEqualTo(written);
+    assertThat(parsed.variant()).isEqualTo(written.variant());
+    assertThat(parsed.params()).isEqualTo(written.params());
+    assertThat(parsed.forwardedHeaders()).isEmpty();
+  }
+
+  @Test
+  void theVariantsPrefixCoversEveryVariantOfTheParametersAndNoOtherParameters() {
+    CacheKey alice = varied(Map.of("authorization", "alice"));
+    CacheKey other =
+        new CacheKey(
+            "cachegate",
+            "user",
+            Map.of("id", "70"),
+            List.of("authorization", "x-tenant"),
+            Map.of("authorization", "alice"),
+            Set.of());
+
+    assertThat(alice.variantsPrefix()).isEqualTo("cachegate:v2:{user:id=7|");
+    assertThat(varied(Map.of()).redisKey()).startsWith(alice.variantsPrefix());
+    assertThat(other.redisKey()).doesNotStartWith(alice.variantsPrefix());
+    assertThat(alice.redisKey()).startsWith(alice.prefix());
+    CacheKey plain = new CacheKey("cachegate", "user", Map.of("id", "7"));
+    assertThat(plain.variantsPrefix()).isEqualTo(plain.redisKey());
+  }
+
+  @Test
+  void onlyHeadersTheKeyVariesByMayBeForwarded() {
+    Throwable refusal =
+        catchThrowable(
+            () ->
+                new CacheKey(
+                    "cachegate",
+                    "user",
+                    Map.of(),
+                    List.of("x-tenant"),
+                    Map.of("authorization", "alice"),
+                    Set.of("authorization")));
+
+    assertThat(refusal).isInstanceOf(IllegalArgumentException.class);
+  }
+
   @ParameterizedTest(name = "{0}: {1}")
   @CsvSource(
       delimiter = '|',
@@ -114,6 +199,13 @@ class CacheKeyTest {
         "a malformed escape             | cachegate:v2:{universities:country=%zz}",
         "a raw separator in a value     | cachegate:v2:{universities:country=a:b}",
         "a hash that is none            | cachegate:v2:{universities:name=sha256:abc}",
+        "an empty variant               | cachegate:v2:{user:id=7|}",
+        "a variant value that is no hash | cachegate:v2:{user:id=7|authorization=alice}",
+        "a full-length header hash      | cachegate:v2:{user:id=7|authorization="
+            + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}",
+        "an upper-case header name      | cachegate:v2:{user:id=7|Authorization=-}",
+        "variant headers out of order   | cachegate:v2:{user:id=7|x-tenant=-&authorization=-}",
+        "two variants                   | cachegate:v2:{user:id=7|a=-|b=-}",
         "nothing like a key             | universities?country=germany",
       })
   void whatNoKeyCanBeWrittenAsDoesNotParse(String description, String text) {
@@ -135,6 +227,46 @@ class CacheKeyTest {
     assertThat(parsed.orElseThrow().namespace()).isEqualTo(namespace);
     assertThat(parsed.orElseThrow().route()).isEqualTo(route);
     assertThat(parsed.orElseThrow().redisKey()).isEqualTo(written.redisKey());
+  }
+
+  @Property
+  void everyWrittenVariantKeyParsesBackToItselfAndDiffersForOtherHeaderValues(
+      @ForAll("params") Map<String, String> params,
+      @ForAll("headerSets") Map<String, String> first,
+      @ForAll("headerSets") Map<String, String> second) {
+    List<String> vary = List.of("accept-language", "authorization", "x-api-key");
+    CacheKey a = new CacheKey("cachegate", "user", params, vary, first, Set.of("authorization"));
+    CacheKey b = new CacheKey("cachegate", "user", params, vary, second, Set.of("authorization"));
+
+    assertThat(CacheKey.parse(a.redisKey())).contains(a);
+    assertThat(a.equals(b)).isEqualTo(first.equals(second));
+    assertThat(a.redisKey().substring(a.variantsPrefix().length()))
+        .matches("([a-z-]+=([0-9a-f]{32}|-)&?){3}}");
+  }
+
+  /**
+   * Values of the headers a key varies by, each missing, empty or one of a few values, some alike
+   * but for case or whitespace (which are different variants), or anything.
+   */
+  @Provide
+  Arbitrary<Map<String, String>> headerSets() {
+    Arbitrary<String> values =
+        Arbitraries.oneOf(
+            Arbitraries.of("", " ", "Bearer alice", "Bearer Alice", "bearer alice", "de", "DE"),
+            // A header value reaches cachegate as ISO-8859-1 characters.
+            Arbitraries.strings().withCharRange(' ', '\u00ff').ofMaxLength(40));
+    return Arbitraries.maps(Arbitraries.of("accept-language", "authorization", "x-api-key"), values)
+        .ofMaxSize(3);
+  }
+
+  private static CacheKey varied(Map<String, String> headers) {
+    return new CacheKey(
+        "cachegate",
+        "user",
+        Map.of("id", "7"),
+        List.of("authorization", "x-tenant"),
+        headers,
+        Set.of("authorization"));
   }
 
   /** What {@code CACHE_KEY_PREFIX} accepts. */

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
@@ -321,6 +323,175 @@ class RouteKeyTest {
     assertThat(refusal)
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("'" + name + "'");
+  }
+
+  /** A route in front of a per-user API: keyed by the caller's token and tenant. */
+  private static final Route PER_USER =
+      new Route(
+          "user",
+          "/user",
+          UrlTemplate.parse("https://api.example.com/user"),
+          List.of(
+              new Route.Param(
+                  "id",
+                  Route.ParamType.INTEGER,
+                  false,
+                  10,
+                  true,
+                  "",
+                  Long.MIN_VALUE,
+                  Long.MAX_VALUE)),
+          Set.of(),
+          Route.UnknownParams.REJECT,
+          List.of("Authorization", "X-Tenant"),
+          Set.of("Authorization"));
+
+  @Test
+  void aVaryingRouteKeysTheHashOfEachHeaderAndForwardsOnlyThoseItNames() {
+    Map<String, List<String>> headers =
+        Map.of(
+            "authorization", List.of("Bearer alice"),
+            "x-tenant", List.of("acme"),
+            "x-other", List.of("ignored"));
+
+    CacheKey key = PER_USER.key(NAMESPACE, Map.of("id", List.of("7")), headers(headers));
+
+    assertThat(key.variant()).containsOnlyKeys("authorization", "x-tenant");
+    assertThat(key.redisKey()).doesNotContain("alice", "acme", "ignored");
+    assertThat(key.forwardedHeaders()).containsExactly(Map.entry("authorization", "Bearer alice"));
+    assertThat(PER_USER.varies()).isTrue();
+    assertThat(UNIVERSITIES.varies()).isFalse();
+  }
+
+  @Test
+  void aRequestWithoutTheHeadersIsItsOwnVariant() {
+    CacheKey without = PER_USER.key(NAMESPACE, Map.of("id", List.of("7")));
+    CacheKey empty =
+        PER_USER.key(
+            NAMESPACE, Map.of("id", List.of("7")), headers(Map.of("authorization", List.of(""))));
+
+    assertThat(without.variant())
+        .containsExactly(
+            Map.entry("authorization", CacheKey.MISSING_HEADER),
+            Map.entry("x-tenant", CacheKey.MISSING_HEADER));
+    assertThat(empty).isNotEqualTo(without);
+  }
+
+  @Test
+  void aHeaderTheRouteVariesByGivenTwiceIsRefused() {
+    Throwable refusal =
+        catchThrowable(
+            () ->
+                PER_USER.key(
+                    NAMESPACE,
+                    Map.of("id", List.of("7")),
+                    headers(Map.of("authorization", List.of("Bearer a", "Bearer b")))));
+
+    assertThat(refusal)
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("'Authorization'")
+        .hasMessageNotContaining("Bearer");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badHeaderLists")
+  void aRouteRefusesHeaderListsThatCouldMixClients(
+      String description, List<String> vary, java.util.Set<String> forward) {
+    Throwable refusal =
+        catchThrowable(
+            () ->
+                new Route(
+                    "user",
+                    "/user",
+                    UrlTemplate.parse("https://api.example.com/user"),
+                    List.of(),
+                    Set.of(),
+                    Route.UnknownParams.REJECT,
+                    vary,
+                    forward));
+
+    assertThat(refusal).as(description).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  static Stream<Arguments> badHeaderLists() {
+    return Stream.of(
+        Arguments.of(
+            "a forwarded header the key does not vary by",
+            List.of("X-Tenant"),
+            Set.of("Authorization")),
+        Arguments.of(
+            "a header listed twice in other cases",
+            List.of("Authorization", "authorization"),
+            Set.of()),
+        Arguments.of("a name with a separator", List.of("X|Y"), Set.of()),
+        Arguments.of(
+            "more headers than a key may vary by",
+            Stream.iterate(1, i -> i + 1)
+                .limit(Route.MAX_VARY_HEADERS + 1)
+                .map(i -> "X-H" + i)
+                .toList(),
+            Set.of()));
+  }
+
+  @Property
+  void twoRequestsShareAnEntryExactlyWhenTheirVariedHeadersAgree(
+      @ForAll("headerSets") Map<String, List<String>> first,
+      @ForAll("headerSets") Map<String, List<String>> second) {
+    Map<String, List<String>> query = Map.of("id", List.of("7"));
+
+    CacheKey a = PER_USER.key(NAMESPACE, query, headers(first));
+    CacheKey b = PER_USER.key(NAMESPACE, query, headers(second));
+
+    assertThat(a.equals(b))
+        .as("%s and %s", first, second)
+        .isEqualTo(varied(first).equals(varied(second)));
+    assertThat(a.forwardedHeaders())
+        .isEqualTo(
+            varied(first).entrySet().stream()
+                .filter(e -> e.getKey().equals("authorization"))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+  }
+
+  /**
+   * Request headers, named in any case: the two the route varies by, each missing, empty or one of
+   * a few values, and one it does not.
+   */
+  @Provide
+  Arbitrary<Map<String, List<String>>> headerSets() {
+    Arbitrary<String> names =
+        Arbitraries.of(
+            "Authorization", "authorization", "AUTHORIZATION", "X-Tenant", "x-tenant", "X-Other");
+    Arbitrary<List<String>> values =
+        Arbitraries.of("", "Bearer alice", "Bearer bob", "bearer alice", "acme", " acme")
+            .map(List::of);
+    return Arbitraries.maps(names, values)
+        .ofMaxSize(4)
+        .filter(
+            headers ->
+                headers.keySet().stream().map(n -> n.toLowerCase(Locale.ROOT)).distinct().count()
+                    == headers.size());
+  }
+
+  /** The values of the headers {@link #PER_USER} varies by, by lower-case name. */
+  private static Map<String, String> varied(Map<String, List<String>> headers) {
+    Map<String, String> varied = new TreeMap<>();
+    headers.forEach(
+        (name, values) -> {
+          String lower = name.toLowerCase(Locale.ROOT);
+          if (lower.equals("authorization") || lower.equals("x-tenant")) {
+            varied.put(lower, values.get(0));
+          }
+        });
+    return varied;
+  }
+
+  /** Headers looked up ignoring case, as the HTTP server's are. */
+  private static Function<String, List<String>> headers(Map<String, List<String>> given) {
+    return name ->
+        given.entrySet().stream()
+            .filter(header -> header.getKey().equalsIgnoreCase(name))
+            .flatMap(header -> header.getValue().stream())
+            .toList();
   }
 
   @Property

@@ -44,12 +44,14 @@ import net.jqwik.api.statistics.Statistics;
 
 /**
  * Searches for cache poisoning end to end: random raw query strings, mixing the route's parameters
- * with look-alikes, junk, real-ish and arbitrary values, valid and broken escapes, are sent over a
- * raw socket to one cachegate on one Redis and one fake upstream. Nothing is flushed between tries,
- * so the cache fills up and later tries are served entries stored by earlier ones. The oracle is
- * cachegate's own parser and {@link Route#key}: a query they refuse must be refused without
- * reaching the upstream; any other must be answered with exactly what the upstream answers for its
- * key, whoever stored the entry.
+ * with look-alikes, junk, real-ish and arbitrary values, valid and broken escapes, with random sets
+ * of the request headers the route varies by (missing, empty, in any case, repeated) and one it
+ * does not, are sent over a raw socket to one cachegate on one Redis and one fake upstream whose
+ * answer depends on the forwarded header. Nothing is flushed between tries, so the cache fills up
+ * and later tries are served entries stored by earlier ones. The oracle is cachegate's own parser
+ * and {@link Route#key}: a request they refuse must be refused without reaching the upstream; any
+ * other must be answered with exactly what the upstream answers for its key and its forwarded
+ * header, whoever stored the entry: never an entry stored for other values of the varied headers.
  */
 class CachePoisoningPropertyIT {
   private static final String NAMESPACE = "cachegate";
@@ -180,6 +182,13 @@ class CachePoisoningPropertyIT {
           "%23",
           "%25");
 
+  /** Request header lines: the two the route varies by, named in any case, and one it does not. */
+  private static final List<String> HEADER_NAMES =
+      List.of("X-Tenant", "x-tenant", "X-TENANT", "Accept-Language", "accept-language", "X-Other");
+
+  private static final List<String> HEADER_VALUES =
+      List.of("", "acme", "Acme", "globex", "de", "de-DE", "en;q=0.8", "café", "x".repeat(100));
+
   private static RedisServer redis;
   private static FakeUniversitiesApi upstream;
   private static GatewayUnderTest gateway;
@@ -190,7 +199,7 @@ class CachePoisoningPropertyIT {
   @BeforeContainer
   static void startOneGatewayForEveryTry() {
     redis = RedisServer.start();
-    upstream = FakeUniversitiesApi.start();
+    upstream = FakeUniversitiesApi.start().echoing("X-Tenant");
     Map<String, String> env =
         Map.of(
             "CACHE_TYPE",
@@ -207,6 +216,7 @@ class CachePoisoningPropertyIT {
             TOKEN);
     universities = ConfigLoader.from(env).routes().get(0).route();
     assertThat(universities.params()).isEqualTo(BuiltInRoute.universities().params());
+    assertThat(universities.varyHeaders()).containsExactly("X-Tenant", "Accept-Language");
     gateway = GatewayUnderTest.start(env, new ManualClock());
   }
 
@@ -220,6 +230,8 @@ class CachePoisoningPropertyIT {
           "routes:\n"
               + BuiltInRoute.routesFileEntry(upstreamUrl, Duration.ofSeconds(30))
               + """
+                  varyHeaders: [X-Tenant, Accept-Language]
+                  forwardHeaders: [X-Tenant]
                   upstreamHeaders:
                     Authorization: "Bearer ${env:POISON_TOKEN}"
                   upstreamQuery:
@@ -244,12 +256,12 @@ class CachePoisoningPropertyIT {
     String rawQuery = query.render();
     String queryAsTheServerReadsIt = readAsTheServerDoes(rawQuery);
     boolean tooLong = queryAsTheServerReadsIt.length() > RequestLimits.MAX_QUERY_BYTES;
-    Optional<CacheKey> key = expectedKey(queryAsTheServerReadsIt);
+    Optional<CacheKey> key = expectedKey(queryAsTheServerReadsIt, query.headers());
     boolean fetches = key.isPresent() && !tooLong;
     boolean storedBefore = fetches && !validKeysSent.add(key.get().redisKey());
     int upstreamBefore = upstream.requests();
 
-    Answer answer = get("/universities?" + rawQuery);
+    Answer answer = get("/universities?" + rawQuery, query.headers());
 
     Statistics.label("answer").collect(answer.status());
     Statistics.label("answer")
@@ -259,6 +271,8 @@ class CachePoisoningPropertyIT {
               coverage.check(400).percentage(p -> p >= 20);
               coverage.check(414).count(n -> n >= 1);
             });
+    Statistics.label("varied headers sent")
+        .collect(key.map(k -> k.variant().values().stream().filter(h -> !h.equals("-")).count()));
     Statistics.label("served from an entry stored by an earlier try")
         .collect(storedBefore)
         .coverage(coverage -> coverage.check(true).percentage(p -> p >= 10));
@@ -298,16 +312,25 @@ class CachePoisoningPropertyIT {
     assertThat(answer.header("content-type")).isEqualTo("application/json");
     assertThat(answer.header("cache-status")).endsWith("; key=\"" + key.redisKey() + "\"");
     assertThat(answer.body())
-        .as("the upstream's answer for %s, byte for byte", key)
-        .isEqualTo(upstream.answer(key.params()));
+        .as("the upstream's answer for %s and its forwarded header, byte for byte", key)
+        .isEqualTo(upstream.answer(key.params(), key.forwardedHeaders()));
+    assertThat(answer.header("vary")).isEqualTo("Accept-Encoding, X-Tenant, Accept-Language");
     assertThat(answer.header("x-cache")).isEqualTo(storedBefore ? "HIT" : "MISS");
     assertThat(upstream.requests()).isEqualTo(upstreamBefore + (storedBefore ? 0 : 1));
   }
 
-  /** The key cachegate must use for this query, or empty when it must refuse it. */
-  private static Optional<CacheKey> expectedKey(String rawQuery) {
+  /** The key cachegate must use for this request, or empty when it must refuse it. */
+  private static Optional<CacheKey> expectedKey(String rawQuery, List<HeaderLine> headers) {
     try {
-      return Optional.of(universities.key(NAMESPACE, QueryString.parse(rawQuery)));
+      return Optional.of(
+          universities.key(
+              NAMESPACE,
+              QueryString.parse(rawQuery),
+              name ->
+                  headers.stream()
+                      .filter(header -> header.name().equalsIgnoreCase(name))
+                      .map(header -> readAsTheServerDoes(header.value()))
+                      .toList()));
     } catch (InvalidRequestException refused) {
       return Optional.empty();
     }
@@ -329,7 +352,18 @@ class CachePoisoningPropertyIT {
         Arbitraries.frequencyOf(
             Tuple.of(6, Arbitraries.just(0)),
             Tuple.of(1, Arbitraries.integers().between(4086, 4106)));
-    return Combinators.combine(pairs, padTo).as(Query::new);
+    Arbitrary<HeaderLine> line =
+        Combinators.combine(Arbitraries.of(HEADER_NAMES), Arbitraries.of(HEADER_VALUES))
+            .as(HeaderLine::new);
+    Arbitrary<List<HeaderLine>> headers =
+        Arbitraries.frequencyOf(
+            Tuple.of(
+                9,
+                line.list()
+                    .ofMaxSize(3)
+                    .uniqueElements(header -> header.name().toLowerCase(Locale.ROOT))),
+            Tuple.of(1, line.list().ofMaxSize(3)));
+    return Combinators.combine(pairs, padTo, headers).as(Query::new);
   }
 
   /**
@@ -431,7 +465,7 @@ class CachePoisoningPropertyIT {
    * A raw query: pairs joined by their separators, then, when {@code padTo} is positive, an ignored
    * {@code pad} parameter that brings the query to about {@code padTo} bytes, around the limit.
    */
-  record Query(List<Pair> pairs, int padTo) {
+  record Query(List<Pair> pairs, int padTo, List<HeaderLine> headers) {
     String render() {
       StringBuilder query = new StringBuilder();
       for (Pair pair : pairs) {
@@ -451,7 +485,20 @@ class CachePoisoningPropertyIT {
     /** The raw query first, so that a shrunk sample reads as the request that was sent. */
     @Override
     public String toString() {
-      return "?" + render() + " from " + pairs + (padTo > 0 ? " padded to " + padTo : "");
+      return "?"
+          + render()
+          + " with "
+          + headers
+          + " from "
+          + pairs
+          + (padTo > 0 ? " padded to " + padTo : "");
+    }
+  }
+
+  /** A request header line, sent as its UTF-8 bytes (the server reads them as ISO-8859-1). */
+  record HeaderLine(String name, String value) {
+    String render() {
+      return name + ": " + value + "\r\n";
     }
   }
 
@@ -526,8 +573,13 @@ class CachePoisoningPropertyIT {
     }
   }
 
-  private static Answer get(String target) {
-    String request = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  private static Answer get(String target, List<HeaderLine> headers) {
+    String request =
+        "GET "
+            + target
+            + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            + headers.stream().map(HeaderLine::render).collect(Collectors.joining())
+            + "\r\n";
     try (Socket socket = new Socket("127.0.0.1", gateway.uri("/").getPort())) {
       socket.setSoTimeout(15_000);
       socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));

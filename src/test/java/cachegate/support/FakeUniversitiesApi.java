@@ -46,6 +46,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
   private volatile int failWithStatus;
   private volatile String garbage;
   private volatile JsonObject extra;
+  private volatile String echoed;
   private final Map<String, String> headers = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicInteger concurrent = new AtomicInteger();
   private final AtomicInteger maxConcurrent = new AtomicInteger();
@@ -99,6 +100,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     failWithStatus = 0;
     garbage = null;
     extra = null;
+    echoed = null;
     headers.clear();
     maxConcurrent.set(0);
   }
@@ -138,9 +140,31 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     return this;
   }
 
+  /**
+   * From now on every answer ends with {@code {"header": <header>, "value": <its value>}} ({@code
+   * null} when the request had none): an API whose answer depends on a request header.
+   */
+  public FakeUniversitiesApi echoing(String header) {
+    this.echoed = header.toLowerCase(Locale.ROOT);
+    return this;
+  }
+
   /** What the API answers for these (decoded) parameters, without counting a request. */
   public byte[] answer(Map<String, String> params) {
-    return filter(params).encode().getBytes(StandardCharsets.UTF_8);
+    return answer(params, Map.of());
+  }
+
+  /**
+   * What the API answers for these (decoded) parameters and request headers (by lower-case name),
+   * without counting a request.
+   */
+  public byte[] answer(Map<String, String> params, Map<String, String> requestHeaders) {
+    JsonArray answer = filter(params);
+    String header = echoed;
+    if (header != null) {
+      answer.add(new JsonObject().put("header", header).put("value", requestHeaders.get(header)));
+    }
+    return answer.encode().getBytes(StandardCharsets.UTF_8);
   }
 
   /** How many universities the API answers for {@code params}. */
@@ -173,7 +197,9 @@ public final class FakeUniversitiesApi implements AutoCloseable {
       } else if (garbage != null) {
         body = garbage.getBytes(StandardCharsets.UTF_8);
       } else {
-        body = answer(decode(rawQuery));
+        String header = echoed;
+        String value = header == null ? null : exchange.getRequestHeaders().getFirst(header);
+        body = answer(decode(rawQuery), value == null ? Map.of() : Map.of(header, value));
       }
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
