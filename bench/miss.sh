@@ -3,6 +3,7 @@
 # run on one machine.
 #
 # Usage: bench/miss.sh [--base REV] [--warmup 300] [--keys 10] [--repeat 1] [--latency-ms 20]
+#          [--cpu-rounds 4]
 #
 # It builds REV (default: main) in a temporary git worktree and the working tree as it is (like bench/ab.sh),
 # starts a private redis-server and bench/fake_upstream.py (--latency-ms per answer, the real dataset from
@@ -10,8 +11,10 @@
 # prefix. Ten countries whose answers are 17-78 KB (Spain 17 KB ... China 73 KB) take turns. Every request
 # is on a new connection, identity encoding, timed from before connect to the last byte of the body.
 # Each jar first gets --warmup misses on fresh keys (a country with a limit no request used before, which
-# leaves the answer as it is), then --keys rounds follow in which the upstream (asked directly, the same
-# way), the base jar and the working tree's each get one fresh key, in an order that rotates. The overhead
+# leaves the answer as it is), then as many misses again in --cpu-rounds rounds in which the jars take
+# turns, for each jar's CPU time (the JIT compiler's included) and Redis commands per miss; then --keys
+# rounds follow in which the upstream (asked directly, the same way), the base jar and the working tree's
+# each get one fresh key, in an order that rotates. The overhead
 # of a jar is the median of its times minus the median of the upstream's own. --repeat measures that many
 # times in a row (each with --keys fresh keys per target), one line each. It prints the machine's load
 # average before and after, and ends each measure with one line:
@@ -19,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20
+BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20 CPU_ROUNDS=4
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
@@ -27,6 +30,7 @@ while [[ $# -gt 0 ]]; do
     --keys) KEYS=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
     --latency-ms) LATENCY=$2; shift 2 ;;
+    --cpu-rounds) CPU_ROUNDS=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -85,12 +89,12 @@ done
 log "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$UP" "$BASE_PORT" "$HEAD_PORT" "$WARMUP" "$KEYS" "$REPEAT" "$BASE" "$BASE_PID" "$HEAD_PID" \
-  "$REDIS_PORT" <<'PY'
+  "$REDIS_PORT" "$CPU_ROUNDS" <<'PY'
 import http.client, itertools, os, statistics, subprocess, sys, time
 from urllib.parse import quote
 
 (up, base, head, warmup, keys, repeat, rev, base_pid, head_pid,
- redis_port) = (int(a) if a.isdigit() else a for a in sys.argv[1:])
+ redis_port, cpu_rounds) = (int(a) if a.isdigit() else a for a in sys.argv[1:])
 tick_us = 1_000_000 / os.sysconf("SC_CLK_TCK")
 
 def cpu_ticks(pid):
@@ -137,21 +141,33 @@ for name in ("base", "head"):
         if cache != "MISS":
             raise SystemExit(f"warm-up request to {name} was {cache}, not a miss")
 print(f"warm-up: {warmup} misses on each jar", file=sys.stderr)
-# CPU time and Redis commands per miss, over as many misses again on each jar, one jar at a time
-# (both share the Redis; the keys' prefixes tell them apart only in names, so each is counted alone).
+# CPU time and Redis commands per miss, over as many misses again on each jar, in --cpu-rounds rounds in
+# which the jars take turns (which goes first alternates), one jar at a time (both share the Redis; the
+# keys' prefixes tell them apart only in names, so each is counted alone). CPU time per miss drifts down
+# for thousands of misses while the JIT compiler works (its threads' time is included), so the jars are
+# compared over the same stretch of misses.
+ticks = {name: [] for name in pids}
+calls = {name: {} for name in pids}
+done = 0
+for r in range(cpu_rounds):
+    count = warmup * (r + 1) // cpu_rounds - warmup * r // cpu_rounds
+    for name in (("base", "head") if r % 2 == 0 else ("head", "base")):
+        port, route = targets[name]
+        time.sleep(1)  # the last misses' writes and lease releases are done
+        calls_before, ticks_before = redis_calls(), cpu_ticks(pids[name])
+        for i in range(count):
+            timed(port, fresh(route, done + i))
+        ticks[name].append((cpu_ticks(pids[name]) - ticks_before) * tick_us / count)
+        time.sleep(1)
+        calls_after = redis_calls()
+        for c, n in calls_after.items():
+            if c != "info":
+                calls[name][c] = calls[name].get(c, 0) + n - calls_before.get(c, 0)
+    done += count
 for name in ("base", "head"):
-    port, route = targets[name]
-    time.sleep(1)  # the last warm-up misses' writes and lease releases are done
-    calls_before, ticks_before = redis_calls(), cpu_ticks(pids[name])
-    for i in range(warmup):
-        timed(port, fresh(route, i))
-    ticks_after = cpu_ticks(pids[name])
-    time.sleep(1)
-    calls_after = redis_calls()
-    sent = {c: calls_after[c] - calls_before.get(c, 0) for c in calls_after
-            if c not in ("info",) and calls_after[c] - calls_before.get(c, 0) > 0}
-    per = " ".join(f"{c}={n / warmup:.2f}" for c, n in sorted(sent.items()))
-    print(f"{name}: {(ticks_after - ticks_before) * tick_us / warmup:.0f} CPU us per miss; "
+    per = " ".join(f"{c}={n / warmup:.2f}" for c, n in sorted(calls[name].items()) if n > 0)
+    print(f"{name}: {statistics.mean(ticks[name]):.0f} CPU us per miss (rounds: "
+          f"{' '.join(f'{t:.0f}' for t in ticks[name])}); "
           f"Redis commands per miss (a script's own included): {per}", flush=True)
 def measure():
     times = {name: [] for name in targets}

@@ -364,6 +364,15 @@ public record Route(
         .collect(Collectors.joining(", "));
   }
 
+  /** How many zeros {@code digits} starts with, keeping its last digit: "007" 2, "000" 2. */
+  private static int leadingZeros(String digits) {
+    int zeros = 0;
+    while (zeros < digits.length() - 1 && digits.charAt(zeros) == '0') {
+      zeros++;
+    }
+    return zeros;
+  }
+
   private static String integer(String name, String value, long min, long max) {
     boolean negative = value.startsWith("-");
     String digits = negative ? value.substring(1) : value;
@@ -371,7 +380,7 @@ public record Route(
       throw new InvalidRequestException(
           "parameter '%s' must be an integer, was '%s'".formatted(name, value));
     }
-    digits = digits.replaceFirst("^0+(?=.)", "");
+    digits = digits.substring(leadingZeros(digits));
     if (digits.length() > 18) {
       throw new InvalidRequestException(
           "parameter '%s' must be at most 18 digits, was '%s'".formatted(name, value));

@@ -3,6 +3,7 @@ package cachegate.engine;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A usable upstream answer: a 2xx status and a JSON body, whole or passed on as it arrives.
@@ -42,8 +43,11 @@ public record UpstreamResponse(
    * {@code max-age}, do not matter: cachegate's policy decides freshness.
    */
   public boolean isStorable() {
-    String directives = cacheControl.toLowerCase(Locale.ROOT);
     return setCookies.isEmpty()
-        && !directives.matches("(^|.*[,\\s])(private|no-store)([,=\\s].*|$)");
+        && !UNSHARED.matcher(cacheControl.toLowerCase(Locale.ROOT)).matches();
   }
+
+  /** Compiled once: {@link String#matches} would compile it for every answer. */
+  private static final Pattern UNSHARED =
+      Pattern.compile("(^|.*[,\\s])(private|no-store)([,=\\s].*|$)");
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
@@ -133,6 +135,34 @@ class ResponseBodyTest {
     ResponseBody.fromCheckedGzip(body.gzip(), body.etag()).decompressInto(into);
     assertThat(into.array()).isEqualTo(bytes);
     assertThat(restoredOnDemand.identity()).isEqualTo(bytes);
+  }
+
+  @Property
+  void theGzipFormIsWhatGzipOutputStreamWritesWhateverWasCompressedBefore(
+      @ForAll byte[] before, @ForAll byte[] bytes) throws IOException {
+    ResponseBody.of(before).gzip();
+
+    byte[] gzip = ResponseBody.of(bytes).gzip();
+
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    try (GZIPOutputStream stream = new GZIPOutputStream(expected)) {
+      stream.write(bytes);
+    }
+    assertThat(gzip).isEqualTo(expected.toByteArray());
+  }
+
+  @Test
+  void aBodyThatDoesNotCompressIsStillWhatGzipOutputStreamWrites() throws IOException {
+    byte[] noise = new byte[300_000];
+    new Random(15).nextBytes(noise);
+
+    byte[] gzip = ResponseBody.of(noise).gzip();
+
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    try (GZIPOutputStream stream = new GZIPOutputStream(expected)) {
+      stream.write(noise);
+    }
+    assertThat(gzip).isEqualTo(expected.toByteArray());
   }
 
   @Test

@@ -52,7 +52,7 @@ class RouteParamsTest {
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource({"-007, -7", "-0, 0", "100, 100", "-100, -100"})
+  @CsvSource({"-007, -7", "-0, 0", "100, 100", "-100, -100", "007, 7", "000, 0", "0, 0", "010, 10"})
   void integersMayBeNegativeWithinTheirBounds(String raw, String normalised) {
     CacheKey key = ITEMS.key("ns", Map.of("id", List.of("x"), "delta", List.of(raw)));
 
