@@ -198,7 +198,7 @@ final class SharedFetch {
     Validators validators = previous.map(CachedResponse::validators).orElse(Validators.NONE);
     return upstream
         .fetch(key, validators)
-        .thenCompose(answer -> conditional(answer, validators))
+        .thenCompose(answer -> conditional(key, answer, validators))
         .whenComplete(
             (answer, failure) -> {
               if (notAsked(failure)) {
@@ -229,12 +229,12 @@ final class SharedFetch {
   }
 
   /** RFC 9110 §15.4.5: a 304 answers a conditional request only; to any other it is an error. */
-  private CompletableFuture<UpstreamResponse> conditional(
-      UpstreamResponse answer, Validators validators) {
+  private static CompletableFuture<UpstreamResponse> conditional(
+      CacheKey key, UpstreamResponse answer, Validators validators) {
     if (answer.isNotModified() && !validators.isPresent()) {
       giveBack(answer);
       return CompletableFuture.failedFuture(
-          UpstreamException.badStatus(upstream.describe(), answer.status()));
+          UpstreamException.badStatus("for " + key.redisKey(), answer.status()));
     }
     return CompletableFuture.completedFuture(answer);
   }
