@@ -228,7 +228,7 @@ final class AnswerReader {
         body,
         response.cookies(),
         cacheControl == null ? "" : cacheControl,
-        HttpUpstream.validators(response));
+        HttpUpstream.validators(response, limits));
   }
 
   /** A {@code Content-Length} of digits only, else none (Netty refuses the others anyway). */

@@ -262,7 +262,7 @@ public final class HttpUpstream implements Upstream {
               new UpstreamBody.Whole(new byte[0]),
               response.cookies(),
               header(response, HttpHeaders.CACHE_CONTROL),
-              validators(response));
+              validators(response, limits));
       return discard(request, response).map(drained -> notModified);
     }
     UpstreamException failure =
@@ -287,11 +287,20 @@ public final class HttpUpstream implements Upstream {
     return CachePolicy.isCacheableStatus(status);
   }
 
-  /** The upstream's {@code ETag} and {@code Last-Modified}, to send back on refresh. */
-  static Validators validators(HttpClientResponse response) {
-    return Validators.of(
-        Optional.ofNullable(response.getHeader(HttpHeaders.ETAG)),
-        Optional.ofNullable(response.getHeader(HttpHeaders.LAST_MODIFIED)));
+  /**
+   * The upstream's {@code ETag} and {@code Last-Modified}, to send back on refresh. One longer than
+   * {@link Validators#MAX_LENGTH} is not kept (its entry is refreshed unconditionally), and
+   * counted.
+   */
+  static Validators validators(HttpClientResponse response, BodyLimits limits) {
+    Optional<String> etag = Optional.ofNullable(response.getHeader(HttpHeaders.ETAG));
+    Optional<String> lastModified =
+        Optional.ofNullable(response.getHeader(HttpHeaders.LAST_MODIFIED));
+    if (etag.orElse("").length() > Validators.MAX_LENGTH
+        || lastModified.orElse("").length() > Validators.MAX_LENGTH) {
+      limits.reached(BodyLimits.VALIDATOR_TOO_LONG);
+    }
+    return Validators.of(etag, lastModified);
   }
 
   private static String header(HttpClientResponse response, CharSequence name) {

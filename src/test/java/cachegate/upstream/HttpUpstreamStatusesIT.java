@@ -2,16 +2,20 @@ package cachegate.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cachegate.config.GatewayConfig;
 import cachegate.config.UpstreamConfig;
 import cachegate.config.UpstreamField;
 import cachegate.engine.CacheKey;
+import cachegate.engine.CachePolicy;
 import cachegate.engine.Failures;
 import cachegate.engine.Route;
 import cachegate.engine.UpstreamBody;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
 import cachegate.engine.Validators;
+import cachegate.metrics.MicrometerCacheMetrics;
 import cachegate.support.BuiltInRoute;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -87,6 +91,8 @@ class HttpUpstreamStatusesIT {
           .end("{\"message\":\"" + country + "\"}");
     } else if (country.equals("html-404")) {
       response.setStatusCode(404).putHeader("Content-Type", "text/html").end("<h1>Not Found</h1>");
+    } else if (country.equals("long-etag")) {
+      response.putHeader("ETag", "\"" + "x".repeat(2000) + "\"").end("[2]");
     } else if (country.equals("not-modified")) {
       response.setStatusCode(304).end();
     } else if (ETAG.equals(headers.get("If-None-Match"))) {
@@ -108,6 +114,34 @@ class HttpUpstreamStatusesIT {
     assertThat(refreshed.isNotModified()).isTrue();
     assertThat(((UpstreamBody.Whole) refreshed.body()).bytes()).isEmpty();
     assertThat(refreshed.validators().etag()).isEqualTo(ETAG);
+  }
+
+  @Test
+  void aValidatorTooLongToKeepIsDroppedAndCounted() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    HttpUpstream counted =
+        new HttpUpstream(
+            vertx,
+            PLAIN,
+            route.upstream(),
+            "universities",
+            CachePolicy.DEFAULT_MAX_ENTRY_BYTES,
+            GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES,
+            new ByteBudget(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
+            new MicrometerCacheMetrics(registry));
+
+    UpstreamResponse answer = counted.fetch(key("long-etag")).join();
+    counted.close();
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.validators()).isEqualTo(Validators.NONE);
+    assertThat(
+            registry
+                .get("cachegate.limits.reached")
+                .tag("limit", "upstream-validator-too-long")
+                .counter()
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
