@@ -33,10 +33,19 @@ public record Validators(String etag, String lastModified) {
   }
 
   private static String usable(Optional<String> value) {
-    return value
-        .map(String::strip)
-        .filter(v -> v.length() <= MAX_LENGTH && v.chars().noneMatch(Character::isISOControl))
-        .orElse("");
+    if (value.isEmpty()) {
+      return "";
+    }
+    String stripped = value.get().strip();
+    if (stripped.length() > MAX_LENGTH) {
+      return "";
+    }
+    for (int i = 0; i < stripped.length(); i++) {
+      if (Character.isISOControl(stripped.charAt(i))) {
+        return "";
+      }
+    }
+    return stripped;
   }
 
   /** Whether a request can be made conditional with these. */
