@@ -64,6 +64,7 @@ public final class ConfigLoader {
           new Variable("CACHE_STALE_WHILE_REVALIDATE", "60"),
           new Variable("CACHE_STALE_IF_ERROR", "86400"),
           new Variable("CACHE_TTL_JITTER", String.valueOf(CachePolicy.DEFAULT_TTL_JITTER)),
+          new Variable("CACHE_STATUSES", StatusTtls.DEFAULT_TEXT),
           new Variable("CACHEGATE_ROUTES", "none"),
           new Variable("UNIVERSITIES_API_URL", Routes.DEFAULT_UNIVERSITIES_URL.toString()),
           new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
@@ -192,7 +193,18 @@ public final class ConfigLoader {
         env.window("CACHE_STALE_WHILE_REVALIDATE", CachePolicy.DEFAULT_STALE_WHILE_REVALIDATE),
         env.window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
         env.fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
-        env.positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES));
+        env.positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES),
+        statusTtls());
+  }
+
+  /** {@code CACHE_STATUSES}: the 4xx statuses cached, with their TTLs. */
+  private Map<Integer, Duration> statusTtls() {
+    String raw = env.value("CACHE_STATUSES").orElse(StatusTtls.DEFAULT_TEXT);
+    try {
+      return StatusTtls.parse(raw);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("CACHE_STATUSES " + e.getMessage() + ", was '" + raw + "'");
+    }
   }
 
   /** How every route calls its upstream unless it says otherwise. */

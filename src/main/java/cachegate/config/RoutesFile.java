@@ -52,6 +52,7 @@ final class RoutesFile {
           "ttl",
           "staleWhileRevalidate",
           "staleIfError",
+          "cacheStatuses",
           "maxEntryBytes",
           "upstreamTimeout",
           "upstreamConcurrency",
@@ -265,7 +266,8 @@ final class RoutesFile {
                 Durations.Range.NOT_NEGATIVE),
             policyDefaults.ttlJitter(),
             number(
-                fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE));
+                fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE),
+            statusTtls(fields, what));
     UpstreamConfig calls = upstreamCalls.read(fields, what, route);
     for (Map.Entry<String, Node> header : forward.entrySet()) {
       if (calls.headers().stream().anyMatch(h -> h.isNamed(header.getKey()))) {
@@ -320,6 +322,27 @@ final class RoutesFile {
       names.put(header, item);
     }
     return names;
+  }
+
+  /**
+   * {@code cacheStatuses}: a mapping of 4xx statuses to their TTLs ({@code {404: 60s, 410: 1h}};
+   * {@code {}} caches none); without it, {@code CACHE_STATUSES}.
+   */
+  private Map<Integer, Duration> statusTtls(Map<String, Node> fields, String what) {
+    Node node = fields.get("cacheStatuses");
+    if (node == null) {
+      return policyDefaults.statusTtls();
+    }
+    Map<Integer, Duration> ttls = new LinkedHashMap<>();
+    for (Map.Entry<String, Node> status :
+        mapping(node, what + ": cacheStatuses", Set.of()).entrySet()) {
+      try {
+        StatusTtls.put(ttls, status.getKey(), scalar(status.getValue(), what + ": cacheStatuses"));
+      } catch (IllegalArgumentException e) {
+        throw problem(status.getValue(), what + ": cacheStatuses: " + e.getMessage());
+      }
+    }
+    return ttls;
   }
 
   private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {

@@ -87,6 +87,14 @@ public record UpstreamConfig(
     Objects.requireNonNull(proxy, "proxy");
   }
 
+  /**
+   * Whether requests carry credentials cachegate adds: a query parameter, or a header other than
+   * {@code User-Agent}. A 401 or 403 from such an upstream says they were refused.
+   */
+  public boolean sendsCredentials() {
+    return !query.isEmpty() || headers.stream().anyMatch(header -> !header.isNamed("User-Agent"));
+  }
+
   /** These settings with {@code headers} and {@code query} added to every request. */
   public UpstreamConfig withFields(List<UpstreamField> headers, List<UpstreamField> query) {
     return new UpstreamConfig(

@@ -98,10 +98,21 @@ public final class CacheEngine {
             this.metrics);
     FailOpenStore shared = this.store;
     CacheMetrics counted = this.metrics;
+    // One log for requests and background refreshes: an upstream outage is one line.
+    OutageLog upstreamLog = new OutageLog(upstream.describe());
     Function<Upstream, SharedFetch> sharing =
         asked ->
             new SharedFetch(
-                shared, asked, lease, policy, clock, random, fetchTimeout, scheduler, counted);
+                shared,
+                asked,
+                upstreamLog,
+                lease,
+                policy,
+                clock,
+                random,
+                fetchTimeout,
+                scheduler,
+                counted);
     this.fetcher = sharing.apply(upstream);
     // Background refreshes call the upstream as such: they yield the last of its rate budget.
     this.refresher = sharing.apply(upstream.inBackground());

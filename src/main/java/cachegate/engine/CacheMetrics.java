@@ -63,6 +63,15 @@ public interface CacheMetrics {
   /** A background refresh was not made, to leave the last of the rate budget to requests. */
   default void refreshDeferred(String route) {}
 
+  /** The upstream answered a conditional refresh with {@code 304 Not Modified}. */
+  default void upstreamNotModified(String route) {}
+
+  /**
+   * A client was answered with the upstream's 4xx {@code status}, with what the cache did: a status
+   * the route caches shows hits after its first miss, one it passes on only misses.
+   */
+  default void errorStatusAnswered(String route, int status, CacheOutcome outcome) {}
+
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
   }
@@ -84,6 +93,13 @@ public interface CacheMetrics {
     }
     if (answer instanceof CacheResult result && result.collapsed()) {
       coalesced(route);
+    }
+    int status =
+        answer instanceof CacheResult result
+            ? result.entry().status()
+            : ((PassThrough) answer).status();
+    if (status >= 400) {
+      errorStatusAnswered(route, status, answer.outcome());
     }
   }
 
@@ -216,6 +232,16 @@ public interface CacheMetrics {
     @Override
     public void storeFull(String tier) {
       guard(() -> delegate.storeFull(tier));
+    }
+
+    @Override
+    public void upstreamNotModified(String route) {
+      guard(() -> delegate.upstreamNotModified(route));
+    }
+
+    @Override
+    public void errorStatusAnswered(String route, int status, CacheOutcome outcome) {
+      guard(() -> delegate.errorStatusAnswered(route, status, outcome));
     }
   }
 }

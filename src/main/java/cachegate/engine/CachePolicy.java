@@ -1,7 +1,9 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How long a route's answers are served, fresh and stale. It lives in the engine, beside {@link
@@ -15,13 +17,16 @@ import java.util.Objects;
  * @param ttlJitter the largest fraction taken off {@code ttl} at random per entry, so that entries
  *     written together do not expire together (0 disables)
  * @param maxEntryBytes answers with a larger body are served but not stored
+ * @param statusTtls the 4xx statuses whose answers are cached, each with its TTL (2xx answers are
+ *     cached for {@code ttl}; other 4xx are passed on to the client and not cached)
  */
 public record CachePolicy(
     Duration ttl,
     Duration staleWhileRevalidate,
     Duration staleIfError,
     double ttlJitter,
-    long maxEntryBytes) {
+    long maxEntryBytes,
+    Map<Integer, Duration> statusTtls) {
   /** The tutorial's {@code @cache.cached(timeout=30)}. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
 
@@ -29,6 +34,13 @@ public record CachePolicy(
   public static final Duration DEFAULT_STALE_IF_ERROR = Duration.ofDays(1);
   public static final double DEFAULT_TTL_JITTER = 0.05;
   public static final long DEFAULT_MAX_ENTRY_BYTES = 5L * 1024 * 1024;
+
+  /**
+   * 404 and 410 cached for a minute, as nginx's {@code proxy_cache_valid 404 1m}: an unknown id
+   * asked again and again costs one upstream call a minute, and a new one is found within one.
+   */
+  public static final Map<Integer, Duration> DEFAULT_STATUS_TTLS =
+      Map.of(404, Duration.ofSeconds(60), 410, Duration.ofSeconds(60));
 
   public CachePolicy {
     Objects.requireNonNull(ttl, "ttl");
@@ -50,9 +62,54 @@ public record CachePolicy(
     if (maxEntryBytes < 1) {
       throw new IllegalArgumentException("max entry bytes must be positive, was " + maxEntryBytes);
     }
+    statusTtls = Map.copyOf(statusTtls);
+    statusTtls.forEach(CachePolicy::checkStatusTtl);
   }
 
-  /** A policy with this TTL and the default stale windows, jitter and size limit. */
+  /** A policy caching {@link #DEFAULT_STATUS_TTLS}. */
+  public CachePolicy(
+      Duration ttl,
+      Duration staleWhileRevalidate,
+      Duration staleIfError,
+      double ttlJitter,
+      long maxEntryBytes) {
+    this(ttl, staleWhileRevalidate, staleIfError, ttlJitter, maxEntryBytes, DEFAULT_STATUS_TTLS);
+  }
+
+  private static void checkStatusTtl(int status, Duration statusTtl) {
+    if (!isCacheableStatus(status)) {
+      throw new IllegalArgumentException(
+          "cached statuses must be 4xx other than 408 and 429, was " + status);
+    }
+    if (statusTtl.isNegative() || statusTtl.isZero()) {
+      throw new IllegalArgumentException(
+          "the ttl of status " + status + " must be positive, was " + DurationText.of(statusTtl));
+    }
+  }
+
+  /**
+   * Whether a route may cache answers of {@code status}: a 4xx that answers the request (not 408 or
+   * 429, which say the upstream could not or would not answer now).
+   */
+  public static boolean isCacheableStatus(int status) {
+    return status >= 400 && status <= 499 && status != 408 && status != 429;
+  }
+
+  /** This policy caching the 4xx statuses of {@code statusTtls} instead. */
+  public CachePolicy withStatusTtls(Map<Integer, Duration> statusTtls) {
+    return new CachePolicy(
+        ttl, staleWhileRevalidate, staleIfError, ttlJitter, maxEntryBytes, statusTtls);
+  }
+
+  /** How long an answer of {@code status} is cached: {@code ttl} for 2xx; empty if never. */
+  public Optional<Duration> ttlFor(int status) {
+    if (status >= 200 && status <= 299) {
+      return Optional.of(ttl);
+    }
+    return Optional.ofNullable(statusTtls.get(status));
+  }
+
+  /** A policy with this TTL and the default stale windows, jitter, size limit and statuses. */
   public static CachePolicy ofTtl(Duration ttl) {
     return new CachePolicy(
         ttl,
@@ -62,9 +119,21 @@ public record CachePolicy(
         DEFAULT_MAX_ENTRY_BYTES);
   }
 
-  /** How long a shared store keeps an entry: past this nothing could ever serve it. */
+  /** How long a shared store keeps a 2xx entry: past this nothing could ever serve it. */
   public Duration retention() {
-    return ttl.plus(
-        staleWhileRevalidate.compareTo(staleIfError) >= 0 ? staleWhileRevalidate : staleIfError);
+    return retention(200);
+  }
+
+  /**
+   * How long a shared store keeps an entry of {@code status}: its TTL (the route's for 2xx, the
+   * status's own for a cached 4xx) plus the larger stale window.
+   */
+  public Duration retention(int status) {
+    return ttlFor(status)
+        .orElse(ttl)
+        .plus(
+            staleWhileRevalidate.compareTo(staleIfError) >= 0
+                ? staleWhileRevalidate
+                : staleIfError);
   }
 }

@@ -18,17 +18,23 @@ public interface EntryCatalog {
    * @param bytes how many bytes the store holds for it
    * @param storedAt when its upstream answer was received
    * @param ttl the freshness lifetime it was stored with
+   * @param status the upstream's status it holds
    * @param expiresIn how long the store keeps it, when the store can tell
    */
   record EntryInfo(
-      String key, long bytes, Instant storedAt, Duration ttl, Optional<Duration> expiresIn) {
+      String key,
+      long bytes,
+      Instant storedAt,
+      Duration ttl,
+      int status,
+      Optional<Duration> expiresIn) {
     /**
      * RFC 9111 §4.2.1 freshness lifetime left at {@code now} under {@code policy}, as the engine
-     * assesses it when serving (the smaller of the stored TTL and the policy's counts): negative
-     * once the entry is stale.
+     * assesses it when serving (the smaller of the stored TTL and the policy's for its status
+     * counts): negative once the entry is stale.
      */
     public Duration freshnessLeft(Instant now, CachePolicy policy) {
-      return Freshness.remaining(storedAt, ttl, now, policy);
+      return Freshness.remaining(status, storedAt, ttl, now, policy);
     }
   }
 

@@ -74,7 +74,8 @@ record Fetched(
         Freshness.remaining(served, now, policy),
         leader && stored,
         !leader || byPeer,
-        OptionalInt.of(served.status()),
+        // RFC 9211 fwd-status: what the upstream answered, a 304 that renewed the entry among them.
+        OptionalInt.of(upstream.map(UpstreamResponse::status).orElse(served.status())),
         upstream.map(answer -> passThrough(answer, leader)).orElse(List.of()));
   }
 

@@ -28,12 +28,13 @@ enum Freshness {
 
   /**
    * RFC 9111 §4.2: an entry is fresh while its age is below its freshness lifetime, the smaller of
-   * the TTL stored with it and the policy's current TTL (so that lowering the configured TTL takes
-   * effect for entries already stored). RFC 5861 §3 and §4 then give the stale windows, counted
-   * from the end of the lifetime.
+   * the TTL stored with it and the policy's current TTL for its status (so that lowering the
+   * configured TTL takes effect for entries already stored; a status the policy no longer caches
+   * has none left). RFC 5861 §3 and §4 then give the stale windows, counted from the end of the
+   * lifetime.
    */
   static Freshness assess(CachedResponse entry, Instant now, CachePolicy policy) {
-    Duration stale = entry.age(now).minus(lifetime(entry.ttl(), policy));
+    Duration stale = entry.age(now).minus(lifetime(entry, policy));
     if (stale.isNegative()) {
       return FRESH;
     }
@@ -51,13 +52,17 @@ enum Freshness {
    * RFC 9211's {@code ttl} parameter reports it.
    */
   static Duration remaining(CachedResponse entry, Instant now, CachePolicy policy) {
-    return lifetime(entry.ttl(), policy).minus(entry.age(now));
+    return lifetime(entry, policy).minus(entry.age(now));
   }
 
-  /** {@link #remaining} of an entry known by when it was stored and the TTL it was stored with. */
-  static Duration remaining(Instant storedAt, Duration ttl, Instant now, CachePolicy policy) {
+  /**
+   * {@link #remaining} of an entry known by its status, when it was stored and the TTL it was
+   * stored with.
+   */
+  static Duration remaining(
+      int status, Instant storedAt, Duration ttl, Instant now, CachePolicy policy) {
     Duration age = Duration.between(storedAt, now);
-    return lifetime(ttl, policy).minus(age.isNegative() ? Duration.ZERO : age);
+    return lifetime(status, ttl, policy).minus(age.isNegative() ? Duration.ZERO : age);
   }
 
   /**
@@ -71,11 +76,19 @@ enum Freshness {
       CachedResponse entry, Instant now, CachePolicy policy, double uniform) {
     double ageMillis = entry.age(now).toMillis();
     double gap = -entry.fetchTime().toMillis() * EARLY_REFRESH_BETA * Math.log(uniform);
-    return ageMillis + gap >= lifetime(entry.ttl(), policy).toMillis();
+    return ageMillis + gap >= lifetime(entry, policy).toMillis();
   }
 
-  /** RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the policy's. */
-  private static Duration lifetime(Duration storedTtl, CachePolicy policy) {
-    return storedTtl.compareTo(policy.ttl()) <= 0 ? storedTtl : policy.ttl();
+  private static Duration lifetime(CachedResponse entry, CachePolicy policy) {
+    return lifetime(entry.status(), entry.ttl(), policy);
+  }
+
+  /**
+   * RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the policy's for its status;
+   * zero for a status the policy does not cache.
+   */
+  private static Duration lifetime(int status, Duration storedTtl, CachePolicy policy) {
+    Duration configured = policy.ttlFor(status).orElse(Duration.ZERO);
+    return storedTtl.compareTo(configured) <= 0 ? storedTtl : configured;
   }
 }

@@ -100,8 +100,8 @@ public final class GuardedUpstream implements Upstream {
   }
 
   @Override
-  public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
-    return fetch(key, RateBudget.Priority.REQUEST);
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
+    return fetch(key, validators, RateBudget.Priority.REQUEST);
   }
 
   /** This upstream for background refreshes: they yield the last of the rate budget to requests. */
@@ -110,8 +110,8 @@ public final class GuardedUpstream implements Upstream {
     GuardedUpstream guarded = this;
     return new Upstream() {
       @Override
-      public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
-        return guarded.fetch(key, RateBudget.Priority.BACKGROUND);
+      public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
+        return guarded.fetch(key, validators, RateBudget.Priority.BACKGROUND);
       }
 
       @Override
@@ -121,7 +121,8 @@ public final class GuardedUpstream implements Upstream {
     };
   }
 
-  private CompletableFuture<UpstreamResponse> fetch(CacheKey key, RateBudget.Priority priority) {
+  private CompletableFuture<UpstreamResponse> fetch(
+      CacheKey key, Validators validators, RateBudget.Priority priority) {
     if (!breaker.tryPass()) {
       Duration wait = breaker.retryAfter().orElse(Duration.ofSeconds(1));
       return CompletableFuture.failedFuture(
@@ -136,7 +137,7 @@ public final class GuardedUpstream implements Upstream {
             result.completeExceptionally(UpstreamException.timeout(name + " (queued)", maxWait));
             return;
           }
-          gate.call(key, priority)
+          gate.call(key, validators, priority)
               .whenComplete(
                   (answer, failure) -> {
                     record(failure);

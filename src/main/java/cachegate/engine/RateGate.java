@@ -26,9 +26,10 @@ final class RateGate {
     this.metrics = metrics;
   }
 
-  CompletableFuture<UpstreamResponse> call(CacheKey key, RateBudget.Priority priority) {
+  CompletableFuture<UpstreamResponse> call(
+      CacheKey key, Validators validators, RateBudget.Priority priority) {
     if (budget == RateBudget.none()) {
-      return delegate.fetch(key);
+      return delegate.fetch(key, validators);
     }
     return budget
         .take(priority)
@@ -38,7 +39,7 @@ final class RateGate {
                 return CompletableFuture.failedFuture(refused(grant, priority));
               }
               return delegate
-                  .fetch(key)
+                  .fetch(key, validators)
                   .handle(
                       (answer, failure) ->
                           failure == null

@@ -48,12 +48,14 @@ final class SharedFetch {
   private final OutageLog upstreamLog;
 
   /**
+   * @param upstreamLog where the upstream's failures and recoveries are logged, once per outage
    * @param fetchTimeout the longest an upstream fetch takes; no instance waits for another's fetch
    *     much longer
    */
   SharedFetch(
       FailOpenStore store,
       Upstream upstream,
+      OutageLog upstreamLog,
       FetchLease lease,
       CachePolicy policy,
       InstantSource clock,
@@ -63,7 +65,7 @@ final class SharedFetch {
       CacheMetrics metrics) {
     this.store = store;
     this.upstream = upstream;
-    this.upstreamLog = new OutageLog(upstream.describe());
+    this.upstreamLog = upstreamLog;
     this.lease = lease;
     this.policy = policy;
     this.clock = clock;
@@ -92,7 +94,7 @@ final class SharedFetch {
       // The lookup took the lease, finding nothing stored: fetch, holding it.
       case TAKEN -> {
         leaseLog.succeeded();
-        yield fetchHolding(key);
+        yield fetchHolding(key, previous);
       }
       // A peer holds the lease: its answer is not stored yet; try again shortly.
       case HELD_BY_PEER -> {
@@ -112,7 +114,7 @@ final class SharedFetch {
             (attempt, failure) ->
                 failure == null
                     ? next(key, previous, deadline, attempt)
-                    : withoutLease(key, failure))
+                    : withoutLease(key, previous, failure))
         .thenCompose(Function.identity());
   }
 
@@ -132,14 +134,14 @@ final class SharedFetch {
     // Holding the lease: fetch, keeping the lease until the answer is in the store, so that peers
     // wait for it there instead of fetching it again.
     if (attempt.acquired()) {
-      return fetchHolding(key);
+      return fetchHolding(key, previous);
     }
     // A peer is fetching: try again shortly, until the deadline.
     if (clock.instant().isBefore(deadline)) {
       return later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
     }
     // Waited long enough: fetch, without the lease.
-    return fetchAlone(key);
+    return fetchAlone(key, previous);
   }
 
   /**
@@ -148,9 +150,10 @@ final class SharedFetch {
    * lease): peers then wait for this answer instead of fetching again once an unrenewed lease
    * lapses.
    */
-  private CompletableFuture<Fetched> withoutLease(CacheKey key, Throwable failure) {
+  private CompletableFuture<Fetched> withoutLease(
+      CacheKey key, Optional<CachedResponse> previous, Throwable failure) {
     leaseFailed("taking", key, failure);
-    return fetchHolding(key);
+    return fetchHolding(key, previous);
   }
 
   private static boolean isNewer(
@@ -165,9 +168,9 @@ final class SharedFetch {
     return due;
   }
 
-  private CompletableFuture<Fetched> fetchHolding(CacheKey key) {
+  private CompletableFuture<Fetched> fetchHolding(CacheKey key, Optional<CachedResponse> previous) {
     LeaseKeeper keeper = new LeaseKeeper(key);
-    return fetchAlone(key)
+    return fetchAlone(key, previous)
         .whenComplete(
             (fetched, failure) -> {
               if (failure != null) {
@@ -178,13 +181,24 @@ final class SharedFetch {
   }
 
   /**
-   * Asks the upstream, without a lease: its answer is written to the store once served (see {@link
-   * Fetched#afterwards}) if it may be kept, and passed on as it arrives if it is too large.
+   * Asks the upstream unconditionally, without a lease, as {@link #fetchAlone(CacheKey, Optional)}.
    */
   CompletableFuture<Fetched> fetchAlone(CacheKey key) {
+    return fetchAlone(key, Optional.empty());
+  }
+
+  /**
+   * Asks the upstream, without a lease, conditionally when {@code previous} has validators (RFC
+   * 9111 §4.3.1): its answer is written to the store once served (see {@link Fetched#afterwards})
+   * if it may be kept, and passed on as it arrives if it is too large. A {@code 304} renews {@code
+   * previous}: its body is stored again, received now, with a new TTL.
+   */
+  private CompletableFuture<Fetched> fetchAlone(CacheKey key, Optional<CachedResponse> previous) {
     long started = System.nanoTime();
+    Validators validators = previous.map(CachedResponse::validators).orElse(Validators.NONE);
     return upstream
-        .fetch(key)
+        .fetch(key, validators)
+        .thenCompose(answer -> conditional(key, answer, validators))
         .whenComplete(
             (answer, failure) -> {
               if (notAsked(failure)) {
@@ -196,26 +210,89 @@ final class SharedFetch {
                   key.route(), Duration.ofNanos(System.nanoTime() - started), failure == null);
               if (failure == null) {
                 upstreamLog.succeeded();
+                if (answer.isNotModified()) {
+                  metrics.upstreamNotModified(key.route());
+                }
               } else {
                 upstreamLog.failed(Failures.describe(failure), "stale entries or errors (502/504)");
               }
             })
-        .thenApply(answer -> kept(key, answer, Duration.ofNanos(System.nanoTime() - started)));
+        .thenApply(
+            answer ->
+                answer.isNotModified()
+                    ? renewed(key, previous.orElseThrow(), answer, took(started))
+                    : kept(key, answer, took(started)));
   }
 
+  private static Duration took(long started) {
+    return Duration.ofMillis(Duration.ofNanos(System.nanoTime() - started).toMillis());
+  }
+
+  /** RFC 9110 §15.4.5: a 304 answers a conditional request only; to any other it is an error. */
+  private static CompletableFuture<UpstreamResponse> conditional(
+      CacheKey key, UpstreamResponse answer, Validators validators) {
+    if (answer.isNotModified() && !validators.isPresent()) {
+      giveBack(answer);
+      return CompletableFuture.failedFuture(
+          UpstreamException.badStatus("for " + key.redisKey(), answer.status()));
+    }
+    return CompletableFuture.completedFuture(answer);
+  }
+
+  /**
+   * The stored answer, renewed by a 304 (RFC 9111 §4.3.4): the same body and status, received now
+   * with the route's current TTL for its status, and written to the store like any answer. A status
+   * the route no longer caches is served once more and not stored.
+   */
+  private Fetched renewed(
+      CacheKey key, CachedResponse previous, UpstreamResponse notModified, Duration took) {
+    giveBack(notModified);
+    Optional<Duration> ttl = policy.ttlFor(previous.status());
+    CachedResponse entry =
+        previous.renewed(
+            clock.instant(),
+            ttl.map(this::jittered).orElse(Duration.ZERO),
+            took,
+            notModified.validators());
+    if (ttl.isEmpty() || !notModified.isStorable() || !store.keepsEntries()) {
+      return new Fetched(
+          Optional.of(entry), false, false, Optional.of(notModified), () -> Fetched.DONE);
+    }
+    return new Fetched(
+        Optional.of(entry),
+        !store.isFailing(),
+        false,
+        Optional.of(notModified),
+        () -> store.put(key, entry, policy.retention(entry.status())));
+  }
+
+  /** Gives back the memory of a body that is not served. */
+  private static void giveBack(UpstreamResponse answer) {
+    if (answer.body() instanceof UpstreamBody.Whole whole) {
+      whole.release().run();
+    }
+  }
+
+  /**
+   * An answer as it is served and, when the route caches its status and it may be stored, kept for
+   * the route's TTL of that status.
+   */
   private Fetched kept(CacheKey key, UpstreamResponse answer, Duration took) {
     if (!(answer.body() instanceof UpstreamBody.Whole whole)) {
       return Fetched.passedOn(answer);
     }
+    Optional<Duration> ttl = policy.ttlFor(answer.status());
     CachedResponse entry =
         new CachedResponse(
             answer.status(),
             answer.contentType(),
             whole.body(),
             clock.instant(),
-            jittered(policy.ttl()),
-            Duration.ofMillis(took.toMillis()));
-    if (!answer.isStorable()
+            ttl.map(this::jittered).orElse(Duration.ZERO),
+            took,
+            answer.validators());
+    if (ttl.isEmpty()
+        || !answer.isStorable()
         || whole.bytes().length > policy.maxEntryBytes()
         || !store.keepsEntries()) {
       return new Fetched(
@@ -237,7 +314,7 @@ final class SharedFetch {
         Optional.of(answer),
         () ->
             store
-                .put(key, entry, policy.retention())
+                .put(key, entry, policy.retention(entry.status()))
                 .whenComplete((saved, failure) -> whole.release().run()));
   }
 

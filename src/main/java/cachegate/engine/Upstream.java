@@ -8,10 +8,19 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Upstream {
   /**
-   * Fetches the answer for {@code key}. The future fails with {@link UpstreamException} when there
-   * is no usable answer; it never completes with a non-2xx or non-JSON response.
+   * Fetches the answer for {@code key}, conditionally when {@code validators} are present (RFC 9110
+   * §13.1.1, §13.1.3: {@code If-None-Match}, {@code If-Modified-Since}). The future completes with
+   * a 2xx JSON answer, a 4xx JSON answer the route passes on to its client, or, to a conditional
+   * request only, a {@code 304} without a body. It fails with {@link UpstreamException} when there
+   * is no usable answer: any other status (a 304 to an unconditional request among them), 401 and
+   * 403 from an upstream cachegate sends credentials to, or a body that is not JSON.
    */
-  CompletableFuture<UpstreamResponse> fetch(CacheKey key);
+  CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators);
+
+  /** Fetches the answer for {@code key} unconditionally. */
+  default CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+    return fetch(key, Validators.NONE);
+  }
 
   /**
    * This upstream as background refreshes call it: a rate-limited upstream makes them only while

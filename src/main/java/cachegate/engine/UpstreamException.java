@@ -94,6 +94,26 @@ public final class UpstreamException extends CacheGateException {
         null);
   }
 
+  /**
+   * A 401 or 403 from an upstream cachegate sends credentials to: the credentials are refused,
+   * which only the operator can fix, so the message says so and names the route whose settings to
+   * check.
+   */
+  public static UpstreamException credentialsRefused(String target, int status, String route) {
+    return new UpstreamException(
+        Kind.BAD_STATUS,
+        status,
+        Optional.empty(),
+        "upstream "
+            + target
+            + " refused cachegate's credentials (status "
+            + status
+            + "): check the upstreamHeaders and upstreamQuery of route '"
+            + route
+            + "'",
+        null);
+  }
+
   public static UpstreamException invalidBody(String target, int status, String problem) {
     return new UpstreamException(
         Kind.INVALID_BODY,

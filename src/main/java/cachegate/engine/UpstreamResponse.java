@@ -6,25 +6,43 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A usable upstream answer: a 2xx status and a JSON body, whole or passed on as it arrives.
+ * A usable upstream answer: a 2xx status, or a 4xx the route passes on to its client (cached when
+ * the route caches that status), with a JSON body, whole or passed on as it arrives; or a {@code
+ * 304 Not Modified} to a conditional request, with an empty body.
  *
  * @param status the upstream's HTTP status
  * @param contentType the media type to serve the body with
  * @param body the body
  * @param setCookies the upstream's {@code Set-Cookie} headers
  * @param cacheControl the upstream's {@code Cache-Control} header, empty if none
+ * @param validators the upstream's {@code ETag} and {@code Last-Modified}
  */
 public record UpstreamResponse(
     int status,
     String contentType,
     UpstreamBody body,
     List<String> setCookies,
-    String cacheControl) {
+    String cacheControl,
+    Validators validators) {
+  /** The status of an answer to a conditional request whose stored answer is still current. */
+  public static final int NOT_MODIFIED = 304;
+
   public UpstreamResponse {
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
     setCookies = List.copyOf(setCookies);
     Objects.requireNonNull(cacheControl, "cacheControl");
+    Objects.requireNonNull(validators, "validators");
+  }
+
+  /** An answer without validators. */
+  public UpstreamResponse(
+      int status,
+      String contentType,
+      UpstreamBody body,
+      List<String> setCookies,
+      String cacheControl) {
+    this(status, contentType, body, setCookies, cacheControl, Validators.NONE);
   }
 
   /** A whole answer without cookies or cache directives. */
@@ -34,7 +52,12 @@ public record UpstreamResponse(
 
   /** This answer with {@code other} for its body. */
   public UpstreamResponse withBody(UpstreamBody other) {
-    return new UpstreamResponse(status, contentType, other, setCookies, cacheControl);
+    return new UpstreamResponse(status, contentType, other, setCookies, cacheControl, validators);
+  }
+
+  /** Whether this says the stored answer asked about is still current. */
+  public boolean isNotModified() {
+    return status == NOT_MODIFIED;
   }
 
   /**

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -127,7 +128,8 @@ final class AdminApi {
               .put("upstream", served.route().upstream().toString())
               .put("ttlSeconds", policy.ttl().toSeconds())
               .put("staleWhileRevalidateSeconds", policy.staleWhileRevalidate().toSeconds())
-              .put("staleIfErrorSeconds", policy.staleIfError().toSeconds());
+              .put("staleIfErrorSeconds", policy.staleIfError().toSeconds())
+              .put("cacheStatusesSeconds", statusTtls(policy));
       if (served.route().varies()) {
         route
             .put("varyHeaders", new JsonArray(served.route().varyHeaders()))
@@ -352,6 +354,7 @@ final class AdminApi {
             .put("key", entry.key())
             .put("params", params(key))
             .put("bytes", entry.bytes())
+            .put("status", entry.status())
             .put("storedAt", entry.storedAt().toString())
             .put("ageSeconds", Duration.between(entry.storedAt(), now).toSeconds());
     key.filter(parsed -> !parsed.variant().isEmpty())
@@ -363,6 +366,14 @@ final class AdminApi {
                     .put("ttlSeconds", entry.freshnessLeft(now, served.policy()).toSeconds()));
     entry.expiresIn().ifPresent(left -> json.put("expiresInSeconds", left.toSeconds()));
     return json;
+  }
+
+  /** The 4xx statuses the route caches, each with its TTL in seconds, in status order. */
+  private static JsonObject statusTtls(CachePolicy policy) {
+    JsonObject ttls = new JsonObject();
+    new TreeMap<>(policy.statusTtls())
+        .forEach((status, ttl) -> ttls.put(String.valueOf(status), ttl.toSeconds()));
+    return ttls;
   }
 
   private static JsonObject params(Optional<CacheKey> key) {

@@ -138,18 +138,23 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     response
         .putHeader(HttpHeaders.CONTENT_TYPE, type.equals(JSON_TYPE) ? JSON : type)
         .putHeader(HttpHeaders.VARY, vary)
-        .putHeader(HttpHeaders.ETAG, gzip ? body.gzipEtag() : body.etag())
         .putHeader(X_CACHE, OUTCOMES.get(result.outcome()))
         .putHeader(CACHE_STATUS, CacheStatus.of(result))
         .putHeader(HttpHeaders.AGE, String.valueOf(result.age().toSeconds()));
     if (gzip) {
       response.putHeader(HttpHeaders.CONTENT_ENCODING, GZIP);
     }
+    // RFC 9110 §13.2.1: preconditions apply to 2xx answers only; a cached 404 or 410 carries no
+    // validator and is sent whole whatever If-None-Match says.
+    boolean conditional = entry.isSuccess();
+    if (conditional) {
+      response.putHeader(HttpHeaders.ETAG, gzip ? body.gzipEtag() : body.etag());
+    }
     result
         .passThrough()
         .forEach(header -> response.headers().add(header.getKey(), header.getValue()));
     // RFC 9110 §13.1.2: a matching If-None-Match on GET or HEAD answers 304 without a body.
-    if (Negotiation.matchesAny(request.getHeader(HttpHeaders.IF_NONE_MATCH), body)) {
+    if (conditional && Negotiation.matchesAny(request.getHeader(HttpHeaders.IF_NONE_MATCH), body)) {
       response.setStatusCode(304).end();
       return;
     }

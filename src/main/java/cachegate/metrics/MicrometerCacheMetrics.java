@@ -1,6 +1,7 @@
 package cachegate.metrics;
 
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.CacheOutcome;
 import cachegate.engine.RateBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.search.Search;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,6 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code cachegate_store_writes_refused_total{tier,reason}}: writes a store answered with a
  *       refusal, {@code reason} {@code full} (Redis at {@code maxmemory} with {@code noeviction});
  *       not counted as errors;
+ *   <li>{@code cachegate_upstream_not_modified_total{route}}: conditional refreshes the upstream
+ *       answered {@code 304 Not Modified} (no body transferred; the entry renewed);
+ *   <li>{@code cachegate_error_answers_total{route,status,outcome}}: answers carrying an upstream
+ *       4xx status, by status and what the cache did ({@code hit}, {@code miss}, …);
  *   <li>{@code cachegate_limits_reached_total{limit,route}}: a limit on something cachegate does
  *       not control was reached (route empty for limits on client connections).
  * </ul>
@@ -42,6 +48,8 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   static final String STORE_ERRORS = "cachegate.store.errors";
   static final String LIMITS = "cachegate.limits.reached";
   static final String WRITES_REFUSED = "cachegate.store.writes.refused";
+  static final String NOT_MODIFIED = "cachegate.upstream.not.modified";
+  static final String ERROR_ANSWERS = "cachegate.error.answers";
   private static final String[] OUTCOMES = {
     "hit", "miss", "stale", "revalidated", "stale-if-error", "error", "invalid"
   };
@@ -61,7 +69,8 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
       Counter saved,
       Counter coalesced,
       Timer upstreamSuccess,
-      Timer upstreamFailure) {}
+      Timer upstreamFailure,
+      Counter notModified) {}
 
   public MicrometerCacheMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -148,7 +157,27 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
             .tag("route", route)
             .register(registry),
         upstream(route, "success"),
-        upstream(route, "failure"));
+        upstream(route, "failure"),
+        Counter.builder(NOT_MODIFIED)
+            .description("Conditional refreshes the upstream answered 304 Not Modified")
+            .tag("route", route)
+            .register(registry));
+  }
+
+  @Override
+  public void upstreamNotModified(String route) {
+    meters(route).notModified().increment();
+  }
+
+  @Override
+  public void errorStatusAnswered(String route, int status, CacheOutcome outcome) {
+    Counter.builder(ERROR_ANSWERS)
+        .description("Answers carrying an upstream 4xx status, by status and cache outcome")
+        .tag("route", route)
+        .tag("status", String.valueOf(status))
+        .tag("outcome", outcome.header().toLowerCase(Locale.ROOT))
+        .register(registry)
+        .increment();
   }
 
   private Timer upstream(String route, String result) {

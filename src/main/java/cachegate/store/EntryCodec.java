@@ -3,6 +3,7 @@ package cachegate.store;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.engine.Validators;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,15 +15,18 @@ import java.util.zip.CRC32C;
  * The versioned binary envelope entries are stored in, never Java serialization. Layout (big
  * endian): magic {@code "CG"}, format version byte, key (int length + UTF-8), status (short),
  * stored-at epoch millis (long), TTL millis (long), fetch time millis (long), content type (short
- * length + UTF-8), entity tag (short length + UTF-8), CRC-32C of the gzip bytes (int; since format
- * 2), gzip-compressed body (int length + bytes). The key is stored inside the envelope and checked
- * on decode, so an entry can never be served for a key it was not stored under. The checksum lets a
- * read trust the gzip bytes without decompressing them (JMH: decoding Germany's entry takes 0.5 us;
- * decompressing its 66 KB takes 25 us), so an answer in gzip never decompresses; format 1, without
- * it, is still read, by decompressing.
+ * length + UTF-8), entity tag (short length + UTF-8), the upstream's {@code ETag} and {@code
+ * Last-Modified} (each short length + UTF-8, empty if none; since format 3), CRC-32C of the gzip
+ * bytes (int; since format 2), gzip-compressed body (int length + bytes). The key is stored inside
+ * the envelope and checked on decode, so an entry can never be served for a key it was not stored
+ * under. The checksum lets a read trust the gzip bytes without decompressing them (JMH: decoding
+ * Germany's entry takes 0.5 us; decompressing its 66 KB takes 25 us), so an answer in gzip never
+ * decompresses; format 1, without it, is still read, by decompressing. Formats 1 and 2 are read
+ * without validators (their next refresh asks unconditionally).
  */
 final class EntryCodec {
-  static final byte FORMAT_VERSION = 2;
+  static final byte FORMAT_VERSION = 3;
+  private static final byte FORMAT_WITHOUT_VALIDATORS = 2;
   private static final byte FORMAT_WITHOUT_CHECKSUM = 1;
   private static final byte[] MAGIC = {'C', 'G'};
 
@@ -32,6 +36,8 @@ final class EntryCodec {
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
     byte[] type = entry.contentType().getBytes(StandardCharsets.UTF_8);
     byte[] etag = entry.body().etag().getBytes(StandardCharsets.UTF_8);
+    byte[] upstreamEtag = entry.validators().etag().getBytes(StandardCharsets.UTF_8);
+    byte[] lastModified = entry.validators().lastModified().getBytes(StandardCharsets.UTF_8);
     byte[] body = entry.body().gzip();
     ByteBuffer buffer =
         ByteBuffer.allocate(
@@ -46,6 +52,10 @@ final class EntryCodec {
                 + type.length
                 + 2
                 + etag.length
+                + 2
+                + upstreamEtag.length
+                + 2
+                + lastModified.length
                 + 4
                 + 4
                 + body.length);
@@ -57,6 +67,8 @@ final class EntryCodec {
     buffer.putLong(entry.fetchTime().toMillis());
     buffer.putShort((short) type.length).put(type);
     buffer.putShort((short) etag.length).put(etag);
+    buffer.putShort((short) upstreamEtag.length).put(upstreamEtag);
+    buffer.putShort((short) lastModified.length).put(lastModified);
     buffer.putInt(checksum(body));
     buffer.putInt(body.length).put(body);
     return buffer.array();
@@ -86,9 +98,11 @@ final class EntryCodec {
       Instant storedAt = Instant.ofEpochMilli(buffer.getLong());
       Duration ttl = Duration.ofMillis(buffer.getLong());
       Duration fetchTime = Duration.ofMillis(buffer.getLong());
-      String type = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
-      String etag = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
-      boolean checked = version == FORMAT_VERSION;
+      String type = text(buffer);
+      String etag = text(buffer);
+      Validators validators =
+          version == FORMAT_VERSION ? new Validators(text(buffer), text(buffer)) : Validators.NONE;
+      boolean checked = version != FORMAT_WITHOUT_CHECKSUM;
       int checksum = checked ? buffer.getInt() : 0;
       byte[] gzip = slice(buffer, buffer.getInt());
       if (buffer.hasRemaining()) {
@@ -99,7 +113,7 @@ final class EntryCodec {
       }
       ResponseBody body =
           checked ? ResponseBody.fromCheckedGzip(gzip, etag) : ResponseBody.fromGzip(gzip, etag);
-      return new CachedResponse(status, type, body, storedAt, ttl, fetchTime);
+      return new CachedResponse(status, type, body, storedAt, ttl, fetchTime, validators);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw corrupt(expected, "truncated or malformed (" + e + ")");
     }
@@ -110,10 +124,11 @@ final class EntryCodec {
    * that must not transfer bodies.
    *
    * @param key the key it was stored under
+   * @param status the upstream's status it holds
    * @param storedAt when its upstream answer was received
    * @param ttl its freshness lifetime
    */
-  record Head(String key, Instant storedAt, Duration ttl) {}
+  record Head(String key, int status, Instant storedAt, Duration ttl) {}
 
   /**
    * Reads the head of an envelope from its first bytes.
@@ -127,23 +142,30 @@ final class EntryCodec {
         throw new StoreException("value under " + storedUnder + " is not a cachegate envelope");
       }
       String key = new String(slice(buffer, buffer.getInt()), StandardCharsets.UTF_8);
-      buffer.getShort();
+      int status = buffer.getShort();
       Instant storedAt = Instant.ofEpochMilli(buffer.getLong());
       Duration ttl = Duration.ofMillis(buffer.getLong());
-      return new Head(key, storedAt, ttl);
+      return new Head(key, status, storedAt, ttl);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new StoreException("value under " + storedUnder + " has a malformed head: " + e);
     }
   }
 
   private static boolean readable(byte version) {
-    return version == FORMAT_VERSION || version == FORMAT_WITHOUT_CHECKSUM;
+    return version == FORMAT_VERSION
+        || version == FORMAT_WITHOUT_VALIDATORS
+        || version == FORMAT_WITHOUT_CHECKSUM;
   }
 
   private static int checksum(byte[] bytes) {
     CRC32C crc = new CRC32C();
     crc.update(bytes);
     return (int) crc.getValue();
+  }
+
+  /** A short-length-prefixed UTF-8 string. */
+  private static String text(ByteBuffer buffer) {
+    return new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
   }
 
   private static byte[] slice(ByteBuffer buffer, int length) {

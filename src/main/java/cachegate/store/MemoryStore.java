@@ -84,13 +84,7 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
     if (!body.holdsIdentity()) {
       return entry;
     }
-    return new CachedResponse(
-        entry.status(),
-        entry.contentType(),
-        ResponseBody.fromCheckedGzip(body.gzip(), body.etag()),
-        entry.storedAt(),
-        entry.ttl(),
-        entry.fetchTime());
+    return entry.withBody(ResponseBody.fromCheckedGzip(body.gzip(), body.etag()));
   }
 
   @Override
@@ -169,7 +163,9 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
     Optional<Duration> expiresIn =
         cache.policy().expireVariably().flatMap(expiry -> expiry.getExpiresAfter(key));
     CachedResponse entry = held.entry();
-    return Optional.of(new EntryInfo(key, held.weight(), entry.storedAt(), entry.ttl(), expiresIn));
+    return Optional.of(
+        new EntryInfo(
+            key, held.weight(), entry.storedAt(), entry.ttl(), entry.status(), expiresIn));
   }
 
   /** Drops the entry stored under {@code redisKey}, as told by another instance. */

@@ -259,6 +259,7 @@ public final class RedisStore implements ResponseStore, EntryCatalog, AutoClosea
                       size.join(),
                       parsed.storedAt(),
                       parsed.ttl(),
+                      parsed.status(),
                       millis >= 0 ? Optional.of(Duration.ofMillis(millis)) : Optional.empty()));
             });
   }

@@ -18,15 +18,15 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Reads one 2xx upstream answer, counting its bytes as they arrive. While the answer may still be
- * kept (no larger than the route's {@code maxEntryBytes}, and the process's {@link ByteBudget} has
- * room for each chunk, or at once for an announced length) it is gathered whole, and checked to be
- * one JSON value, hashed and compressed chunk by chunk as it arrives ({@link ArrivingBody}), so
- * that it is ready to serve when its last byte is (a body that stops being JSON is refused at
- * once); from the moment it may not, the chunks gathered so far and the rest are passed on to the
- * client as they arrive ({@link PassedBody}) and the answer is never stored. An answer that
- * announces more than the largest allowed is refused without reading it. Runs on the response's
- * event loop, as Vert.x calls its handlers.
+ * Reads one upstream answer (2xx, or a 4xx for the client), counting its bytes as they arrive.
+ * While the answer may still be kept (no larger than the route's {@code maxEntryBytes}, and the
+ * process's {@link ByteBudget} has room for each chunk, or at once for an announced length) it is
+ * gathered whole, and checked to be one JSON value, hashed and compressed chunk by chunk as it
+ * arrives ({@link ArrivingBody}), so that it is ready to serve when its last byte is (a body that
+ * stops being JSON is refused at once); from the moment it may not, the chunks gathered so far and
+ * the rest are passed on to the client as they arrive ({@link PassedBody}) and the answer is never
+ * stored. An answer that announces more than the largest allowed is refused without reading it.
+ * Runs on the response's event loop, as Vert.x calls its handlers.
  */
 final class AnswerReader {
   private final String target;
@@ -227,7 +227,8 @@ final class AnswerReader {
         type != null && type.contains("json") ? type : HttpUpstream.JSON,
         body,
         response.cookies(),
-        cacheControl == null ? "" : cacheControl);
+        cacheControl == null ? "" : cacheControl,
+        HttpUpstream.validators(response, limits));
   }
 
   /** A {@code Content-Length} of digits only, else none (Netty refuses the others anyway). */

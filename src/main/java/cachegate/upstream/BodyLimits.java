@@ -18,6 +18,9 @@ record BodyLimits(
   /** The limit's name when an answer is larger than {@code maxBodyBytes}. */
   static final String TOO_LARGE = "upstream-answer-too-large";
 
+  /** The limit's name when an {@code ETag} or {@code Last-Modified} is too long to keep. */
+  static final String VALIDATOR_TOO_LONG = "upstream-validator-too-long";
+
   void reached(String limit) {
     metrics.limitReached(limit, route);
   }

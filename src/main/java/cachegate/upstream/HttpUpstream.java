@@ -5,11 +5,14 @@ import cachegate.config.UpstreamConfig;
 import cachegate.config.UpstreamField;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.CachePolicy;
 import cachegate.engine.RateHeaders;
 import cachegate.engine.Upstream;
+import cachegate.engine.UpstreamBody;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
 import cachegate.engine.UrlTemplate;
+import cachegate.engine.Validators;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -52,7 +55,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * secret values as {@code ***}. A key's {@linkplain CacheKey#forwardedHeaders() forwarded request
  * headers} go too, except those cachegate sets itself ({@code Accept}) or that the route's own
  * headers set: the configured value wins, so a client cannot replace a route's credentials. Memory
- * per answer is bounded whatever the upstream sends (see {@link AnswerReader}). Thread-safe.
+ * per answer is bounded whatever the upstream sends (see {@link AnswerReader}). A refresh of a
+ * stored entry is conditional ({@code If-None-Match}, {@code If-Modified-Since}) when the entry has
+ * the upstream's validators, and a {@code 304} to it is an answer. A 4xx is an answer for the
+ * client (read as a 2xx is), except 408 and 429 (the upstream could not or would not answer now)
+ * and, from an upstream cachegate sends credentials to, 401 and 403: those credentials are refused,
+ * which only the operator can fix. Thread-safe.
  */
 public final class HttpUpstream implements Upstream {
   static final String JSON = "application/json";
@@ -72,6 +80,7 @@ public final class HttpUpstream implements Upstream {
   private final Vertx vertx;
   private final UpstreamConfig config;
   private final UrlTemplate url;
+  private final String route;
 
   /** Lower-case names of the headers a forwarded one may not replace. */
   private final Set<String> ownHeaders;
@@ -106,6 +115,7 @@ public final class HttpUpstream implements Upstream {
     Set<String> own = new HashSet<>(Set.of("accept"));
     config.headers().forEach(header -> own.add(header.name().toLowerCase(Locale.ROOT)));
     this.ownHeaders = Set.copyOf(own);
+    this.route = route;
     this.limits =
         new BodyLimits(keepAtMost, maxBodyBytes, memory, CacheMetrics.guarded(metrics), route);
     HttpClientOptions options =
@@ -140,14 +150,14 @@ public final class HttpUpstream implements Upstream {
    * {@code RedisStore}), and Vert.x would otherwise send from a loop of its choosing.
    */
   @Override
-  public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
     for (Context context : loopContexts) {
       if (VertxInternals.isOnLoopOf(context)) {
         CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
         VertxInternals.emit(
             context,
             () ->
-                send(key)
+                send(key, validators)
                     .whenComplete(
                         (answer, failure) -> {
                           if (failure != null) {
@@ -159,10 +169,10 @@ public final class HttpUpstream implements Upstream {
         return result;
       }
     }
-    return send(key);
+    return send(key, validators);
   }
 
-  private CompletableFuture<UpstreamResponse> send(CacheKey key) {
+  private CompletableFuture<UpstreamResponse> send(CacheKey key, Validators validators) {
     String address = withQuery(url.expand(key.params()), false);
     // What messages and logs name: secret values masked.
     String target = "GET " + withQuery(url.shown(key.params()), true);
@@ -177,7 +187,7 @@ public final class HttpUpstream implements Upstream {
                 Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
               }
             });
-    attempt(client, key, address, target, sent)
+    attempt(client, key, address, target, validators, sent)
         .recover(
             failure -> {
               if (!(failure instanceof HttpClosedException) || result.isDone()) {
@@ -186,7 +196,7 @@ public final class HttpUpstream implements Upstream {
               // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed as
               // the request went out fails at once; a new connection, never a pooled one (the pool
               // may still hold the closing one), then answers it.
-              return attempt(freshConnections, key, address, target, sent);
+              return attempt(freshConnections, key, address, target, validators, sent);
             })
         .onComplete(
             (answer, failure) -> {
@@ -203,14 +213,16 @@ public final class HttpUpstream implements Upstream {
   }
 
   /**
-   * One request for {@code address} through {@code connections}: a 2xx answer gathered whole or
-   * passed on as it arrives ({@link AnswerReader}), any other status a failure.
+   * One request for {@code address} through {@code connections}, conditional when {@code
+   * validators} are present: a 2xx or 4xx answer gathered whole or passed on as it arrives ({@link
+   * AnswerReader}), a 304 to the conditional request, or a failure.
    */
   private Future<UpstreamResponse> attempt(
       HttpClient connections,
       CacheKey key,
       String address,
       String target,
+      Validators validators,
       AtomicReference<HttpClientRequest> sent) {
     RequestOptions options =
         new RequestOptions()
@@ -229,6 +241,13 @@ public final class HttpUpstream implements Upstream {
     for (UpstreamField header : config.headers()) {
       options.putHeader(header.name(), header.value());
     }
+    // RFC 9111 §4.3.1: a refresh sends the stored answer's validators.
+    if (!validators.etag().isEmpty()) {
+      options.putHeader(HttpHeaders.IF_NONE_MATCH, validators.etag());
+    }
+    if (!validators.lastModified().isEmpty()) {
+      options.putHeader(HttpHeaders.IF_MODIFIED_SINCE, validators.lastModified());
+    }
     return connections
         .request(options)
         .compose(
@@ -241,19 +260,73 @@ public final class HttpUpstream implements Upstream {
                   .compose(
                       response -> {
                         rateHeaders.heard(response::getHeader);
-                        int status = response.statusCode();
-                        if (status >= 200 && status <= 299) {
-                          return AnswerReader.read(target, request, response, limits);
-                        }
-                        UpstreamException failure =
-                            UpstreamException.badStatus(
-                                target,
-                                status,
-                                retryAfter(response.getHeader(HttpHeaders.RETRY_AFTER)));
-                        return discard(request, response)
-                            .transform(drained -> Future.failedFuture(failure));
+                        return answer(target, validators, request, response);
                       });
             });
+  }
+
+  /** What {@code response} is: an answer read as it arrives, a 304, or a failure. */
+  private Future<UpstreamResponse> answer(
+      String target,
+      Validators validators,
+      HttpClientRequest request,
+      HttpClientResponse response) {
+    int status = response.statusCode();
+    if (isAnswer(status)) {
+      return AnswerReader.read(target, request, response, limits);
+    }
+    if (status == UpstreamResponse.NOT_MODIFIED && validators.isPresent()) {
+      UpstreamResponse notModified =
+          new UpstreamResponse(
+              status,
+              JSON,
+              new UpstreamBody.Whole(new byte[0]),
+              response.cookies(),
+              header(response, HttpHeaders.CACHE_CONTROL),
+              validators(response, limits));
+      return discard(request, response).map(drained -> notModified);
+    }
+    UpstreamException failure =
+        (status == 401 || status == 403) && config.sendsCredentials()
+            ? UpstreamException.credentialsRefused(target, status, route)
+            : UpstreamException.badStatus(
+                target, status, retryAfter(response.getHeader(HttpHeaders.RETRY_AFTER)));
+    return discard(request, response).transform(drained -> Future.failedFuture(failure));
+  }
+
+  /**
+   * Whether an answer of {@code status} goes to the client: 2xx, and 4xx other than 408 and 429
+   * (and 401 and 403 when cachegate sends credentials: the client cannot fix cachegate's key).
+   */
+  private boolean isAnswer(int status) {
+    if (status >= 200 && status <= 299) {
+      return true;
+    }
+    if ((status == 401 || status == 403) && config.sendsCredentials()) {
+      return false;
+    }
+    return CachePolicy.isCacheableStatus(status);
+  }
+
+  /**
+   * The upstream's {@code ETag} and {@code Last-Modified}, to send back on refresh. One longer than
+   * {@link Validators#MAX_LENGTH} is not kept (its entry is refreshed unconditionally), and
+   * counted.
+   */
+  static Validators validators(HttpClientResponse response, BodyLimits limits) {
+    Optional<String> etag = Optional.ofNullable(response.getHeader(HttpHeaders.ETAG));
+    Optional<String> lastModified =
+        Optional.ofNullable(response.getHeader(HttpHeaders.LAST_MODIFIED));
+    if (etag.orElse("").length() > Validators.MAX_LENGTH
+        || lastModified.orElse("").length() > Validators.MAX_LENGTH) {
+      limits.reached(BodyLimits.VALIDATOR_TOO_LONG);
+    }
+    return Validators.of(etag, lastModified);
+  }
+
+  private static String header(HttpClientResponse response, CharSequence name) {
+    String value = response.getHeader(name);
+    return value == null ? "" : value;
   }
 
   /**

@@ -78,6 +78,48 @@ class ConfigLoaderTest {
     assertThat(policy).isEqualTo(CachePolicy.ofTtl(Duration.ofSeconds(30)));
   }
 
+  @Test
+  void byDefault404And410AreCachedForAMinuteOnEveryRoute() {
+    CachePolicy policy = universities(ConfigLoader.from(Map.of()));
+
+    assertThat(policy.statusTtls())
+        .isEqualTo(Map.of(404, Duration.ofSeconds(60), 410, Duration.ofSeconds(60)));
+    assertThat(ConfigLoader.VARIABLES)
+        .contains(new ConfigLoader.Variable("CACHE_STATUSES", "404=60,410=60"));
+  }
+
+  @ParameterizedTest(name = "CACHE_STATUSES={0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "404=5m | {404=PT5M}",
+        "404=60, 410=1h | {404=PT1M, 410=PT1H}",
+        "none | {}",
+      })
+  void cacheStatusesNamesTheCached4xxWithTheirTtls(String value, String expected) {
+    CachePolicy policy = universities(ConfigLoader.from(Map.of("CACHE_STATUSES", value)));
+
+    assertThat(new java.util.TreeMap<>(policy.statusTtls())).hasToString(expected);
+  }
+
+  @ParameterizedTest(name = "CACHE_STATUSES={0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "404 | CACHE_STATUSES must be status=ttl pairs separated by commas, such as 404=60,410=5m,"
+            + " or none, was '404'",
+        "503=60 | CACHE_STATUSES status 503 cannot be cached",
+        "404=60,404=5m | CACHE_STATUSES status 404 is given twice",
+        "404=-1 | CACHE_STATUSES the ttl of status 404",
+      })
+  void aWrongCacheStatusesStopsTheStartNamingIt(String value, String message) {
+    Throwable refusal =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> ConfigLoader.from(Map.of("CACHE_STATUSES", value)));
+
+    assertThat(refusal).isInstanceOf(ConfigException.class).hasMessageStartingWith(message);
+  }
+
   @ParameterizedTest(name = "{0} listed with default {1}")
   @CsvSource({
     "CACHE_STALE_WHILE_REVALIDATE, 60",

@@ -360,6 +360,66 @@ class RoutesFileTest {
   }
 
   @Test
+  void aRouteNamesTheStatusesItCachesWithTheirTtlsAndOthersTakeTheDefault() {
+    List<RouteConfig> routes =
+        parse(
+            """
+            routes:
+              - name: a
+                path: /a
+                upstream: http://127.0.0.1:9/a
+                params: {q: {}}
+                cacheStatuses: {404: 5m, 410: 1h, 422: 30}
+              - name: b
+                path: /b
+                upstream: http://127.0.0.1:9/b
+                params: {q: {}}
+                cacheStatuses: {}
+              - name: c
+                path: /c
+                upstream: http://127.0.0.1:9/c
+                params: {q: {}}
+            """);
+
+    assertThat(routes.get(0).policy().statusTtls())
+        .isEqualTo(
+            Map.of(
+                404, Duration.ofMinutes(5), 410, Duration.ofHours(1), 422, Duration.ofSeconds(30)));
+    assertThat(routes.get(1).policy().statusTtls()).isEmpty();
+    assertThat(routes.get(2).policy().statusTtls()).isEqualTo(CachePolicy.DEFAULT_STATUS_TTLS);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{500: 60} | line 6: route 'a': cacheStatuses: status 500 cannot be cached: only 4xx other"
+            + " than 408 and 429 can",
+        "{429: 60} | status 429 cannot be cached",
+        "{200: 60} | status 200 cannot be cached",
+        "{abc: 60} | cacheStatuses: 'abc' is not an HTTP status",
+        "{404: 0} | the ttl of status 404 must be positive",
+        "{404: soon} | the ttl of status 404",
+        "[404] | cacheStatuses must be a mapping",
+      })
+  void aWrongCachedStatusStopsTheStartNamingTheLineAndTheProblem(String value, String message) {
+    String text =
+        """
+        routes:
+          - name: a
+            path: /a
+            upstream: http://127.0.0.1:9/a
+            params: {q: {}}
+            cacheStatuses: %s
+        """
+            .formatted(value);
+
+    Throwable refusal = catchThrowable(() -> parse(text));
+
+    assertThat(refusal).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+  }
+
+  @Test
   void theExamplesKeyedRoutesSendTheirKeysFromTheEnvironmentAsSecrets() throws IOException {
     List<RouteConfig> routes = example();
 
@@ -372,6 +432,8 @@ class RoutesFileTest {
     assertThat(routes.get(4).upstream().query())
         .containsExactly(new UpstreamField("appid", "owm-example-key", true));
     assertThat(routes.toString()).doesNotContain("ghp_example-token", "owm-example-key");
+    assertThat(routes.get(3).policy().statusTtls())
+        .isEqualTo(Map.of(404, Duration.ofMinutes(5), 410, Duration.ofMinutes(5)));
   }
 
   @Test

@@ -51,11 +51,11 @@ class ConfigErrorIT {
         .containsExactly(
             "cachegate: cannot start: "
                 + routes
-                + " line 5: route 'things': unknown field 'tll'; known: forwardHeaders, maxEntryBytes,"
-                + " name, params, path, requireOneOf, staleIfError, staleWhileRevalidate, ttl,"
-                + " unknownParams, upstream, upstreamConcurrency, upstreamHeaders, upstreamKeepAlive,"
-                + " upstreamQuery, upstreamQueue, upstreamRateLimit, upstreamTimeout, upstreamTlsCa,"
-                + " varyHeaders");
+                + " line 5: route 'things': unknown field 'tll'; known: cacheStatuses,"
+                + " forwardHeaders, maxEntryBytes, name, params, path, requireOneOf, staleIfError,"
+                + " staleWhileRevalidate, ttl, unknownParams, upstream, upstreamConcurrency,"
+                + " upstreamHeaders, upstreamKeepAlive, upstreamQuery, upstreamQueue,"
+                + " upstreamRateLimit, upstreamTimeout, upstreamTlsCa, varyHeaders");
   }
 
   @Test

@@ -159,12 +159,31 @@ class UpstreamCredentialsIT {
   }
 
   @Test
-  void aKeyTheUpstreamRefusesIsA502ThatShowsNoKey() {
+  void aKeyTheUpstreamRefusesIsA502NamingTheRouteThatShowsNoKey() {
     HttpResponse<String> refused = gateway.get("/wrong?q=1");
 
     assertThat(refused.statusCode()).isEqualTo(502);
     assertThat(new JsonObject(refused.body()).getString("error"))
-        .contains("answered with status 401")
+        .contains("refused cachegate's credentials (status 401)", "route 'wrong'")
+        .doesNotContain(WRONG_TOKEN);
+  }
+
+  @Test
+  void aRefusedKeyIsLoggedOnceAsACredentialsProblemNotOncePerRequest() {
+    for (int i = 0; i < 3; i++) {
+      assertThat(gateway.get("/wrong?q=logged" + i).statusCode()).isEqualTo(502);
+    }
+
+    List<String> lines =
+        logs.events().stream()
+            .map(ILoggingEvent::getFormattedMessage)
+            .filter(line -> line.contains("refused cachegate's credentials"))
+            .toList();
+
+    assertThat(lines)
+        .singleElement()
+        .asString()
+        .contains("route wrong", "route 'wrong'", "status 401")
         .doesNotContain(WRONG_TOKEN);
   }
 
@@ -230,7 +249,7 @@ class UpstreamCredentialsIT {
     assertThat(outputs.get(0)).startsWith("200");
     assertThat(outputs.get(2)).startsWith("200").contains("x-cache: HIT");
     assertThat(outputs.get(3)).startsWith("400").contains("unknown parameter 'appid'");
-    assertThat(outputs.get(4)).startsWith("502").contains("status 401");
+    assertThat(outputs.get(4)).startsWith("502").contains("credentials (status 401)");
     assertThat(outputs.get(5)).startsWith("504");
     assertThat(downStatuses).startsWith(502).contains(503);
     assertThat(String.join("\n", outputs))

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * #holdAnswers()}, only when the test completes the returned future, so that concurrency is
  * deterministic. After {@link #passOn()} its bodies are passed on as they arrive ({@link
  * FakeStream}), as if too large to keep; whole bodies count how often their memory is given back.
+ * It can answer with another status ({@link #answerStatus}), send validators ({@link
+ * #sendValidators}) and answer {@code 304} to a request that sends them back ({@link
+ * #answerNotModified}); it records the validators each call sent.
  */
 final class CountingUpstream implements Upstream {
   private final AtomicInteger calls = new AtomicInteger();
@@ -22,28 +25,47 @@ final class CountingUpstream implements Upstream {
   private volatile boolean passOn;
   private final List<FakeStream> streams = new CopyOnWriteArrayList<>();
   private final AtomicInteger released = new AtomicInteger();
+  private final List<Validators> asked = new CopyOnWriteArrayList<>();
+  private volatile int status = 200;
+  private volatile Validators validators = Validators.NONE;
+  private volatile boolean notModified;
 
   @Override
-  public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
     int call = calls.incrementAndGet();
     keys.add(key);
+    asked.add(validators);
     UpstreamException failure = this.failure;
     CompletableFuture<UpstreamResponse> answer =
         failure != null
             ? CompletableFuture.failedFuture(failure)
-            : CompletableFuture.completedFuture(answer(body(key, call)));
+            : CompletableFuture.completedFuture(
+                notModified && validators.isPresent() && validators.equals(this.validators)
+                    ? notModified()
+                    : answer(body(key, call)));
     CompletableFuture<Void> gate = this.gate;
     return gate.isDone() ? answer : gate.thenCompose(open -> answer);
+  }
+
+  private UpstreamResponse notModified() {
+    return new UpstreamResponse(
+        UpstreamResponse.NOT_MODIFIED,
+        "application/json",
+        new UpstreamBody.Whole(new byte[0], released::incrementAndGet),
+        List.of(),
+        "",
+        Validators.NONE);
   }
 
   private UpstreamResponse answer(byte[] body) {
     if (!passOn) {
       return new UpstreamResponse(
-          200,
+          status,
           "application/json",
           new UpstreamBody.Whole(body, released::incrementAndGet),
           List.of(),
-          "");
+          "",
+          validators);
     }
     FakeStream stream = new FakeStream(body);
     streams.add(stream);
@@ -53,6 +75,29 @@ final class CountingUpstream implements Upstream {
         new UpstreamBody.Streamed(stream, OptionalLong.empty(), UpstreamBody.NotKept.TOO_LARGE),
         List.of(),
         "");
+  }
+
+  /** Answers every later call with {@code status} (and a JSON body, as ever). */
+  void answerStatus(int status) {
+    this.status = status;
+  }
+
+  /** Sends {@code validators} with every later answer. */
+  void sendValidators(Validators validators) {
+    this.validators = validators;
+  }
+
+  /**
+   * Answers {@code 304} without a body to every later call that sends back the validators of {@link
+   * #sendValidators}, as an upstream whose answer has not changed.
+   */
+  void answerNotModified(boolean notModified) {
+    this.notModified = notModified;
+  }
+
+  /** The validators each call sent, in order ({@link Validators#NONE}: unconditional). */
+  List<Validators> asked() {
+    return List.copyOf(asked);
   }
 
   /** Passes every later answer on as it arrives, as if it were too large to keep. */

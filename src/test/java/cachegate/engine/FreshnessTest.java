@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
@@ -186,7 +187,12 @@ class FreshnessTest {
     CachedResponse entry = entry(STORED_AT, Duration.ofMillis(entryTtlMillis));
     EntryCatalog.EntryInfo described =
         new EntryCatalog.EntryInfo(
-            "k", 2, entry.storedAt(), entry.ttl(), Optional.of(Duration.ofHours(1)));
+            "k",
+            2,
+            entry.storedAt(),
+            entry.ttl(),
+            entry.status(),
+            Optional.of(Duration.ofHours(1)));
     CachePolicy policy = CachePolicy.ofTtl(Duration.ofMillis(policyTtlMillis));
     Instant now = STORED_AT.plusMillis(ageMillis);
 
@@ -383,6 +389,62 @@ class FreshnessTest {
         storedAt,
         ttl,
         fetchTime);
+  }
+
+  @ParameterizedTest(name = "a 404 stored for 60 s under a 30 s route TTL, age {0} s -> {1}")
+  @CsvSource({
+    "0,  FRESH",
+    "30, FRESH",
+    "59, FRESH",
+    "60, EXPIRED",
+  })
+  void a404IsAssessedWithItsOwnStatusTtlNotTheRouteTtl(long ageSeconds, Freshness expected) {
+    CachedResponse notFound = withStatus(404, Duration.ofSeconds(60));
+
+    Freshness freshness =
+        Freshness.assess(notFound, STORED_AT.plusSeconds(ageSeconds), NO_STALE_WINDOWS);
+
+    assertThat(NO_STALE_WINDOWS.ttlFor(404)).contains(Duration.ofSeconds(60));
+    assertThat(freshness).isEqualTo(expected);
+  }
+
+  @Test
+  void loweringAStatusTtlTakesEffectForEntriesAlreadyStored() {
+    CachedResponse notFound = withStatus(404, Duration.ofSeconds(60));
+    CachePolicy lowered = NO_STALE_WINDOWS.withStatusTtls(Map.of(404, Duration.ofSeconds(10)));
+
+    Freshness freshness = Freshness.assess(notFound, STORED_AT.plusSeconds(10), lowered);
+
+    assertThat(freshness).isEqualTo(Freshness.EXPIRED);
+    assertThat(Freshness.remaining(notFound, STORED_AT.plusSeconds(4), lowered))
+        .isEqualTo(Duration.ofSeconds(6));
+  }
+
+  @Test
+  void anEntryOfAStatusThePolicyNoLongerCachesIsNotFresh() {
+    CachedResponse notFound = withStatus(404, Duration.ofSeconds(60));
+    CachePolicy none = policy(30, 60, 0).withStatusTtls(Map.of());
+
+    Freshness freshness = Freshness.assess(notFound, STORED_AT, none);
+
+    assertThat(freshness).isEqualTo(Freshness.STALE_REVALIDATE);
+  }
+
+  @Test
+  void theFreshnessLeftThatOperatorsSeeOfA404UsesItsStatusTtl() {
+    CachedResponse notFound = withStatus(410, Duration.ofSeconds(60));
+    EntryCatalog.EntryInfo described =
+        new EntryCatalog.EntryInfo(
+            "k", 2, STORED_AT, notFound.ttl(), notFound.status(), Optional.empty());
+
+    Duration shown = described.freshnessLeft(STORED_AT.plusSeconds(45), NO_STALE_WINDOWS);
+
+    assertThat(shown).isEqualTo(Duration.ofSeconds(15));
+  }
+
+  private static CachedResponse withStatus(int status, Duration ttl) {
+    return new CachedResponse(
+        status, "application/json", "{}".getBytes(StandardCharsets.UTF_8), STORED_AT, ttl);
   }
 
   private static CachedResponse response(byte[] body) {

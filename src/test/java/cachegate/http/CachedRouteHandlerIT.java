@@ -83,7 +83,8 @@ class CachedRouteHandlerIT {
     ManualClock clock = new ManualClock();
     MemoryStore store = new MemoryStore(1 << 20, clock);
     Upstream unused =
-        key -> CompletableFuture.failedFuture(new AssertionError("the upstream is not asked"));
+        (key, validators) ->
+            CompletableFuture.failedFuture(new AssertionError("the upstream is not asked"));
     CacheEngine engine =
         new CacheEngine(
             store,

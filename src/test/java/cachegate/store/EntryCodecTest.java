@@ -7,7 +7,9 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.engine.Validators;
 import cachegate.support.BuiltInRoute;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -37,6 +40,8 @@ class EntryCodecTest {
           STORED_AT,
           Duration.ofSeconds(30),
           Duration.ofMillis(1234));
+  private static final Validators VALIDATORS =
+      new Validators("W/\"5e1f-abc\"", "Wed, 21 Oct 2015 07:28:00 GMT");
   private static final byte[] SMALL_ENVELOPE = EntryCodec.encode(GERMANY.redisKey(), SMALL);
   private static final int GZIP_START = SMALL_ENVELOPE.length - SMALL.body().gzip().length;
 
@@ -192,6 +197,70 @@ class EntryCodecTest {
   }
 
   @Test
+  void anEnvelopeOfFormatTwoIsReadWithoutValidators() {
+    CachedResponse withValidators = withValidators(SMALL, VALIDATORS);
+    byte[] formatTwo = olderFormat(2, GERMANY.redisKey(), withValidators);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), formatTwo);
+
+    assertThat(decoded).isEqualTo(SMALL);
+    assertThat(decoded.validators()).isEqualTo(Validators.NONE);
+    assertThat(decoded.body().identity()).isEqualTo(SMALL.body().identity());
+  }
+
+  @Test
+  void anEnvelopeOfFormatOneIsReadWithoutValidators() {
+    byte[] formatOne = formatOne(GERMANY.redisKey(), withValidators(SMALL, VALIDATORS));
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), formatOne);
+
+    assertThat(decoded.validators()).isEqualTo(Validators.NONE);
+    assertThat(decoded.body().etag()).isEqualTo(SMALL.body().etag());
+  }
+
+  @Test
+  void theUpstreamsEtagAndLastModifiedRoundTrip() {
+    CachedResponse entry = withValidators(SMALL, VALIDATORS);
+
+    CachedResponse decoded =
+        EntryCodec.decode(GERMANY.redisKey(), EntryCodec.encode(GERMANY.redisKey(), entry));
+
+    assertThat(decoded.validators()).isEqualTo(VALIDATORS);
+    assertThat(decoded).isEqualTo(entry);
+  }
+
+  @Test
+  void anEntryWithOnlyALastModifiedRoundTrips() {
+    Validators lastModifiedOnly = new Validators("", "Tue, 15 Nov 1994 12:45:26 GMT");
+    CachedResponse entry = withValidators(SMALL, lastModifiedOnly);
+
+    CachedResponse decoded =
+        EntryCodec.decode(GERMANY.redisKey(), EntryCodec.encode(GERMANY.redisKey(), entry));
+
+    assertThat(decoded.validators()).isEqualTo(lastModifiedOnly);
+  }
+
+  @Test
+  void aCachedNotFoundKeepsItsStatusAndItsHeadSaysSo() {
+    CachedResponse notFound =
+        new CachedResponse(
+            404,
+            "application/json",
+            ResponseBody.of("{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8)),
+            STORED_AT,
+            Duration.ofSeconds(60),
+            Duration.ofMillis(7));
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), notFound);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), envelope);
+    EntryCodec.Head head = EntryCodec.head(GERMANY.redisKey(), envelope);
+
+    assertThat(decoded).isEqualTo(notFound);
+    assertThat(head.status()).isEqualTo(404);
+    assertThat(head.ttl()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
   void aChangedBodyByteIsCaughtByTheChecksum() {
     byte[] corrupted = SMALL_ENVELOPE.clone();
     corrupted[GZIP_START + 20] ^= 0x5A;
@@ -291,16 +360,49 @@ class EntryCodecTest {
     assertThat(error).isExactlyInstanceOf(StoreException.class);
   }
 
-  /** {@code entry}'s envelope as format 1 wrote it: no checksum before the gzip bytes. */
+  /** {@code entry}'s envelope as format 1 wrote it: no validators, no checksum. */
   static byte[] formatOne(String key, CachedResponse entry) {
-    byte[] envelope = EntryCodec.encode(key, entry);
-    int checksumAt = envelope.length - entry.body().gzip().length - 8;
-    byte[] formatOne = new byte[envelope.length - 4];
-    System.arraycopy(envelope, 0, formatOne, 0, checksumAt);
-    System.arraycopy(
-        envelope, checksumAt + 4, formatOne, checksumAt, envelope.length - checksumAt - 4);
-    formatOne[2] = 1;
-    return formatOne;
+    return olderFormat(1, key, entry);
+  }
+
+  /**
+   * {@code entry}'s envelope as formats 1 and 2 wrote it, written out field by field here rather
+   * than derived from the current encoder: neither has the upstream's validators; format 1 has no
+   * checksum either.
+   */
+  private static byte[] olderFormat(int version, String key, CachedResponse entry) {
+    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+    byte[] type = entry.contentType().getBytes(StandardCharsets.UTF_8);
+    byte[] etag = entry.body().etag().getBytes(StandardCharsets.UTF_8);
+    byte[] gzip = entry.body().gzip();
+    ByteBuffer buffer =
+        ByteBuffer.allocate(64 + keyBytes.length + type.length + etag.length + gzip.length);
+    buffer.put((byte) 'C').put((byte) 'G').put((byte) version);
+    buffer.putInt(keyBytes.length).put(keyBytes);
+    buffer.putShort((short) entry.status());
+    buffer.putLong(entry.storedAt().toEpochMilli());
+    buffer.putLong(entry.ttl().toMillis());
+    buffer.putLong(entry.fetchTime().toMillis());
+    buffer.putShort((short) type.length).put(type);
+    buffer.putShort((short) etag.length).put(etag);
+    if (version == 2) {
+      CRC32C crc = new CRC32C();
+      crc.update(gzip);
+      buffer.putInt((int) crc.getValue());
+    }
+    buffer.putInt(gzip.length).put(gzip);
+    return Arrays.copyOf(buffer.array(), buffer.position());
+  }
+
+  private static CachedResponse withValidators(CachedResponse entry, Validators validators) {
+    return new CachedResponse(
+        entry.status(),
+        entry.contentType(),
+        entry.body(),
+        entry.storedAt(),
+        entry.ttl(),
+        entry.fetchTime(),
+        validators);
   }
 
   private static CachedResponse withBody(byte[] body) {

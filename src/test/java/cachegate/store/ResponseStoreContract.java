@@ -6,7 +6,9 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.FetchLease;
+import cachegate.engine.ResponseBody;
 import cachegate.engine.ResponseStore;
+import cachegate.engine.Validators;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,6 +114,27 @@ abstract class ResponseStoreContract<S extends ResponseStore & EntryCatalog> {
 
     assertThat(stored).isTrue();
     assertThat(store.get(key("germany")).join()).contains(entry("[\"berlin\"]"));
+  }
+
+  @Test
+  void aCached404KeepsItsStatusTtlAndTheUpstreamsValidators() {
+    ResponseStore store = store();
+    CachedResponse notFound =
+        new CachedResponse(
+            404,
+            "application/json",
+            ResponseBody.of("{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8)),
+            Instant.parse("2026-01-01T00:00:00Z"),
+            Duration.ofSeconds(60),
+            Duration.ofMillis(12),
+            new Validators("\"abc\"", "Wed, 21 Oct 2015 07:28:00 GMT"));
+
+    store.put(key("nowhere"), notFound, RETENTION).join();
+
+    Optional<CachedResponse> read = store.get(key("nowhere")).join();
+    assertThat(read).contains(notFound);
+    assertThat(read.orElseThrow().validators()).isEqualTo(notFound.validators());
+    assertThat(read.orElseThrow().status()).isEqualTo(404);
   }
 
   @Test
