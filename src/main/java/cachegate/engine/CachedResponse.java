@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param storedAt when the upstream answer was received
  * @param ttl the freshness lifetime it was stored with (the policy's TTL less any jitter)
  * @param fetchTime how long the upstream took to answer, for early refresh (XFetch)
+ * @param fetchedBy the span of the upstream call that fetched it, when that was traced: a hit's
+ *     span links to it
  */
 public record CachedResponse(
     int status,
@@ -20,9 +22,11 @@ public record CachedResponse(
     ResponseBody body,
     Instant storedAt,
     Duration ttl,
-    Duration fetchTime) {
+    Duration fetchTime,
+    TraceLink fetchedBy) {
 
   public CachedResponse {
+    Objects.requireNonNull(fetchedBy, "fetchedBy");
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(storedAt, "storedAt");
@@ -33,6 +37,17 @@ public record CachedResponse(
     }
   }
 
+  /** An entry not fetched by a traced call. */
+  public CachedResponse(
+      int status,
+      String contentType,
+      ResponseBody body,
+      Instant storedAt,
+      Duration ttl,
+      Duration fetchTime) {
+    this(status, contentType, body, storedAt, ttl, fetchTime, TraceLink.NONE);
+  }
+
   /** An entry for {@code body} that took no measurable time to fetch. */
   public CachedResponse(
       int status, String contentType, byte[] body, Instant storedAt, Duration ttl) {
@@ -41,7 +56,7 @@ public record CachedResponse(
 
   /** This entry with its freshness ending at {@code now}: a soft purge. */
   public CachedResponse staleAt(Instant now) {
-    return new CachedResponse(status, contentType, body, storedAt, age(now), fetchTime);
+    return new CachedResponse(status, contentType, body, storedAt, age(now), fetchTime, fetchedBy);
   }
 
   /** RFC 9111 §4.2.3 age: time since the answer was received, never negative. */

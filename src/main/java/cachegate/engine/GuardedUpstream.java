@@ -101,7 +101,12 @@ public final class GuardedUpstream implements Upstream {
 
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
-    return fetch(key, RateBudget.Priority.REQUEST);
+    return fetch(key, Span.none());
+  }
+
+  @Override
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Span span) {
+    return fetch(key, span, RateBudget.Priority.REQUEST);
   }
 
   /** This upstream for background refreshes: they yield the last of the rate budget to requests. */
@@ -111,7 +116,12 @@ public final class GuardedUpstream implements Upstream {
     return new Upstream() {
       @Override
       public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
-        return guarded.fetch(key, RateBudget.Priority.BACKGROUND);
+        return fetch(key, Span.none());
+      }
+
+      @Override
+      public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Span span) {
+        return guarded.fetch(key, span, RateBudget.Priority.BACKGROUND);
       }
 
       @Override
@@ -121,7 +131,8 @@ public final class GuardedUpstream implements Upstream {
     };
   }
 
-  private CompletableFuture<UpstreamResponse> fetch(CacheKey key, RateBudget.Priority priority) {
+  private CompletableFuture<UpstreamResponse> fetch(
+      CacheKey key, Span span, RateBudget.Priority priority) {
     if (!breaker.tryPass()) {
       Duration wait = breaker.retryAfter().orElse(Duration.ofSeconds(1));
       return CompletableFuture.failedFuture(
@@ -136,7 +147,7 @@ public final class GuardedUpstream implements Upstream {
             result.completeExceptionally(UpstreamException.timeout(name + " (queued)", maxWait));
             return;
           }
-          gate.call(key, priority)
+          gate.call(key, span, priority)
               .whenComplete(
                   (answer, failure) -> {
                     record(failure);

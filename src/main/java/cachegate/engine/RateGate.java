@@ -26,9 +26,9 @@ final class RateGate {
     this.metrics = metrics;
   }
 
-  CompletableFuture<UpstreamResponse> call(CacheKey key, RateBudget.Priority priority) {
+  CompletableFuture<UpstreamResponse> call(CacheKey key, Span span, RateBudget.Priority priority) {
     if (budget == RateBudget.none()) {
-      return delegate.fetch(key);
+      return delegate.fetch(key, span);
     }
     return budget
         .take(priority)
@@ -38,7 +38,7 @@ final class RateGate {
                 return CompletableFuture.failedFuture(refused(grant, priority));
               }
               return delegate
-                  .fetch(key)
+                  .fetch(key, span)
                   .handle(
                       (answer, failure) ->
                           failure == null

@@ -22,6 +22,12 @@ import java.util.random.RandomGenerator;
  * failure to take, renew or release a lease is counted as a {@code lease} store failure and logged
  * once per outage; a lease refused by a full store was counted and logged by the store.
  * Thread-safe; futures complete on the thread that completed the lease or upstream call.
+ *
+ * <p>Tracing: each fetch records, under the span it is given, a {@code cachegate.lease} span (from
+ * the start until the lease is taken, a peer's answer is read or the wait is over), the upstream
+ * call's {@code GET} span (which the upstream request carries to the upstream) and, once the answer
+ * is served, a {@code cachegate.store.write} span. The entry keeps the upstream call's span as
+ * {@link CachedResponse#fetchedBy()}.
  */
 final class SharedFetch {
   /**
@@ -77,8 +83,8 @@ final class SharedFetch {
    * Takes the lease and fetches, or waits for the lease holder's answer to appear in the store. An
    * answer counts when it is newer than {@code previous}.
    */
-  CompletableFuture<Fetched> fetch(CacheKey key, Optional<CachedResponse> previous) {
-    return fetch(key, previous, FetchLease.Claim.NOT_TRIED);
+  CompletableFuture<Fetched> fetch(CacheKey key, Optional<CachedResponse> previous, Span span) {
+    return fetch(key, previous, FetchLease.Claim.NOT_TRIED, span);
   }
 
   /**
@@ -86,33 +92,36 @@ final class SharedFetch {
    * so that the lease is not tried again at once.
    */
   CompletableFuture<Fetched> fetch(
-      CacheKey key, Optional<CachedResponse> previous, FetchLease.Claim claim) {
+      CacheKey key, Optional<CachedResponse> previous, FetchLease.Claim claim, Span span) {
     Instant deadline = clock.instant().plus(longestWait);
+    Span leasing = span.child("cachegate.lease", Span.Kind.INTERNAL);
     return switch (claim) {
       // The lookup took the lease, finding nothing stored: fetch, holding it.
       case TAKEN -> {
         leaseLog.succeeded();
-        yield fetchHolding(key);
+        decided(leasing, "taken");
+        yield fetchHolding(key, span);
       }
       // A peer holds the lease: its answer is not stored yet; try again shortly.
       case HELD_BY_PEER -> {
         leaseLog.succeeded();
-        yield later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
+        yield later(PEER_POLL)
+            .thenCompose(ignored -> tryLease(key, previous, deadline, span, leasing));
       }
       // Not tried with the lookup: try now.
-      case NOT_TRIED -> tryLease(key, previous, deadline);
+      case NOT_TRIED -> tryLease(key, previous, deadline, span, leasing);
     };
   }
 
   private CompletableFuture<Fetched> tryLease(
-      CacheKey key, Optional<CachedResponse> previous, Instant deadline) {
+      CacheKey key, Optional<CachedResponse> previous, Instant deadline, Span span, Span leasing) {
     return lease
         .tryAcquire(key, LEASE_TTL)
         .handle(
             (attempt, failure) ->
                 failure == null
-                    ? next(key, previous, deadline, attempt)
-                    : withoutLease(key, failure))
+                    ? next(key, previous, deadline, attempt, span, leasing)
+                    : withoutLease(key, failure, span, leasing))
         .thenCompose(Function.identity());
   }
 
@@ -120,26 +129,37 @@ final class SharedFetch {
       CacheKey key,
       Optional<CachedResponse> previous,
       Instant deadline,
-      FetchLease.Attempt attempt) {
+      FetchLease.Attempt attempt,
+      Span span,
+      Span leasing) {
     leaseLog.succeeded();
     // A peer's answer, newer than what this request had: serve it.
     if (isNewer(attempt.stored(), previous)) {
       if (attempt.acquired()) {
         release(key);
       }
+      decided(leasing, "peer-answered");
       return CompletableFuture.completedFuture(Fetched.byPeer(attempt.stored().get()));
     }
     // Holding the lease: fetch, keeping the lease until the answer is in the store, so that peers
     // wait for it there instead of fetching it again.
     if (attempt.acquired()) {
-      return fetchHolding(key);
+      decided(leasing, "taken");
+      return fetchHolding(key, span);
     }
     // A peer is fetching: try again shortly, until the deadline.
     if (clock.instant().isBefore(deadline)) {
-      return later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
+      return later(PEER_POLL)
+          .thenCompose(ignored -> tryLease(key, previous, deadline, span, leasing));
     }
     // Waited long enough: fetch, without the lease.
-    return fetchAlone(key);
+    decided(leasing, "waited-out");
+    return fetchAlone(key, span);
+  }
+
+  /** Ends the lease's span with how the wait for it ended. */
+  private static void decided(Span leasing, String result) {
+    leasing.attribute("cachegate.lease.result", result).end();
   }
 
   /**
@@ -148,9 +168,12 @@ final class SharedFetch {
    * lease): peers then wait for this answer instead of fetching again once an unrenewed lease
    * lapses.
    */
-  private CompletableFuture<Fetched> withoutLease(CacheKey key, Throwable failure) {
+  private CompletableFuture<Fetched> withoutLease(
+      CacheKey key, Throwable failure, Span span, Span leasing) {
     leaseFailed("taking", key, failure);
-    return fetchHolding(key);
+    leasing.failed(failure);
+    decided(leasing, "failed");
+    return fetchHolding(key, span);
   }
 
   private static boolean isNewer(
@@ -165,9 +188,9 @@ final class SharedFetch {
     return due;
   }
 
-  private CompletableFuture<Fetched> fetchHolding(CacheKey key) {
+  private CompletableFuture<Fetched> fetchHolding(CacheKey key, Span span) {
     LeaseKeeper keeper = new LeaseKeeper(key);
-    return fetchAlone(key)
+    return fetchAlone(key, span)
         .whenComplete(
             (fetched, failure) -> {
               if (failure != null) {
@@ -181,12 +204,17 @@ final class SharedFetch {
    * Asks the upstream, without a lease: its answer is written to the store once served (see {@link
    * Fetched#afterwards}) if it may be kept, and passed on as it arrives if it is too large.
    */
-  CompletableFuture<Fetched> fetchAlone(CacheKey key) {
+  CompletableFuture<Fetched> fetchAlone(CacheKey key, Span span) {
     long started = System.nanoTime();
+    Span call = span.child("GET", Span.Kind.CLIENT);
     return upstream
-        .fetch(key)
+        .fetch(key, call)
         .whenComplete(
             (answer, failure) -> {
+              if (failure != null) {
+                call.failed(failure);
+              }
+              call.end();
               if (notAsked(failure)) {
                 // No call was made (breaker open, queue full, rate budget spent): nothing to count
                 // as an upstream call, and no news of the upstream's health for its outage log.
@@ -200,10 +228,11 @@ final class SharedFetch {
                 upstreamLog.failed(Failures.describe(failure), "stale entries or errors (502/504)");
               }
             })
-        .thenApply(answer -> kept(key, answer, Duration.ofNanos(System.nanoTime() - started)));
+        .thenApply(
+            answer -> kept(key, answer, Duration.ofNanos(System.nanoTime() - started), span, call));
   }
 
-  private Fetched kept(CacheKey key, UpstreamResponse answer, Duration took) {
+  private Fetched kept(CacheKey key, UpstreamResponse answer, Duration took, Span span, Span call) {
     if (!(answer.body() instanceof UpstreamBody.Whole whole)) {
       return Fetched.passedOn(answer);
     }
@@ -214,7 +243,8 @@ final class SharedFetch {
             whole.body(),
             clock.instant(),
             jittered(policy.ttl()),
-            Duration.ofMillis(took.toMillis()));
+            Duration.ofMillis(took.toMillis()),
+            call.reference());
     if (!answer.isStorable()
         || whole.bytes().length > policy.maxEntryBytes()
         || !store.keepsEntries()) {
@@ -235,10 +265,21 @@ final class SharedFetch {
         !store.isFailing(),
         false,
         Optional.of(answer),
-        () ->
-            store
-                .put(key, entry, policy.retention())
-                .whenComplete((saved, failure) -> whole.release().run()));
+        () -> {
+          Span write = span.child("cachegate.store.write", Span.Kind.INTERNAL);
+          return store
+              .put(key, entry, policy.retention())
+              .whenComplete(
+                  (saved, failure) -> {
+                    whole.release().run();
+                    if (failure != null) {
+                      write.failed(failure);
+                    } else {
+                      write.attribute("cachegate.stored", saved);
+                    }
+                    write.end();
+                  });
+        });
   }
 
   /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */

@@ -14,6 +14,15 @@ public interface Upstream {
   CompletableFuture<UpstreamResponse> fetch(CacheKey key);
 
   /**
+   * As {@link #fetch(CacheKey)}, as part of {@code span} (the upstream call's own span): an
+   * upstream that sends a request carries the span's trace context with it ({@link
+   * Span#propagate}). An upstream that does not override this sends none.
+   */
+  default CompletableFuture<UpstreamResponse> fetch(CacheKey key, Span span) {
+    return fetch(key);
+  }
+
+  /**
    * This upstream as background refreshes call it: a rate-limited upstream makes them only while
    * more than a reserve of its budget is left (see {@link RateBudget.Priority#BACKGROUND}).
    */

@@ -6,17 +6,23 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * One log line per request on the logger {@code cachegate.access}: method, path and query, status,
  * cache outcome, duration and request id, each also a key-value pair of the event (fields of their
- * own with {@code LOG_FORMAT=json}). The id comes from {@code X-Request-Id} when the client sends
- * one (at most 64 characters) and is echoed back; otherwise one is made up.
+ * own with {@code LOG_FORMAT=json}), and, when the request is traced, its trace id ({@code trace=},
+ * {@code traceId}). The id comes from {@code X-Request-Id} when the client sends one (at most 64
+ * characters) and is echoed back; otherwise one is made up.
  */
 final class AccessLog implements Handler<RoutingContext> {
   static final String OUTCOME = "cachegate.outcome";
   static final String REQUEST_ID = "X-Request-Id";
+  static final String TRACE_ID = "cachegate.traceId";
   private static final Logger LOG = LoggerFactory.getLogger("cachegate.access");
+
+  /** The line of a traced request: its trace id last. */
+  private static final String TRACED = "{} {} {} {} {}ms id={} trace={}";
 
   @Override
   public void handle(RoutingContext context) {
@@ -41,22 +47,27 @@ final class AccessLog implements Handler<RoutingContext> {
               done.succeeded() ? String.valueOf(context.response().getStatusCode()) : "aborted";
           String outcome = context.<String>get(OUTCOME, "-");
           String millis = millis(System.nanoTime() - started);
+          String trace = context.<String>get(TRACE_ID, "");
           // The line as text, and each field as a key-value pair for LOG_FORMAT=json.
-          LOG.atInfo()
-              .setMessage("{} {} {} {} {}ms id={}")
-              .addArgument(request.method())
-              .addArgument(request.uri())
-              .addArgument(status)
-              .addArgument(outcome)
-              .addArgument(millis)
-              .addArgument(id)
-              .addKeyValue("method", request.method())
-              .addKeyValue("path", request.uri())
-              .addKeyValue("status", status)
-              .addKeyValue("outcome", outcome)
-              .addKeyValue("durationMs", millis)
-              .addKeyValue("requestId", id)
-              .log();
+          LoggingEventBuilder line =
+              LOG.atInfo()
+                  .setMessage(trace.isEmpty() ? "{} {} {} {} {}ms id={}" : TRACED)
+                  .addArgument(request.method())
+                  .addArgument(request.uri())
+                  .addArgument(status)
+                  .addArgument(outcome)
+                  .addArgument(millis)
+                  .addArgument(id)
+                  .addKeyValue("method", request.method())
+                  .addKeyValue("path", request.uri())
+                  .addKeyValue("status", status)
+                  .addKeyValue("outcome", outcome)
+                  .addKeyValue("durationMs", millis)
+                  .addKeyValue("requestId", id);
+          if (!trace.isEmpty()) {
+            line.addArgument(trace).addKeyValue("traceId", trace);
+          }
+          line.log();
         });
     context.next();
   }

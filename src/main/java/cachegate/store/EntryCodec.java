@@ -3,11 +3,13 @@ package cachegate.store;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.engine.TraceLink;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.zip.CRC32C;
 
 /**
@@ -15,15 +17,20 @@ import java.util.zip.CRC32C;
  * endian): magic {@code "CG"}, format version byte, key (int length + UTF-8), status (short),
  * stored-at epoch millis (long), TTL millis (long), fetch time millis (long), content type (short
  * length + UTF-8), entity tag (short length + UTF-8), CRC-32C of the gzip bytes (int; since format
- * 2), gzip-compressed body (int length + bytes). The key is stored inside the envelope and checked
- * on decode, so an entry can never be served for a key it was not stored under. The checksum lets a
- * read trust the gzip bytes without decompressing them (JMH: decoding Germany's entry takes 0.5 us;
- * decompressing its 66 KB takes 25 us), so an answer in gzip never decompresses; format 1, without
- * it, is still read, by decompressing.
+ * 2), the trace of the upstream call that fetched it (16-byte trace id and 8-byte span id, zeros
+ * when it was not traced; since format 3), gzip-compressed body (int length + bytes). The key is
+ * stored inside the envelope and checked on decode, so an entry can never be served for a key it
+ * was not stored under. The checksum lets a read trust the gzip bytes without decompressing them
+ * (JMH: decoding Germany's entry takes 0.5 us; decompressing its 66 KB takes 25 us), so an answer
+ * in gzip never decompresses; format 1, without it, is still read, by decompressing; format 2 is
+ * read as fetched by no trace.
  */
 final class EntryCodec {
-  static final byte FORMAT_VERSION = 2;
+  static final byte FORMAT_VERSION = 3;
+  private static final byte FORMAT_WITHOUT_TRACE = 2;
   private static final byte FORMAT_WITHOUT_CHECKSUM = 1;
+  private static final int TRACE_ID_BYTES = 16;
+  private static final int SPAN_ID_BYTES = 8;
   private static final byte[] MAGIC = {'C', 'G'};
 
   private EntryCodec() {}
@@ -47,6 +54,8 @@ final class EntryCodec {
                 + 2
                 + etag.length
                 + 4
+                + TRACE_ID_BYTES
+                + SPAN_ID_BYTES
                 + 4
                 + body.length);
     buffer.put(MAGIC).put(FORMAT_VERSION);
@@ -58,6 +67,9 @@ final class EntryCodec {
     buffer.putShort((short) type.length).put(type);
     buffer.putShort((short) etag.length).put(etag);
     buffer.putInt(checksum(body));
+    TraceLink fetchedBy = entry.fetchedBy();
+    putHex(buffer, fetchedBy.traceId(), TRACE_ID_BYTES);
+    putHex(buffer, fetchedBy.spanId(), SPAN_ID_BYTES);
     buffer.putInt(body.length).put(body);
     return buffer.array();
   }
@@ -88,8 +100,9 @@ final class EntryCodec {
       Duration fetchTime = Duration.ofMillis(buffer.getLong());
       String type = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
       String etag = new String(slice(buffer, buffer.getShort()), StandardCharsets.UTF_8);
-      boolean checked = version == FORMAT_VERSION;
+      boolean checked = version != FORMAT_WITHOUT_CHECKSUM;
       int checksum = checked ? buffer.getInt() : 0;
+      TraceLink fetchedBy = version == FORMAT_VERSION ? traceLink(buffer) : TraceLink.NONE;
       byte[] gzip = slice(buffer, buffer.getInt());
       if (buffer.hasRemaining()) {
         throw corrupt(expected, buffer.remaining() + " trailing bytes");
@@ -99,7 +112,7 @@ final class EntryCodec {
       }
       ResponseBody body =
           checked ? ResponseBody.fromCheckedGzip(gzip, etag) : ResponseBody.fromGzip(gzip, etag);
-      return new CachedResponse(status, type, body, storedAt, ttl, fetchTime);
+      return new CachedResponse(status, type, body, storedAt, ttl, fetchTime, fetchedBy);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw corrupt(expected, "truncated or malformed (" + e + ")");
     }
@@ -137,7 +150,30 @@ final class EntryCodec {
   }
 
   private static boolean readable(byte version) {
-    return version == FORMAT_VERSION || version == FORMAT_WITHOUT_CHECKSUM;
+    return version == FORMAT_VERSION
+        || version == FORMAT_WITHOUT_TRACE
+        || version == FORMAT_WITHOUT_CHECKSUM;
+  }
+
+  /** {@code hex} as {@code bytes} bytes; zeros for an empty one (no trace). */
+  private static void putHex(ByteBuffer buffer, String hex, int bytes) {
+    for (int i = 0; i < bytes; i++) {
+      buffer.put(hex.isEmpty() ? 0 : (byte) Integer.parseInt(hex, 2 * i, 2 * i + 2, 16));
+    }
+  }
+
+  /** The trace link of a format-3 envelope; all zeros is none (W3C: an invalid id). */
+  private static TraceLink traceLink(ByteBuffer buffer) {
+    String traceId = hex(slice(buffer, TRACE_ID_BYTES));
+    String spanId = hex(slice(buffer, SPAN_ID_BYTES));
+    if (traceId.chars().allMatch(c -> c == '0')) {
+      return TraceLink.NONE;
+    }
+    return new TraceLink(traceId, spanId);
+  }
+
+  private static String hex(byte[] bytes) {
+    return HexFormat.of().formatHex(bytes);
   }
 
   private static int checksum(byte[] bytes) {

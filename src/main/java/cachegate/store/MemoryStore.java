@@ -90,7 +90,8 @@ public final class MemoryStore implements ResponseStore, EntryCatalog {
         ResponseBody.fromCheckedGzip(body.gzip(), body.etag()),
         entry.storedAt(),
         entry.ttl(),
-        entry.fetchTime());
+        entry.fetchTime(),
+        entry.fetchedBy());
   }
 
   @Override

@@ -6,6 +6,7 @@ import cachegate.config.UpstreamField;
 import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.RateHeaders;
+import cachegate.engine.Span;
 import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamException;
 import cachegate.engine.UpstreamResponse;
@@ -129,13 +130,23 @@ public final class HttpUpstream implements Upstream {
    */
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key) {
+    return fetch(key, Span.none());
+  }
+
+  /**
+   * As {@link #fetch(CacheKey)}, sending {@code span}'s W3C trace context ({@code traceparent},
+   * {@code tracestate}) with the request, and telling the span what was asked and answered (HTTP
+   * semantic conventions; the URL with secret values masked).
+   */
+  @Override
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Span span) {
     for (Context context : loopContexts) {
       if (VertxInternals.isOnLoopOf(context)) {
         CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
         VertxInternals.emit(
             context,
             () ->
-                send(key)
+                send(key, span)
                     .whenComplete(
                         (answer, failure) -> {
                           if (failure != null) {
@@ -147,13 +158,15 @@ public final class HttpUpstream implements Upstream {
         return result;
       }
     }
-    return send(key);
+    return send(key, span);
   }
 
-  private CompletableFuture<UpstreamResponse> send(CacheKey key) {
+  private CompletableFuture<UpstreamResponse> send(CacheKey key, Span span) {
     String address = withQuery(url.expand(key.params()), false);
-    // What messages and logs name: secret values masked.
-    String target = "GET " + withQuery(url.shown(key.params()), true);
+    // What messages, logs and spans name: secret values masked.
+    String shown = withQuery(url.shown(key.params()), true);
+    String target = "GET " + shown;
+    span.attribute("http.request.method", "GET").attribute("url.full", shown);
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     long timer =
@@ -165,7 +178,7 @@ public final class HttpUpstream implements Upstream {
                 Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
               }
             });
-    attempt(client, address, target, sent)
+    attempt(client, address, target, sent, span)
         .recover(
             failure -> {
               if (!(failure instanceof HttpClosedException) || result.isDone()) {
@@ -174,7 +187,7 @@ public final class HttpUpstream implements Upstream {
               // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed as
               // the request went out fails at once; a new connection, never a pooled one (the pool
               // may still hold the closing one), then answers it.
-              return attempt(freshConnections, address, target, sent);
+              return attempt(freshConnections, address, target, sent, span);
             })
         .onComplete(
             (answer, failure) -> {
@@ -198,7 +211,8 @@ public final class HttpUpstream implements Upstream {
       HttpClient connections,
       String address,
       String target,
-      AtomicReference<HttpClientRequest> sent) {
+      AtomicReference<HttpClientRequest> sent,
+      Span span) {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -209,6 +223,7 @@ public final class HttpUpstream implements Upstream {
     for (UpstreamField header : config.headers()) {
       options.putHeader(header.name(), header.value());
     }
+    span.propagate((name, value) -> options.putHeader(name, value));
     return connections
         .request(options)
         .compose(
@@ -222,6 +237,7 @@ public final class HttpUpstream implements Upstream {
                       response -> {
                         rateHeaders.heard(response::getHeader);
                         int status = response.statusCode();
+                        span.attribute("http.response.status_code", status);
                         if (status >= 200 && status <= 299) {
                           return AnswerReader.read(target, request, response, limits);
                         }

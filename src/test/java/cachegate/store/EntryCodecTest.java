@@ -7,6 +7,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.engine.TraceLink;
 import cachegate.support.BuiltInRoute;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,6 +38,17 @@ class EntryCodecTest {
           STORED_AT,
           Duration.ofSeconds(30),
           Duration.ofMillis(1234));
+  private static final TraceLink FETCHED_BY =
+      new TraceLink("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+  private static final CachedResponse TRACED =
+      new CachedResponse(
+          SMALL.status(),
+          SMALL.contentType(),
+          SMALL.body(),
+          STORED_AT,
+          SMALL.ttl(),
+          SMALL.fetchTime(),
+          FETCHED_BY);
   private static final byte[] SMALL_ENVELOPE = EntryCodec.encode(GERMANY.redisKey(), SMALL);
   private static final int GZIP_START = SMALL_ENVELOPE.length - SMALL.body().gzip().length;
 
@@ -192,6 +204,34 @@ class EntryCodecTest {
   }
 
   @Test
+  void anEnvelopeOfFormatTwoIsReadAsFetchedByNoTrace() {
+    byte[] formatTwo = formatTwo(GERMANY.redisKey(), TRACED);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), formatTwo);
+
+    assertThat(decoded.fetchedBy()).isEqualTo(TraceLink.NONE);
+    assertThat(decoded.body().identity()).isEqualTo(TRACED.body().identity());
+    assertThat(decoded.storedAt()).isEqualTo(STORED_AT);
+  }
+
+  @Test
+  void theTraceThatFetchedAnEntryIsKept() {
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), TRACED);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), envelope);
+
+    assertThat(decoded.fetchedBy()).isEqualTo(FETCHED_BY);
+    assertThat(decoded).isEqualTo(TRACED);
+  }
+
+  @Test
+  void anEntryFetchedByNoTraceIsDecodedAsFetchedByNone() {
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), SMALL_ENVELOPE);
+
+    assertThat(decoded.fetchedBy()).isEqualTo(TraceLink.NONE);
+  }
+
+  @Test
   void aChangedBodyByteIsCaughtByTheChecksum() {
     byte[] corrupted = SMALL_ENVELOPE.clone();
     corrupted[GZIP_START + 20] ^= 0x5A;
@@ -291,16 +331,32 @@ class EntryCodecTest {
     assertThat(error).isExactlyInstanceOf(StoreException.class);
   }
 
-  /** {@code entry}'s envelope as format 1 wrote it: no checksum before the gzip bytes. */
+  /**
+   * {@code entry}'s envelope as format 1 wrote it: no checksum and no trace before the gzip bytes.
+   */
   static byte[] formatOne(String key, CachedResponse entry) {
+    return older(EntryCodec.encode(key, entry), entry, 4 + TRACE_BYTES, 1);
+  }
+
+  /** {@code entry}'s envelope as format 2 wrote it: no trace before the gzip bytes. */
+  static byte[] formatTwo(String key, CachedResponse entry) {
     byte[] envelope = EntryCodec.encode(key, entry);
-    int checksumAt = envelope.length - entry.body().gzip().length - 8;
-    byte[] formatOne = new byte[envelope.length - 4];
-    System.arraycopy(envelope, 0, formatOne, 0, checksumAt);
-    System.arraycopy(
-        envelope, checksumAt + 4, formatOne, checksumAt, envelope.length - checksumAt - 4);
-    formatOne[2] = 1;
-    return formatOne;
+    return older(envelope, entry, TRACE_BYTES, 2);
+  }
+
+  /** The trace id and span id of format 3. */
+  private static final int TRACE_BYTES = 16 + 8;
+
+  /**
+   * {@code envelope} without the {@code length} bytes before the body's length, as {@code version}.
+   */
+  private static byte[] older(byte[] envelope, CachedResponse entry, int length, int version) {
+    int end = envelope.length - entry.body().gzip().length - 4;
+    byte[] older = new byte[envelope.length - length];
+    System.arraycopy(envelope, 0, older, 0, end - length);
+    System.arraycopy(envelope, end, older, end - length, envelope.length - end);
+    older[2] = (byte) version;
+    return older;
   }
 
   private static CachedResponse withBody(byte[] body) {
