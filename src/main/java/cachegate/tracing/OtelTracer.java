@@ -73,6 +73,11 @@ public final class OtelTracer implements Tracer, AutoCloseable {
     return new OtelSpan(span, tracer, propagator);
   }
 
+  /** Sends the spans ended so far, waiting at most {@link #FLUSH_WAIT}. */
+  void flush() {
+    provider.forceFlush().join(FLUSH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** Sends the spans still waiting, for at most {@link #FLUSH_WAIT}, and stops the exporter. */
   @Override
   public void close() {
