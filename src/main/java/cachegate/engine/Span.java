@@ -43,7 +43,7 @@ public interface Span {
    */
   void propagate(BiConsumer<String, String> header);
 
-  /** Marks the span failed, with what went wrong. */
+  /** Marks the span failed, with what went wrong; the first failure marked is the one kept. */
   void failed(Throwable failure);
 
   /** Ends the span; later calls change nothing. */

@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /** An OpenTelemetry span behind the engine's {@link Span} port. Thread-safe, as the SDK's spans. */
@@ -18,6 +19,7 @@ final class OtelSpan implements Span {
   private final io.opentelemetry.api.trace.Span span;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  private final AtomicBoolean failed = new AtomicBoolean();
 
   OtelSpan(io.opentelemetry.api.trace.Span span, Tracer tracer, TextMapPropagator propagator) {
     this.span = span;
@@ -84,9 +86,15 @@ final class OtelSpan implements Span {
         });
   }
 
-  /** OpenTelemetry's error status with what went wrong, and {@code error.type}. */
+  /**
+   * OpenTelemetry's error status with what went wrong, and {@code error.type}; the first failure is
+   * kept (the engine's cause, not the 5xx the HTTP layer then answers).
+   */
   @Override
   public void failed(Throwable failure) {
+    if (!failed.compareAndSet(false, true)) {
+      return;
+    }
     Throwable cause = Failures.unwrap(failure);
     span.setStatus(StatusCode.ERROR, Failures.describe(cause));
     span.setAttribute("error.type", cause.getClass().getName());

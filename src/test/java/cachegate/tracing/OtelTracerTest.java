@@ -104,6 +104,7 @@ class OtelTracerTest {
     server.link(new TraceLink(CLIENT_TRACE, CLIENT_SPAN));
     server.link(TraceLink.NONE);
     server.failed(UpstreamException.badStatus("GET http://upstream/search", 500));
+    server.failed(new IllegalStateException("answered 502"));
     server.end();
 
     SpanData span = exported(tracer).get(0);
