@@ -1,6 +1,7 @@
 package cachegate.config;
 
 import java.net.URI;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -56,7 +57,7 @@ public record TracingConfig(
 
     /** The value as the variable spells it: {@code parentbased_always_on}. */
     public String spelled() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

@@ -3,6 +3,7 @@ package cachegate.config;
 import cachegate.config.TracingConfig.Exporter;
 import cachegate.config.TracingConfig.Sampler;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -101,7 +102,7 @@ final class TracingSettings {
           && url.getHost() != null) {
         return url;
       }
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       // reported below
     }
     throw new ConfigException(name + " must be an absolute http or https URL, was '" + value + "'");

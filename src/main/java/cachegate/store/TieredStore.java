@@ -99,7 +99,11 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
                         .lookup(key, lease, leaseTime)
                         .thenApply(
                             remote -> {
-                              remote.stored().ifPresent(e -> copyToLocal(key, e, e.ttl()));
+                              if (remote.stored().isEmpty()) {
+                                return remote;
+                              }
+                              CachedResponse entry = remote.stored().get();
+                              copyToLocal(key, entry, entry.ttl());
                               return remote.from(this.remote.tier());
                             }));
   }

@@ -8,6 +8,7 @@ import cachegate.store.MemoryStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -97,7 +98,7 @@ class CacheEngineTracingTest {
         .containsEntry("cachegate.outcome", "HIT")
         .containsEntry("cachegate.tier", "local");
     assertThat(hit.links).containsExactly(new TraceLink(fetching.traceId, call.spanId));
-    assertThat(spans.all().stream().filter(s -> s.parent.equals(java.util.Optional.of(hit))))
+    assertThat(spans.all().stream().filter(s -> s.parent.equals(Optional.of(hit))))
         .extracting(s -> s.name)
         .containsExactly("cachegate.lookup");
     assertThat(counting.calls()).isEqualTo(1);
