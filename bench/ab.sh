@@ -4,7 +4,7 @@
 # cost) shows it.
 #
 # Usage: bench/ab.sh [--base REV [--base-dir DIR]] [--nginx] [--keys N] [--rounds 5] [--duration 8s]
-#                    [--warmup 10s] [--no-build] [--env VAR=VALUE]...
+#                    [--warmup 10s] [--no-build] [--env VAR=VALUE]... [--traced]
 #
 # It builds REV in a temporary git worktree and the working tree as it is (./mvnw -q -B -DskipTests package),
 # starts a private redis-server and bench/fake_upstream.py (50 ms per answer, the real dataset when present),
@@ -21,13 +21,15 @@
 # of CPU microseconds per request (steadier than requests per second on a shared machine) and of requests
 # per second, the ratios to nginx, each process's peak RSS (VmHWM), and the machine's load. --base-dir DIR
 # takes REV as already built in checkout DIR, --no-build the working tree's jar as it is (builds are slow on
-# a loaded machine).
+# a loaded machine). --traced turns traces on for the working tree's jar only (OTEL_TRACES_EXPORTER=otlp, every
+# trace sampled), sent to bench/otlp_sink.py, which answers each export and decodes nothing: with
+# --base HEAD --base-dir . the same jar runs untraced and traced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 source bench/nginx-conf.sh
-BASE="" BASE_DIR="" BUILD=1 NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s
-CG_ENV=()
+BASE="" BASE_DIR="" BUILD=1 NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s TRACED=""
+CG_ENV=() HEAD_ENV=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
@@ -39,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --env) CG_ENV+=("$2"); shift 2 ;;
+    --traced) TRACED=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -76,11 +79,18 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 UP=$(free_port)
 python3 bench/fake_upstream.py --port "$UP" --latency-ms 50 >"$TMP/upstream.log" 2>&1 &
 PIDS+=($!)
+if [[ -n $TRACED ]]; then
+  SINK=$(free_port)
+  python3 bench/otlp_sink.py --port "$SINK" >"$TMP/otlp_sink.log" 2>&1 &
+  PIDS+=($!)
+  HEAD_ENV=(OTEL_TRACES_EXPORTER=otlp "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK" OTEL_TRACES_SAMPLER=always_on)
+fi
 
 # Launches the jar of checkout $1 as that checkout launched it (bin/cachegate, else jvm.options, else the flags
 # of the README before either), on port $2, with key prefix $3; prints its pid (exec keeps java's pid).
 launch() {
-  local dir=$1 port=$2 prefix=$3 command
+  local dir=$1 port=$2 prefix=$3 command extra=()
+  [[ $prefix == head ]] && extra=("${HEAD_ENV[@]}")
   if [[ -x $dir/bin/cachegate ]]; then
     command=("$dir/bin/cachegate")
   elif [[ -f $dir/jvm.options ]]; then
@@ -92,7 +102,7 @@ launch() {
   mkdir -p "$TMP/run-$prefix"
   (cd "$TMP/run-$prefix" && exec env CACHE_TYPE=redis CACHE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     UNIVERSITIES_API_URL="http://127.0.0.1:$UP" CACHE_KEY_PREFIX="$prefix" PORT="$port" \
-    UNIVERSITIES_CACHE_TIMEOUT=3600 "${CG_ENV[@]}" "${command[@]}" >"$TMP/$prefix.log" 2>&1) &
+    UNIVERSITIES_CACHE_TIMEOUT=3600 "${CG_ENV[@]}" "${extra[@]}" "${command[@]}" >"$TMP/$prefix.log" 2>&1) &
   echo $!
 }
 
@@ -179,11 +189,11 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 cp "$TMP/rounds" "${AB_ROUNDS_OUT:-/dev/null}" 2>/dev/null || true
-python3 - "$TMP/rounds" "$BASE" "${VARIANTS[*]}" <<'PY'
+python3 - "$TMP/rounds" "$BASE" "${VARIANTS[*]}" "working tree${TRACED:+, traced}" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1]).read().splitlines()[1:]]
 variants = sys.argv[3].split()
-label = {"base": sys.argv[2], "head": "working tree", "nginx": "nginx"}
+label = {"base": sys.argv[2], "head": sys.argv[4], "nginx": "nginx"}
 head = "| Warm hit, wrk -t2 -c64 | " + " | ".join(f"{label[v]}: CPU µs/request, req/s" for v in variants)
 if "nginx" in variants:
     head += " | " + " | ".join(f"{label[v]} / nginx: CPU, req/s" for v in variants if v != "nginx")

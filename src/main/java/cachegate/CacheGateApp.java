@@ -7,6 +7,7 @@ import cachegate.config.ConfigLoader;
 import cachegate.config.DotEnv;
 import cachegate.config.GatewayConfig;
 import cachegate.config.RouteConfig;
+import cachegate.config.Version;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
@@ -18,6 +19,7 @@ import cachegate.engine.LocalRateBudget;
 import cachegate.engine.OutageLog;
 import cachegate.engine.ResponseStore;
 import cachegate.engine.Scheduler;
+import cachegate.engine.Tracer;
 import cachegate.http.GatewayServer;
 import cachegate.http.RedisProbe;
 import cachegate.http.ServedRoute;
@@ -29,6 +31,7 @@ import cachegate.store.RedisLease;
 import cachegate.store.RedisRateBudget;
 import cachegate.store.RedisStore;
 import cachegate.store.TieredStore;
+import cachegate.tracing.OtelTracer;
 import cachegate.upstream.ByteBudget;
 import cachegate.upstream.HttpUpstream;
 import io.micrometer.core.instrument.Gauge;
@@ -85,6 +88,7 @@ public final class CacheGateApp implements AutoCloseable {
   static final Duration REDIS_CHECK_WAIT = Duration.ofSeconds(1);
 
   private final GatewayServer server;
+  private final Tracer tracer;
   private final List<CacheEngine> engines;
   private final List<HttpUpstream> upstreams;
   private final Optional<RedisStore> redis;
@@ -94,12 +98,14 @@ public final class CacheGateApp implements AutoCloseable {
   private CacheGateApp(
       Vertx vertx,
       GatewayServer server,
+      Tracer tracer,
       List<CacheEngine> engines,
       List<HttpUpstream> upstreams,
       Optional<RedisStore> redis,
       int port) {
     this.vertx = vertx;
     this.server = server;
+    this.tracer = tracer;
     this.engines = engines;
     this.upstreams = upstreams;
     this.redis = redis;
@@ -201,8 +207,10 @@ public final class CacheGateApp implements AutoCloseable {
         served ->
             circuitGauge(registry, "upstream", served.route().name(), served.upstream().circuit()));
     redis.ifPresent(r -> circuitGauge(registry, "redis", "", () -> r.breakerState().name()));
+    Tracer tracer = tracer(config);
     GatewayServer server =
         GatewayServer.create(vertx, metrics)
+            .tracing(tracer)
             .cachedRoutes(routes, config.keyPrefix(), metrics, identityCopyBytes(config, local))
             .health(
                 config.cacheType().label(),
@@ -234,6 +242,7 @@ public final class CacheGateApp implements AutoCloseable {
               .join();
     } catch (CompletionException e) {
       // Nothing will serve: let go of every thread started so far, so that the JVM can exit.
+      stopTracing(tracer);
       upstreams.forEach(HttpUpstream::close);
       redis.ifPresent(RedisStore::close);
       vertx.close().toCompletionStage().toCompletableFuture().join();
@@ -248,7 +257,35 @@ public final class CacheGateApp implements AutoCloseable {
     // serving, so that the first answer does not wait for them.
     bindJvmMetrics(registry);
     return new CacheGateApp(
-        vertx, server, routes.stream().map(ServedRoute::engine).toList(), upstreams, redis, port);
+        vertx,
+        server,
+        tracer,
+        routes.stream().map(ServedRoute::engine).toList(),
+        upstreams,
+        redis,
+        port);
+  }
+
+  /**
+   * OpenTelemetry's tracer when {@code OTEL_*} asks for traces; otherwise none, and no class of
+   * OpenTelemetry is loaded (this method names its tracer only on that branch).
+   */
+  private static Tracer tracer(GatewayConfig config) {
+    if (!config.tracing().isOn()) {
+      return Tracer.none();
+    }
+    return OtelTracer.start(config.tracing(), Version.CURRENT);
+  }
+
+  /** Sends the spans still waiting and stops the exporter's thread. */
+  private static void stopTracing(Tracer tracer) {
+    if (tracer instanceof AutoCloseable exporting) {
+      try {
+        exporting.close();
+      } catch (Exception e) {
+        LOG.warn("stopping the trace exporter failed: {}", Failures.describe(e));
+      }
+    }
   }
 
   /**
@@ -335,7 +372,11 @@ public final class CacheGateApp implements AutoCloseable {
         + ": "
         + routes
         + "; admin "
-        + (config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)");
+        + (config.admin().isPresent() ? "on at /admin" : "off (CACHEGATE_ADMIN_TOKEN unset)")
+        + "; traces "
+        + (config.tracing().isOn()
+            ? "to " + config.tracing().endpoint() + " as " + config.tracing().serviceName()
+            : "off");
   }
 
   /** A store seen as what the engine reads and writes, and as what operators list and purge. */
@@ -403,6 +444,7 @@ public final class CacheGateApp implements AutoCloseable {
         DurationText.of(SHUTDOWN_GRACE));
     engines.forEach(CacheEngine::close);
     server.close(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture().join();
+    stopTracing(tracer);
     upstreams.forEach(HttpUpstream::close);
     redis.ifPresent(RedisStore::close);
     vertx.close().toCompletionStage().toCompletableFuture().join();

@@ -84,7 +84,14 @@ public final class ConfigLoader {
           new Variable("HTTP_PROXY", "none"),
           new Variable("NO_PROXY", "none"),
           new Variable("CACHEGATE_ADMIN_TOKEN", "none"),
-          new Variable("LOG_FORMAT", "text"));
+          new Variable("LOG_FORMAT", "text"),
+          new Variable("OTEL_TRACES_EXPORTER", "none"),
+          new Variable("OTEL_EXPORTER_OTLP_ENDPOINT", TracingConfig.DEFAULT_ENDPOINT.toString()),
+          new Variable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "none"),
+          new Variable("OTEL_SERVICE_NAME", TracingConfig.DEFAULT_SERVICE_NAME),
+          new Variable("OTEL_RESOURCE_ATTRIBUTES", "none"),
+          new Variable("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
+          new Variable("OTEL_TRACES_SAMPLER_ARG", "1.0"));
 
   private final Env env;
 
@@ -170,6 +177,7 @@ public final class ConfigLoader {
         env.positiveLong("UPSTREAM_MAX_BODY_BYTES", GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES),
         env.positiveLong("UPSTREAM_BUFFER_BYTES", GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
         env.value("CACHEGATE_ADMIN_TOKEN").orElse(""),
+        TracingSettings.read(env),
         env.warnings());
   }
 

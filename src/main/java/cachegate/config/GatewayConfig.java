@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param upstreamMaxBodyBytes the longest upstream body read at all; longer ones are refused or cut
  * @param upstreamBufferBytes the most bytes of upstream answers held in memory at once, over all
  *     routes, while they are gathered to be stored; an answer that finds no room is passed on
+ * @param tracing whether and where traces are sent
  * @param warnings what is allowed but looks wrong (a duration far outside its sensible range, Redis
  *     settings that disagree), one line each for the start-up log
  */
@@ -34,6 +35,7 @@ public record GatewayConfig(
     long upstreamMaxBodyBytes,
     long upstreamBufferBytes,
     String adminToken,
+    TracingConfig tracing,
     List<String> warnings) {
   /** The shortest admin token accepted: guessing it must be hopeless. */
   public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -67,6 +69,7 @@ public record GatewayConfig(
     }
     Objects.requireNonNull(keyPrefix, "keyPrefix");
     Objects.requireNonNull(adminToken, "adminToken");
+    Objects.requireNonNull(tracing, "tracing");
     if (!adminToken.isEmpty() && adminToken.length() < MIN_ADMIN_TOKEN_LENGTH) {
       throw new ConfigException(
           "CACHEGATE_ADMIN_TOKEN must be at least "

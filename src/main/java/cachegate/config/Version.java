@@ -6,9 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** cachegate's version, as the build wrote it into {@code cachegate/version.txt}. */
-final class Version {
+public final class Version {
   /** {@code 0.1.0-SNAPSHOT}, or {@code dev} when run from classes the build did not filter. */
-  static final String CURRENT = read();
+  public static final String CURRENT = read();
 
   private Version() {}
 

@@ -35,9 +35,25 @@ import java.util.random.RandomGenerator;
  *
  * <p>Every answer and failure is recorded in {@link CacheMetrics} (guarded: a broken metrics
  * implementation never fails a request). After {@link #close()} no background refresh starts.
+ *
+ * <p>Tracing: {@link #get(CacheKey, Span)} records its steps under the request's span: a {@code
+ * cachegate.lookup} span for the store lookup, and on a fetch the spans {@link SharedFetch} makes
+ * (lease, upstream call, store write); a background refresh a hit starts is a {@code
+ * cachegate.refresh} span with those under it. The request's span gets the {@code cachegate.*}
+ * attributes (route, key, outcome, tier) and, when the entry it serves was fetched by another
+ * traced request, a link to that request's upstream call. With {@link Span#none()} nothing of this
+ * allocates.
  */
 public final class CacheEngine {
   private static final Logger LOG = System.getLogger(CacheEngine.class.getName());
+
+  // Attributes of the request's span.
+  static final String ROUTE = "cachegate.route";
+  static final String KEY = "cachegate.key";
+  static final String OUTCOME = "cachegate.outcome";
+  static final String TIER = "cachegate.tier";
+  static final String COLLAPSED = "cachegate.collapsed";
+  static final String FOUND = "cachegate.found";
 
   private final CacheMetrics metrics;
   private final FailOpenStore store;
@@ -124,13 +140,21 @@ public final class CacheEngine {
 
   /** The answer for {@code key}, as described in the class comment. */
   public CompletableFuture<Answer> get(CacheKey key) {
-    return decide(key)
+    return get(key, Span.none());
+  }
+
+  /** The answer for {@code key}, its steps recorded under {@code span} (see the class comment). */
+  public CompletableFuture<Answer> get(CacheKey key, Span span) {
+    span.attribute(ROUTE, key.route()).attribute(KEY, key.redisKey());
+    return decide(key, span)
         .whenComplete(
             (answer, failure) -> {
               if (failure == null) {
                 metrics.record(answer);
+                traced(span, answer);
               } else {
                 metrics.error(key.route());
+                span.failed(failure);
               }
             });
   }
@@ -139,17 +163,45 @@ public final class CacheEngine {
    * Looks the key up; a key that is not stored has its fetch lease tried in the same step where the
    * store can, so that a miss makes one call to a shared store before the upstream call.
    */
-  private CompletableFuture<Answer> decide(CacheKey key) {
+  private CompletableFuture<Answer> decide(CacheKey key, Span span) {
+    Span lookup = span.child("cachegate.lookup", Span.Kind.INTERNAL);
     return store
         .lookup(key, lease, SharedFetch.LEASE_TTL)
-        .thenCompose(found -> decide(key, found.stored(), found.claim()));
+        .thenCompose(
+            found -> {
+              String tier = found.tier().isEmpty() ? store.tier() : found.tier();
+              lookup.attribute(FOUND, found.stored().isPresent()).attribute(TIER, tier).end();
+              span.attribute(TIER, tier);
+              return decide(key, found.stored(), found.claim(), span);
+            });
+  }
+
+  /**
+   * What the request's span says of its answer: the outcome, where it came from (a fetched answer:
+   * {@code upstream}) and, when the entry was fetched by another trace, a link to it.
+   */
+  private static void traced(Span span, Answer answer) {
+    CacheOutcome outcome = answer.outcome();
+    span.attribute(OUTCOME, outcome.header());
+    if (outcome == CacheOutcome.MISS || outcome == CacheOutcome.REVALIDATED) {
+      span.attribute(TIER, "upstream");
+    }
+    if (answer instanceof CacheResult result) {
+      TraceLink fetchedBy = result.entry().fetchedBy();
+      if (result.collapsed()) {
+        span.attribute(COLLAPSED, true);
+      }
+      if (fetchedBy.isPresent() && !fetchedBy.traceId().equals(span.reference().traceId())) {
+        span.link(fetchedBy);
+      }
+    }
   }
 
   private CompletableFuture<Answer> decide(
-      CacheKey key, Optional<CachedResponse> found, FetchLease.Claim claim) {
+      CacheKey key, Optional<CachedResponse> found, FetchLease.Claim claim, Span span) {
     // Nothing stored (or the store failed): fetch, sharing one fetch per key.
     if (found.isEmpty()) {
-      return fetch(key, found, CacheOutcome.MISS, claim);
+      return fetch(key, found, CacheOutcome.MISS, claim, span);
     }
     CachedResponse entry = found.get();
     Instant now = clock.instant();
@@ -157,24 +209,24 @@ public final class CacheEngine {
       // Fresh: serve it; a key near expiry may start its refresh early (XFetch).
       case FRESH -> {
         if (Freshness.refreshEarly(entry, now, policy, uniform())) {
-          refreshInBackground(key, entry);
+          refreshInBackground(key, entry, span);
         }
         yield CompletableFuture.completedFuture(
             served(key, entry, now, CacheOutcome.HIT, OptionalInt.empty()));
       }
       // Within stale-while-revalidate: serve it at once, refresh once in the background.
       case STALE_REVALIDATE -> {
-        refreshInBackground(key, entry);
+        refreshInBackground(key, entry, span);
         yield CompletableFuture.completedFuture(
             served(key, entry, now, CacheOutcome.STALE, OptionalInt.empty()));
       }
       // Within stale-if-error: fetch, and serve the entry if the upstream fails.
       case STALE_IF_ERROR ->
-          fetch(key, found, CacheOutcome.REVALIDATED, claim)
+          fetch(key, found, CacheOutcome.REVALIDATED, claim, span)
               .handle(
                   (answer, failure) -> answer != null ? answer : staleIfError(key, entry, failure));
       // Too old for anything: fetch as if nothing were stored.
-      case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED, claim);
+      case EXPIRED -> fetch(key, found, CacheOutcome.REVALIDATED, claim, span);
     };
   }
 
@@ -213,11 +265,12 @@ public final class CacheEngine {
       CacheKey key,
       Optional<CachedResponse> previous,
       CacheOutcome outcome,
-      FetchLease.Claim claim) {
+      FetchLease.Claim claim,
+      Span span) {
     // A request that joins a flight leaves any lease its lookup took to that flight: a lease this
     // instance holds counts as taken by that flight's next try, and is released when it ends.
     Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> fetcher.fetch(key, previous, claim), Fetched::finish);
+        fetches.join(key, () -> fetcher.fetch(key, previous, claim, span), Fetched::finish);
     CompletableFuture<Fetched> running = flight.result();
     if (!flight.leader() && isBeingStored(running)) {
       // The answer arrived before this request and is being written: it is served like a hit.
@@ -232,7 +285,7 @@ public final class CacheEngine {
                 fetched.answer(key, flight.leader(), outcome, clock.instant(), policy));
           }
           // The answer went to the request that fetched it, as it arrived: fetch one for this.
-          return fetcher.fetchAlone(key).thenApply(own -> ownAnswer(key, own, outcome));
+          return fetcher.fetchAlone(key, span).thenApply(own -> ownAnswer(key, own, outcome));
         });
   }
 
@@ -252,18 +305,25 @@ public final class CacheEngine {
     closed = true;
   }
 
-  private void refreshInBackground(CacheKey key, CachedResponse entry) {
+  private void refreshInBackground(CacheKey key, CachedResponse entry, Span span) {
     if (closed) {
       return;
     }
+    Span refresh = span.child("cachegate.refresh", Span.Kind.INTERNAL);
     Coalescer.Flight<Fetched> flight =
-        fetches.join(key, () -> refresher.fetch(key, Optional.of(entry)), Fetched::finish);
+        fetches.join(key, () -> refresher.fetch(key, Optional.of(entry), refresh), Fetched::finish);
     if (flight.leader()) {
-      flight.result().whenComplete((fetched, failure) -> refreshed(key, fetched, failure));
+      flight.result().whenComplete((fetched, failure) -> refreshed(key, fetched, failure, refresh));
+    } else {
+      refresh.attribute(COLLAPSED, true).end();
     }
   }
 
-  private static void refreshed(CacheKey key, Fetched fetched, Throwable failure) {
+  private static void refreshed(CacheKey key, Fetched fetched, Throwable failure, Span refresh) {
+    if (failure != null) {
+      refresh.failed(failure);
+    }
+    refresh.end();
     if (failure == null) {
       // No client waits for an answer too large to keep: the entry stays as it is.
       fetched.upstream().map(UpstreamResponse::body).ifPresent(CacheEngine::discard);

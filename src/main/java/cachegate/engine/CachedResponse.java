@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param ttl the freshness lifetime it was stored with (the policy's TTL less any jitter)
  * @param fetchTime how long the upstream took to answer, for early refresh (XFetch)
  * @param validators the upstream's {@code ETag} and {@code Last-Modified}, sent back on refresh
+ * @param fetchedBy the span of the upstream call that fetched it, when that was traced: a hit's
+ *     span links to it
  */
 public record CachedResponse(
     int status,
@@ -23,9 +25,11 @@ public record CachedResponse(
     Instant storedAt,
     Duration ttl,
     Duration fetchTime,
-    Validators validators) {
+    Validators validators,
+    TraceLink fetchedBy) {
 
   public CachedResponse {
+    Objects.requireNonNull(fetchedBy, "fetchedBy");
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(storedAt, "storedAt");
@@ -37,7 +41,7 @@ public record CachedResponse(
     }
   }
 
-  /** An entry without validators. */
+  /** An entry without validators, not fetched by a traced call. */
   public CachedResponse(
       int status,
       String contentType,
@@ -45,7 +49,7 @@ public record CachedResponse(
       Instant storedAt,
       Duration ttl,
       Duration fetchTime) {
-    this(status, contentType, body, storedAt, ttl, fetchTime, Validators.NONE);
+    this(status, contentType, body, storedAt, ttl, fetchTime, Validators.NONE, TraceLink.NONE);
   }
 
   /** An entry for {@code body} that took no measurable time to fetch, without validators. */
@@ -56,22 +60,32 @@ public record CachedResponse(
 
   /** This entry with {@code other} for its body (the same content, held another way). */
   public CachedResponse withBody(ResponseBody other) {
-    return new CachedResponse(status, contentType, other, storedAt, ttl, fetchTime, validators);
+    return new CachedResponse(
+        status, contentType, other, storedAt, ttl, fetchTime, validators, fetchedBy);
   }
 
   /** This entry with its freshness ending at {@code now}: a soft purge. */
   public CachedResponse staleAt(Instant now) {
-    return new CachedResponse(status, contentType, body, storedAt, age(now), fetchTime, validators);
+    return new CachedResponse(
+        status, contentType, body, storedAt, age(now), fetchTime, validators, fetchedBy);
   }
 
   /**
    * This entry's body and status renewed by a {@code 304 Not Modified} (RFC 9111 §4.3.4): received
    * {@code now}, fresh for {@code ttl}, with the validators the 304 sent replacing the stored ones.
+   * It still links to the trace that fetched its body.
    */
   public CachedResponse renewed(
       Instant now, Duration ttl, Duration fetchTime, Validators notModified) {
     return new CachedResponse(
-        status, contentType, body, now, ttl, fetchTime, validators.updatedBy(notModified));
+        status,
+        contentType,
+        body,
+        now,
+        ttl,
+        fetchTime,
+        validators.updatedBy(notModified),
+        fetchedBy);
   }
 
   /** Whether the upstream's status was 2xx (not a cached 404, 410, …). */

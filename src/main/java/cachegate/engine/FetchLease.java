@@ -1,6 +1,7 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -31,8 +32,25 @@ public interface FetchLease {
    *
    * @param stored the entry stored under the key; when present, the lease was not tried
    * @param claim how the try for the lease went
+   * @param tier the tier that held the entry ({@code local}, {@code redis}) when the store is made
+   *     of several; empty when it did not say
    */
-  record Lookup(Optional<CachedResponse> stored, Claim claim) {
+  record Lookup(Optional<CachedResponse> stored, Claim claim, String tier) {
+    public Lookup {
+      Objects.requireNonNull(stored, "stored");
+      Objects.requireNonNull(claim, "claim");
+      Objects.requireNonNull(tier, "tier");
+    }
+
+    public Lookup(Optional<CachedResponse> stored, Claim claim) {
+      this(stored, claim, "");
+    }
+
+    /** This lookup, naming {@code tier} as the one that held its entry. */
+    public Lookup from(String tier) {
+      return new Lookup(stored, claim, tier);
+    }
+
     /** An entry read, or nothing read, without a try for the lease. */
     public static Lookup read(Optional<CachedResponse> stored) {
       return new Lookup(stored, Claim.NOT_TRIED);

@@ -101,7 +101,12 @@ public final class GuardedUpstream implements Upstream {
 
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
-    return fetch(key, validators, RateBudget.Priority.REQUEST);
+    return fetch(key, validators, Span.none());
+  }
+
+  @Override
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators, Span span) {
+    return fetch(key, validators, span, RateBudget.Priority.REQUEST);
   }
 
   /** This upstream for background refreshes: they yield the last of the rate budget to requests. */
@@ -111,7 +116,13 @@ public final class GuardedUpstream implements Upstream {
     return new Upstream() {
       @Override
       public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
-        return guarded.fetch(key, validators, RateBudget.Priority.BACKGROUND);
+        return fetch(key, validators, Span.none());
+      }
+
+      @Override
+      public CompletableFuture<UpstreamResponse> fetch(
+          CacheKey key, Validators validators, Span span) {
+        return guarded.fetch(key, validators, span, RateBudget.Priority.BACKGROUND);
       }
 
       @Override
@@ -122,7 +133,7 @@ public final class GuardedUpstream implements Upstream {
   }
 
   private CompletableFuture<UpstreamResponse> fetch(
-      CacheKey key, Validators validators, RateBudget.Priority priority) {
+      CacheKey key, Validators validators, Span span, RateBudget.Priority priority) {
     if (!breaker.tryPass()) {
       Duration wait = breaker.retryAfter().orElse(Duration.ofSeconds(1));
       return CompletableFuture.failedFuture(
@@ -137,7 +148,7 @@ public final class GuardedUpstream implements Upstream {
             result.completeExceptionally(UpstreamException.timeout(name + " (queued)", maxWait));
             return;
           }
-          gate.call(key, validators, priority)
+          gate.call(key, validators, span, priority)
               .whenComplete(
                   (answer, failure) -> {
                     record(failure);

@@ -27,9 +27,9 @@ final class RateGate {
   }
 
   CompletableFuture<UpstreamResponse> call(
-      CacheKey key, Validators validators, RateBudget.Priority priority) {
+      CacheKey key, Validators validators, Span span, RateBudget.Priority priority) {
     if (budget == RateBudget.none()) {
-      return delegate.fetch(key, validators);
+      return delegate.fetch(key, validators, span);
     }
     return budget
         .take(priority)
@@ -39,7 +39,7 @@ final class RateGate {
                 return CompletableFuture.failedFuture(refused(grant, priority));
               }
               return delegate
-                  .fetch(key, validators)
+                  .fetch(key, validators, span)
                   .handle(
                       (answer, failure) ->
                           failure == null

@@ -22,6 +22,12 @@ import java.util.random.RandomGenerator;
  * failure to take, renew or release a lease is counted as a {@code lease} store failure and logged
  * once per outage; a lease refused by a full store was counted and logged by the store.
  * Thread-safe; futures complete on the thread that completed the lease or upstream call.
+ *
+ * <p>Tracing: each fetch records, under the span it is given, a {@code cachegate.lease} span (from
+ * the start until the lease is taken, a peer's answer is read or the wait is over), the upstream
+ * call's {@code GET} span (which the upstream request carries to the upstream) and, once the answer
+ * is served, a {@code cachegate.store.write} span. The entry keeps the upstream call's span as
+ * {@link CachedResponse#fetchedBy()}.
  */
 final class SharedFetch {
   /**
@@ -79,8 +85,8 @@ final class SharedFetch {
    * Takes the lease and fetches, or waits for the lease holder's answer to appear in the store. An
    * answer counts when it is newer than {@code previous}.
    */
-  CompletableFuture<Fetched> fetch(CacheKey key, Optional<CachedResponse> previous) {
-    return fetch(key, previous, FetchLease.Claim.NOT_TRIED);
+  CompletableFuture<Fetched> fetch(CacheKey key, Optional<CachedResponse> previous, Span span) {
+    return fetch(key, previous, FetchLease.Claim.NOT_TRIED, span);
   }
 
   /**
@@ -88,33 +94,36 @@ final class SharedFetch {
    * so that the lease is not tried again at once.
    */
   CompletableFuture<Fetched> fetch(
-      CacheKey key, Optional<CachedResponse> previous, FetchLease.Claim claim) {
+      CacheKey key, Optional<CachedResponse> previous, FetchLease.Claim claim, Span span) {
     Instant deadline = clock.instant().plus(longestWait);
+    Span leasing = span.child("cachegate.lease", Span.Kind.INTERNAL);
     return switch (claim) {
       // The lookup took the lease, finding nothing stored: fetch, holding it.
       case TAKEN -> {
         leaseLog.succeeded();
-        yield fetchHolding(key, previous);
+        decided(leasing, "taken");
+        yield fetchHolding(key, previous, span);
       }
       // A peer holds the lease: its answer is not stored yet; try again shortly.
       case HELD_BY_PEER -> {
         leaseLog.succeeded();
-        yield later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
+        yield later(PEER_POLL)
+            .thenCompose(ignored -> tryLease(key, previous, deadline, span, leasing));
       }
       // Not tried with the lookup: try now.
-      case NOT_TRIED -> tryLease(key, previous, deadline);
+      case NOT_TRIED -> tryLease(key, previous, deadline, span, leasing);
     };
   }
 
   private CompletableFuture<Fetched> tryLease(
-      CacheKey key, Optional<CachedResponse> previous, Instant deadline) {
+      CacheKey key, Optional<CachedResponse> previous, Instant deadline, Span span, Span leasing) {
     return lease
         .tryAcquire(key, LEASE_TTL)
         .handle(
             (attempt, failure) ->
                 failure == null
-                    ? next(key, previous, deadline, attempt)
-                    : withoutLease(key, previous, failure))
+                    ? next(key, previous, deadline, attempt, span, leasing)
+                    : withoutLease(key, previous, failure, span, leasing))
         .thenCompose(Function.identity());
   }
 
@@ -122,26 +131,37 @@ final class SharedFetch {
       CacheKey key,
       Optional<CachedResponse> previous,
       Instant deadline,
-      FetchLease.Attempt attempt) {
+      FetchLease.Attempt attempt,
+      Span span,
+      Span leasing) {
     leaseLog.succeeded();
     // A peer's answer, newer than what this request had: serve it.
     if (isNewer(attempt.stored(), previous)) {
       if (attempt.acquired()) {
         release(key);
       }
+      decided(leasing, "peer-answered");
       return CompletableFuture.completedFuture(Fetched.byPeer(attempt.stored().get()));
     }
     // Holding the lease: fetch, keeping the lease until the answer is in the store, so that peers
     // wait for it there instead of fetching it again.
     if (attempt.acquired()) {
-      return fetchHolding(key, previous);
+      decided(leasing, "taken");
+      return fetchHolding(key, previous, span);
     }
     // A peer is fetching: try again shortly, until the deadline.
     if (clock.instant().isBefore(deadline)) {
-      return later(PEER_POLL).thenCompose(ignored -> tryLease(key, previous, deadline));
+      return later(PEER_POLL)
+          .thenCompose(ignored -> tryLease(key, previous, deadline, span, leasing));
     }
     // Waited long enough: fetch, without the lease.
-    return fetchAlone(key, previous);
+    decided(leasing, "waited-out");
+    return fetchAlone(key, previous, span);
+  }
+
+  /** Ends the lease's span with how the wait for it ended. */
+  private static void decided(Span leasing, String result) {
+    leasing.attribute("cachegate.lease.result", result).end();
   }
 
   /**
@@ -151,9 +171,11 @@ final class SharedFetch {
    * lapses.
    */
   private CompletableFuture<Fetched> withoutLease(
-      CacheKey key, Optional<CachedResponse> previous, Throwable failure) {
+      CacheKey key, Optional<CachedResponse> previous, Throwable failure, Span span, Span leasing) {
     leaseFailed("taking", key, failure);
-    return fetchHolding(key, previous);
+    leasing.failed(failure);
+    decided(leasing, "failed");
+    return fetchHolding(key, previous, span);
   }
 
   private static boolean isNewer(
@@ -168,9 +190,10 @@ final class SharedFetch {
     return due;
   }
 
-  private CompletableFuture<Fetched> fetchHolding(CacheKey key, Optional<CachedResponse> previous) {
+  private CompletableFuture<Fetched> fetchHolding(
+      CacheKey key, Optional<CachedResponse> previous, Span span) {
     LeaseKeeper keeper = new LeaseKeeper(key);
-    return fetchAlone(key, previous)
+    return fetchAlone(key, previous, span)
         .whenComplete(
             (fetched, failure) -> {
               if (failure != null) {
@@ -181,10 +204,11 @@ final class SharedFetch {
   }
 
   /**
-   * Asks the upstream unconditionally, without a lease, as {@link #fetchAlone(CacheKey, Optional)}.
+   * Asks the upstream unconditionally, without a lease, as {@link #fetchAlone(CacheKey, Optional,
+   * Span)}.
    */
-  CompletableFuture<Fetched> fetchAlone(CacheKey key) {
-    return fetchAlone(key, Optional.empty());
+  CompletableFuture<Fetched> fetchAlone(CacheKey key, Span span) {
+    return fetchAlone(key, Optional.empty(), span);
   }
 
   /**
@@ -193,14 +217,20 @@ final class SharedFetch {
    * if it may be kept, and passed on as it arrives if it is too large. A {@code 304} renews {@code
    * previous}: its body is stored again, received now, with a new TTL.
    */
-  private CompletableFuture<Fetched> fetchAlone(CacheKey key, Optional<CachedResponse> previous) {
+  private CompletableFuture<Fetched> fetchAlone(
+      CacheKey key, Optional<CachedResponse> previous, Span span) {
     long started = System.nanoTime();
     Validators validators = previous.map(CachedResponse::validators).orElse(Validators.NONE);
+    Span call = span.child("GET", Span.Kind.CLIENT);
     return upstream
-        .fetch(key, validators)
+        .fetch(key, validators, call)
         .thenCompose(answer -> conditional(key, answer, validators))
         .whenComplete(
             (answer, failure) -> {
+              if (failure != null) {
+                call.failed(failure);
+              }
+              call.end();
               if (notAsked(failure)) {
                 // No call was made (breaker open, queue full, rate budget spent): nothing to count
                 // as an upstream call, and no news of the upstream's health for its outage log.
@@ -220,8 +250,8 @@ final class SharedFetch {
         .thenApply(
             answer ->
                 answer.isNotModified()
-                    ? renewed(key, previous.orElseThrow(), answer, took(started))
-                    : kept(key, answer, took(started)));
+                    ? renewed(key, previous.orElseThrow(), answer, took(started), span)
+                    : kept(key, answer, took(started), span, call));
   }
 
   private static Duration took(long started) {
@@ -245,7 +275,11 @@ final class SharedFetch {
    * the route no longer caches is served once more and not stored.
    */
   private Fetched renewed(
-      CacheKey key, CachedResponse previous, UpstreamResponse notModified, Duration took) {
+      CacheKey key,
+      CachedResponse previous,
+      UpstreamResponse notModified,
+      Duration took,
+      Span span) {
     giveBack(notModified);
     Optional<Duration> ttl = policy.ttlFor(previous.status());
     CachedResponse entry =
@@ -263,7 +297,7 @@ final class SharedFetch {
         !store.isFailing(),
         false,
         Optional.of(notModified),
-        () -> store.put(key, entry, policy.retention(entry.status())));
+        () -> written(span, store.put(key, entry, policy.retention(entry.status()))));
   }
 
   /** Gives back the memory of a body that is not served. */
@@ -277,7 +311,7 @@ final class SharedFetch {
    * An answer as it is served and, when the route caches its status and it may be stored, kept for
    * the route's TTL of that status.
    */
-  private Fetched kept(CacheKey key, UpstreamResponse answer, Duration took) {
+  private Fetched kept(CacheKey key, UpstreamResponse answer, Duration took, Span span, Span call) {
     if (!(answer.body() instanceof UpstreamBody.Whole whole)) {
       return Fetched.passedOn(answer);
     }
@@ -290,7 +324,8 @@ final class SharedFetch {
             clock.instant(),
             ttl.map(this::jittered).orElse(Duration.ZERO),
             took,
-            answer.validators());
+            answer.validators(),
+            call.reference());
     if (ttl.isEmpty()
         || !answer.isStorable()
         || whole.bytes().length > policy.maxEntryBytes()
@@ -313,9 +348,22 @@ final class SharedFetch {
         false,
         Optional.of(answer),
         () ->
-            store
-                .put(key, entry, policy.retention(entry.status()))
+            written(span, store.put(key, entry, policy.retention(entry.status())))
                 .whenComplete((saved, failure) -> whole.release().run()));
+  }
+
+  /** {@code write} traced as a child of {@code span}. */
+  private static CompletableFuture<Boolean> written(Span span, CompletableFuture<Boolean> write) {
+    Span traced = span.child("cachegate.store.write", Span.Kind.INTERNAL);
+    return write.whenComplete(
+        (saved, failure) -> {
+          if (failure != null) {
+            traced.failed(failure);
+          } else {
+            traced.attribute("cachegate.stored", saved);
+          }
+          traced.end();
+        });
   }
 
   /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */

@@ -23,6 +23,16 @@ public interface Upstream {
   }
 
   /**
+   * As {@link #fetch(CacheKey, Validators)}, as part of {@code span} (the upstream call's own
+   * span): an upstream that sends a request carries the span's trace context with it ({@link
+   * Span#propagate}). An upstream that does not override this sends none.
+   */
+  default CompletableFuture<UpstreamResponse> fetch(
+      CacheKey key, Validators validators, Span span) {
+    return fetch(key, validators);
+  }
+
+  /**
    * This upstream as background refreshes call it: a rate-limited upstream makes them only while
    * more than a reserve of its budget is left (see {@link RateBudget.Priority#BACKGROUND}).
    */

@@ -11,6 +11,8 @@ import cachegate.engine.InvalidRequestException;
 import cachegate.engine.PassThrough;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.Route;
+import cachegate.engine.Span;
+import cachegate.engine.Tracer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -57,6 +59,8 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   private final String namespace;
   private final CacheMetrics metrics;
   private final IdentityCopies copies;
+  private final Tracer tracer;
+  private final String spanName;
 
   /** {@code Vary}: the representation's header, and those the route's keys vary by. */
   private final CharSequence vary;
@@ -66,12 +70,15 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       CacheEngine engine,
       String namespace,
       CacheMetrics metrics,
-      IdentityCopies copies) {
+      IdentityCopies copies,
+      Tracer tracer) {
     this.route = route;
     this.engine = engine;
     this.namespace = namespace;
     this.metrics = metrics;
     this.copies = copies;
+    this.tracer = tracer;
+    this.spanName = " " + route.path();
     this.vary = vary(route);
   }
 
@@ -104,7 +111,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       ErrorResponses.send(response, bug);
       return;
     }
-    CompletableFuture<Answer> answer = engine.get(key);
+    CompletableFuture<Answer> answer = engine.get(key, span(context));
     if (answer.isDone()) {
       // A hit from the local tier completes at once, on this event loop: answer without a hop.
       answer.whenComplete((result, failure) -> answer(context, result, failure));
@@ -112,6 +119,46 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       Future.fromCompletionStage(answer, Vertx.currentContext())
           .onComplete((result, failure) -> answer(context, result, failure));
     }
+  }
+
+  /**
+   * The request's server span, continuing the client's trace ({@code traceparent}), with the HTTP
+   * semantic conventions' attributes; it ends when the response does. None when tracing is off.
+   */
+  private Span span(RoutingContext context) {
+    if (!tracer.isTracing()) {
+      return Span.none();
+    }
+    HttpServerRequest request = context.request();
+    String method = request.method().name();
+    Span span =
+        tracer
+            .serverSpan(method + spanName, request::getHeader)
+            .attribute("http.request.method", method)
+            .attribute("http.route", route.path())
+            .attribute("url.path", request.path())
+            .attribute("url.scheme", request.scheme() == null ? "http" : request.scheme());
+    String query = request.query();
+    if (query != null) {
+      span.attribute("url.query", query);
+    }
+    String agent = request.getHeader(HttpHeaders.USER_AGENT);
+    if (agent != null) {
+      span.attribute("user_agent.original", agent);
+    }
+    context.put(AccessLog.TRACE_ID, span.reference().traceId());
+    context.addEndHandler(
+        done -> {
+          int status = context.response().getStatusCode();
+          span.attribute("http.response.status_code", status);
+          if (done.failed()) {
+            span.failed(done.cause());
+          } else if (status >= 500) {
+            span.failed(new IllegalStateException("answered " + status));
+          }
+          span.end();
+        });
+    return span;
   }
 
   private void answer(RoutingContext context, Answer answer, Throwable failure) {

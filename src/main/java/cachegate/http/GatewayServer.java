@@ -5,6 +5,7 @@ import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
+import cachegate.engine.Tracer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -45,6 +46,7 @@ public final class GatewayServer {
 
   private final AtomicBoolean draining = new AtomicBoolean();
   private IdentityCopies copies = IdentityCopies.none();
+  private Tracer tracer = Tracer.none();
   private volatile ClientConnections connections;
 
   private GatewayServer(Vertx vertx, Router router, RequestLimits limits) {
@@ -78,6 +80,12 @@ public final class GatewayServer {
     return new GatewayServer(vertx, router, limits);
   }
 
+  /** Traces the cached routes added after this with {@code tracer} (by default nothing is). */
+  public GatewayServer tracing(Tracer tracer) {
+    this.tracer = tracer;
+    return this;
+  }
+
   /** Serves each route (GET and HEAD) from its engine, counting refused requests. */
   public GatewayServer cachedRoutes(
       List<ServedRoute> routes, String namespace, CacheMetrics metrics) {
@@ -103,7 +111,8 @@ public final class GatewayServer {
                   served.engine(),
                   namespace,
                   CacheMetrics.guarded(metrics),
-                  copies));
+                  copies,
+                  tracer));
     }
     return this;
   }

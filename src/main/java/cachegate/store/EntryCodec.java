@@ -3,12 +3,14 @@ package cachegate.store;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.engine.TraceLink;
 import cachegate.engine.Validators;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.zip.CRC32C;
 
 /**
@@ -17,17 +19,21 @@ import java.util.zip.CRC32C;
  * stored-at epoch millis (long), TTL millis (long), fetch time millis (long), content type (short
  * length + UTF-8), entity tag (short length + UTF-8), the upstream's {@code ETag} and {@code
  * Last-Modified} (each short length + UTF-8, empty if none; since format 3), CRC-32C of the gzip
- * bytes (int; since format 2), gzip-compressed body (int length + bytes). The key is stored inside
- * the envelope and checked on decode, so an entry can never be served for a key it was not stored
- * under. The checksum lets a read trust the gzip bytes without decompressing them (JMH: decoding
- * Germany's entry takes 0.5 us; decompressing its 66 KB takes 25 us), so an answer in gzip never
- * decompresses; format 1, without it, is still read, by decompressing. Formats 1 and 2 are read
- * without validators (their next refresh asks unconditionally).
+ * bytes (int; since format 2), the trace of the upstream call that fetched it (16-byte trace id and
+ * 8-byte span id, zeros when it was not traced; since format 3), gzip-compressed body (int length +
+ * bytes). The key is stored inside the envelope and checked on decode, so an entry can never be
+ * served for a key it was not stored under. The checksum lets a read trust the gzip bytes without
+ * decompressing them (JMH: decoding Germany's entry takes 0.5 us; decompressing its 66 KB takes 25
+ * us), so an answer in gzip never decompresses; format 1, without it, is still read, by
+ * decompressing. Formats 1 and 2 are read without validators (their next refresh asks
+ * unconditionally) and as fetched by no trace.
  */
 final class EntryCodec {
   static final byte FORMAT_VERSION = 3;
   private static final byte FORMAT_WITHOUT_VALIDATORS = 2;
   private static final byte FORMAT_WITHOUT_CHECKSUM = 1;
+  private static final int TRACE_ID_BYTES = 16;
+  private static final int SPAN_ID_BYTES = 8;
   private static final byte[] MAGIC = {'C', 'G'};
 
   private EntryCodec() {}
@@ -57,6 +63,8 @@ final class EntryCodec {
                 + 2
                 + lastModified.length
                 + 4
+                + TRACE_ID_BYTES
+                + SPAN_ID_BYTES
                 + 4
                 + body.length);
     buffer.put(MAGIC).put(FORMAT_VERSION);
@@ -70,6 +78,9 @@ final class EntryCodec {
     buffer.putShort((short) upstreamEtag.length).put(upstreamEtag);
     buffer.putShort((short) lastModified.length).put(lastModified);
     buffer.putInt(checksum(body));
+    TraceLink fetchedBy = entry.fetchedBy();
+    putHex(buffer, fetchedBy.traceId(), TRACE_ID_BYTES);
+    putHex(buffer, fetchedBy.spanId(), SPAN_ID_BYTES);
     buffer.putInt(body.length).put(body);
     return buffer.array();
   }
@@ -104,6 +115,7 @@ final class EntryCodec {
           version == FORMAT_VERSION ? new Validators(text(buffer), text(buffer)) : Validators.NONE;
       boolean checked = version != FORMAT_WITHOUT_CHECKSUM;
       int checksum = checked ? buffer.getInt() : 0;
+      TraceLink fetchedBy = version == FORMAT_VERSION ? traceLink(buffer) : TraceLink.NONE;
       byte[] gzip = slice(buffer, buffer.getInt());
       if (buffer.hasRemaining()) {
         throw corrupt(expected, buffer.remaining() + " trailing bytes");
@@ -113,7 +125,8 @@ final class EntryCodec {
       }
       ResponseBody body =
           checked ? ResponseBody.fromCheckedGzip(gzip, etag) : ResponseBody.fromGzip(gzip, etag);
-      return new CachedResponse(status, type, body, storedAt, ttl, fetchTime, validators);
+      return new CachedResponse(
+          status, type, body, storedAt, ttl, fetchTime, validators, fetchedBy);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw corrupt(expected, "truncated or malformed (" + e + ")");
     }
@@ -155,6 +168,27 @@ final class EntryCodec {
     return version == FORMAT_VERSION
         || version == FORMAT_WITHOUT_VALIDATORS
         || version == FORMAT_WITHOUT_CHECKSUM;
+  }
+
+  /** {@code hex} as {@code bytes} bytes; zeros for an empty one (no trace). */
+  private static void putHex(ByteBuffer buffer, String hex, int bytes) {
+    for (int i = 0; i < bytes; i++) {
+      buffer.put(hex.isEmpty() ? 0 : (byte) Integer.parseInt(hex, 2 * i, 2 * i + 2, 16));
+    }
+  }
+
+  /** The trace link of a format-3 envelope; all zeros is none (W3C: an invalid id). */
+  private static TraceLink traceLink(ByteBuffer buffer) {
+    String traceId = hex(slice(buffer, TRACE_ID_BYTES));
+    String spanId = hex(slice(buffer, SPAN_ID_BYTES));
+    if (traceId.chars().allMatch(c -> c == '0')) {
+      return TraceLink.NONE;
+    }
+    return new TraceLink(traceId, spanId);
+  }
+
+  private static String hex(byte[] bytes) {
+    return HexFormat.of().formatHex(bytes);
   }
 
   private static int checksum(byte[] bytes) {

@@ -93,13 +93,18 @@ public final class TieredStore implements ResponseStore, EntryCatalog {
         .thenCompose(
             found ->
                 found.isPresent()
-                    ? CompletableFuture.completedFuture(FetchLease.Lookup.read(found))
+                    ? CompletableFuture.completedFuture(
+                        new FetchLease.Lookup(found, FetchLease.Claim.NOT_TRIED, local.tier()))
                     : remoteEntries
                         .lookup(key, lease, leaseTime)
                         .thenApply(
                             remote -> {
-                              remote.stored().ifPresent(e -> copyToLocal(key, e, e.ttl()));
-                              return remote;
+                              if (remote.stored().isEmpty()) {
+                                return remote;
+                              }
+                              CachedResponse entry = remote.stored().get();
+                              copyToLocal(key, entry, entry.ttl());
+                              return remote.from(this.remote.tier());
                             }));
   }
 

@@ -7,6 +7,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CacheMetrics;
 import cachegate.engine.CachePolicy;
 import cachegate.engine.RateHeaders;
+import cachegate.engine.Span;
 import cachegate.engine.Upstream;
 import cachegate.engine.UpstreamBody;
 import cachegate.engine.UpstreamException;
@@ -151,13 +152,23 @@ public final class HttpUpstream implements Upstream {
    */
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
+    return fetch(key, validators, Span.none());
+  }
+
+  /**
+   * As {@link #fetch(CacheKey, Validators)}, sending {@code span}'s W3C trace context ({@code
+   * traceparent}, {@code tracestate}) with the request, and telling the span what was asked and
+   * answered (HTTP semantic conventions; the URL with secret values masked).
+   */
+  @Override
+  public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators, Span span) {
     for (Context context : loopContexts) {
       if (VertxInternals.isOnLoopOf(context)) {
         CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
         VertxInternals.emit(
             context,
             () ->
-                send(key, validators)
+                send(key, validators, span)
                     .whenComplete(
                         (answer, failure) -> {
                           if (failure != null) {
@@ -169,13 +180,15 @@ public final class HttpUpstream implements Upstream {
         return result;
       }
     }
-    return send(key, validators);
+    return send(key, validators, span);
   }
 
-  private CompletableFuture<UpstreamResponse> send(CacheKey key, Validators validators) {
+  private CompletableFuture<UpstreamResponse> send(CacheKey key, Validators validators, Span span) {
     String address = withQuery(url.expand(key.params()), false);
-    // What messages and logs name: secret values masked.
-    String target = "GET " + withQuery(url.shown(key.params()), true);
+    // What messages, logs and spans name: secret values masked.
+    String shown = withQuery(url.shown(key.params()), true);
+    String target = "GET " + shown;
+    span.attribute("http.request.method", "GET").attribute("url.full", shown);
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     long timer =
@@ -187,7 +200,7 @@ public final class HttpUpstream implements Upstream {
                 Optional.ofNullable(sent.get()).ifPresent(HttpClientRequest::reset);
               }
             });
-    attempt(client, key, address, target, validators, sent)
+    attempt(client, key, address, target, validators, sent, span)
         .recover(
             failure -> {
               if (!(failure instanceof HttpClosedException) || result.isDone()) {
@@ -196,7 +209,7 @@ public final class HttpUpstream implements Upstream {
               // RFC 9110 §9.2.2: a GET may be repeated. A pooled connection the upstream closed as
               // the request went out fails at once; a new connection, never a pooled one (the pool
               // may still hold the closing one), then answers it.
-              return attempt(freshConnections, key, address, target, validators, sent);
+              return attempt(freshConnections, key, address, target, validators, sent, span);
             })
         .onComplete(
             (answer, failure) -> {
@@ -223,7 +236,8 @@ public final class HttpUpstream implements Upstream {
       String address,
       String target,
       Validators validators,
-      AtomicReference<HttpClientRequest> sent) {
+      AtomicReference<HttpClientRequest> sent,
+      Span span) {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -248,6 +262,7 @@ public final class HttpUpstream implements Upstream {
     if (!validators.lastModified().isEmpty()) {
       options.putHeader(HttpHeaders.IF_MODIFIED_SINCE, validators.lastModified());
     }
+    span.propagate((name, value) -> options.putHeader(name, value));
     return connections
         .request(options)
         .compose(
@@ -260,6 +275,7 @@ public final class HttpUpstream implements Upstream {
                   .compose(
                       response -> {
                         rateHeaders.heard(response::getHeader);
+                        span.attribute("http.response.status_code", response.statusCode());
                         return answer(target, validators, request, response);
                       });
             });

@@ -144,7 +144,8 @@ class ConditionalRefreshTest {
             clock.instant(),
             TTL,
             Duration.ofSeconds(10),
-            V1);
+            V1,
+            TraceLink.NONE);
     memory.put(REPO, slow, POLICY.retention()).join();
     upstream.sendValidators(V1);
     upstream.answerNotModified(true);

@@ -6,6 +6,7 @@ import cachegate.engine.CacheEngine;
 import cachegate.engine.CachePolicy;
 import cachegate.engine.FetchLease;
 import cachegate.engine.ManualClock;
+import cachegate.engine.Tracer;
 import cachegate.engine.Upstream;
 import cachegate.metrics.MicrometerCacheMetrics;
 import cachegate.store.MemoryStore;
@@ -99,7 +100,12 @@ class CachedRouteHandlerIT {
         .get("/universities")
         .handler(
             new CachedRouteHandler(
-                BuiltInRoute.universities(), engine, namespace, metrics, IdentityCopies.none()));
+                BuiltInRoute.universities(),
+                engine,
+                namespace,
+                metrics,
+                IdentityCopies.none(),
+                Tracer.none()));
     HttpServer server =
         vertx
             .createHttpServer()

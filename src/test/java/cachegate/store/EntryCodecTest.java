@@ -7,6 +7,7 @@ import cachegate.engine.CacheKey;
 import cachegate.engine.CachedResponse;
 import cachegate.engine.ResponseBody;
 import cachegate.engine.StoreException;
+import cachegate.engine.TraceLink;
 import cachegate.engine.Validators;
 import cachegate.support.BuiltInRoute;
 import java.nio.ByteBuffer;
@@ -42,6 +43,18 @@ class EntryCodecTest {
           Duration.ofMillis(1234));
   private static final Validators VALIDATORS =
       new Validators("W/\"5e1f-abc\"", "Wed, 21 Oct 2015 07:28:00 GMT");
+  private static final TraceLink FETCHED_BY =
+      new TraceLink("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+  private static final CachedResponse TRACED =
+      new CachedResponse(
+          SMALL.status(),
+          SMALL.contentType(),
+          SMALL.body(),
+          STORED_AT,
+          SMALL.ttl(),
+          SMALL.fetchTime(),
+          Validators.NONE,
+          FETCHED_BY);
   private static final byte[] SMALL_ENVELOPE = EntryCodec.encode(GERMANY.redisKey(), SMALL);
   private static final int GZIP_START = SMALL_ENVELOPE.length - SMALL.body().gzip().length;
 
@@ -261,6 +274,34 @@ class EntryCodecTest {
   }
 
   @Test
+  void anEnvelopeOfFormatTwoIsReadAsFetchedByNoTrace() {
+    byte[] formatTwo = olderFormat(2, GERMANY.redisKey(), TRACED);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), formatTwo);
+
+    assertThat(decoded.fetchedBy()).isEqualTo(TraceLink.NONE);
+    assertThat(decoded.body().identity()).isEqualTo(TRACED.body().identity());
+    assertThat(decoded.storedAt()).isEqualTo(STORED_AT);
+  }
+
+  @Test
+  void theTraceThatFetchedAnEntryIsKept() {
+    byte[] envelope = EntryCodec.encode(GERMANY.redisKey(), TRACED);
+
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), envelope);
+
+    assertThat(decoded.fetchedBy()).isEqualTo(FETCHED_BY);
+    assertThat(decoded).isEqualTo(TRACED);
+  }
+
+  @Test
+  void anEntryFetchedByNoTraceIsDecodedAsFetchedByNone() {
+    CachedResponse decoded = EntryCodec.decode(GERMANY.redisKey(), SMALL_ENVELOPE);
+
+    assertThat(decoded.fetchedBy()).isEqualTo(TraceLink.NONE);
+  }
+
+  @Test
   void aChangedBodyByteIsCaughtByTheChecksum() {
     byte[] corrupted = SMALL_ENVELOPE.clone();
     corrupted[GZIP_START + 20] ^= 0x5A;
@@ -360,15 +401,15 @@ class EntryCodecTest {
     assertThat(error).isExactlyInstanceOf(StoreException.class);
   }
 
-  /** {@code entry}'s envelope as format 1 wrote it: no validators, no checksum. */
+  /** {@code entry}'s envelope as format 1 wrote it: no validators, no trace, no checksum. */
   static byte[] formatOne(String key, CachedResponse entry) {
     return olderFormat(1, key, entry);
   }
 
   /**
    * {@code entry}'s envelope as formats 1 and 2 wrote it, written out field by field here rather
-   * than derived from the current encoder: neither has the upstream's validators; format 1 has no
-   * checksum either.
+   * than derived from the current encoder: neither has the upstream's validators or a trace; format
+   * 1 has no checksum either.
    */
   private static byte[] olderFormat(int version, String key, CachedResponse entry) {
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
@@ -402,7 +443,8 @@ class EntryCodecTest {
         entry.storedAt(),
         entry.ttl(),
         entry.fetchTime(),
-        validators);
+        validators,
+        TraceLink.NONE);
   }
 
   private static CachedResponse withBody(byte[] body) {

@@ -99,6 +99,7 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
 
     assertThat(found.stored()).contains(entry("[\"berlin\"]"));
     assertThat(found.claim()).isEqualTo(FetchLease.Claim.NOT_TRIED);
+    assertThat(found.tier()).isEqualTo("local");
     assertThat(server.sync().keys("*lease*")).isEmpty();
   }
 
@@ -108,9 +109,11 @@ class TieredStoreContractIT extends ResponseStoreContract<TieredStore> {
     TieredStore reader = tiered();
     writer.put(key("germany"), entry("[\"berlin\"]"), RETENTION).join();
 
-    reader.lookup(key("germany"), leaseBeside(reader), Duration.ofSeconds(2)).join();
+    FetchLease.Lookup found =
+        reader.lookup(key("germany"), leaseBeside(reader), Duration.ofSeconds(2)).join();
     server.sync().flushall();
 
+    assertThat(found.tier()).isEqualTo("redis");
     assertThat(reader.get(key("germany")).join()).contains(entry("[\"berlin\"]"));
   }
 
