@@ -64,6 +64,8 @@ public final class ConfigLoader {
           new Variable("CACHE_STALE_WHILE_REVALIDATE", "60"),
           new Variable("CACHE_STALE_IF_ERROR", "86400"),
           new Variable("CACHE_TTL_JITTER", String.valueOf(CachePolicy.DEFAULT_TTL_JITTER)),
+          new Variable("CACHE_TTL_FROM", "route"),
+          new Variable("CACHE_MAX_TTL", String.valueOf(CachePolicy.DEFAULT_MAX_TTL.toSeconds())),
           new Variable("CACHEGATE_ROUTES", "none"),
           new Variable("UNIVERSITIES_API_URL", Routes.DEFAULT_UNIVERSITIES_URL.toString()),
           new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
@@ -79,6 +81,7 @@ public final class ConfigLoader {
           new Variable(
               "UPSTREAM_BUFFER_BYTES", String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES)),
           new Variable("UPSTREAM_TLS_CA", "none"),
+          new Variable("UPSTREAM_ENCODING", "gzip"),
           new Variable("HTTPS_PROXY", "none"),
           new Variable("HTTP_PROXY", "none"),
           new Variable("NO_PROXY", "none"),
@@ -188,11 +191,23 @@ public final class ConfigLoader {
   /** The cache settings every route starts from, with {@code ttl} for its TTL. */
   private CachePolicy policy(String ttlVariable, Duration ttl) {
     return new CachePolicy(
-        env.duration(ttlVariable, ttl),
-        env.window("CACHE_STALE_WHILE_REVALIDATE", CachePolicy.DEFAULT_STALE_WHILE_REVALIDATE),
-        env.window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
-        env.fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
-        env.positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES));
+            env.duration(ttlVariable, ttl),
+            env.window("CACHE_STALE_WHILE_REVALIDATE", CachePolicy.DEFAULT_STALE_WHILE_REVALIDATE),
+            env.window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
+            env.fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
+            env.positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES))
+        .withTtlFrom(ttlFrom(), env.duration("CACHE_MAX_TTL", CachePolicy.DEFAULT_MAX_TTL));
+  }
+
+  private CachePolicy.TtlFrom ttlFrom() {
+    Optional<String> value = env.value("CACHE_TTL_FROM");
+    try {
+      return value
+          .map(v -> CachePolicy.parseTtlFrom("CACHE_TTL_FROM", v))
+          .orElse(CachePolicy.DEFAULT_TTL_FROM);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   /** How every route calls its upstream unless it says otherwise. */
@@ -219,7 +234,11 @@ public final class ConfigLoader {
                 "UPSTREAM_KEEP_ALIVE",
                 UpstreamConfig.DEFAULT_KEEP_ALIVE,
                 Durations.Range.WHOLE_SECONDS))
-        .withTlsCaFile(tlsCa.orElse(""));
+        .withTlsCaFile(tlsCa.orElse(""))
+        .withEncoding(
+            env.value("UPSTREAM_ENCODING")
+                .map(value -> UpstreamConfig.Encoding.parse("UPSTREAM_ENCODING", value))
+                .orElse(UpstreamConfig.DEFAULT_ENCODING));
   }
 
   /** The built-in route: the universities API at {@code UNIVERSITIES_API_URL}. */

@@ -53,6 +53,8 @@ final class RoutesFile {
           "staleWhileRevalidate",
           "staleIfError",
           "maxEntryBytes",
+          "ttlFrom",
+          "maxTtl",
           "upstreamTimeout",
           "upstreamConcurrency",
           "upstreamQueue",
@@ -60,6 +62,7 @@ final class RoutesFile {
           "upstreamHeaders",
           "upstreamQuery",
           "upstreamTlsCa",
+          "upstreamEncoding",
           "unknownParams",
           "upstreamRateLimit");
   private static final Set<String> PARAM_FIELDS =
@@ -238,7 +241,23 @@ final class RoutesFile {
             policyDefaults.ttlJitter(),
             number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE));
+    policy =
+        policy.withTtlFrom(
+            ttlFrom(fields, what),
+            duration(fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE));
     return new RouteConfig(route, policy, upstreamCalls.read(fields, what, route));
+  }
+
+  private CachePolicy.TtlFrom ttlFrom(Map<String, Node> fields, String what) {
+    Node node = fields.get("ttlFrom");
+    if (node == null) {
+      return policyDefaults.ttlFrom();
+    }
+    try {
+      return CachePolicy.parseTtlFrom(what + ": ttlFrom", scalar(node, what + ": ttlFrom"));
+    } catch (IllegalArgumentException e) {
+      throw problem(node, e.getMessage());
+    }
   }
 
   private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {

@@ -63,6 +63,12 @@ public interface CacheMetrics {
   /** A background refresh was not made, to leave the last of the rate budget to requests. */
   default void refreshDeferred(String route) {}
 
+  /**
+   * {@code bytes} of an upstream answer's body arrived, as sent ({@code encoding} {@code gzip} or
+   * {@code identity}), before any inflating.
+   */
+  default void upstreamBytes(String route, String encoding, long bytes) {}
+
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
   }
@@ -211,6 +217,11 @@ public interface CacheMetrics {
     @Override
     public void refreshDeferred(String route) {
       guard(() -> delegate.refreshDeferred(route));
+    }
+
+    @Override
+    public void upstreamBytes(String route, String encoding, long bytes) {
+      guard(() -> delegate.upstreamBytes(route, encoding, bytes));
     }
 
     @Override

@@ -15,13 +15,43 @@ import java.util.Objects;
  * @param ttlJitter the largest fraction taken off {@code ttl} at random per entry, so that entries
  *     written together do not expire together (0 disables)
  * @param maxEntryBytes answers with a larger body are served but not stored
+ * @param ttlFrom where an answer's freshness lifetime comes from
+ * @param maxTtl the longest lifetime taken from the upstream ({@link TtlFrom#UPSTREAM})
  */
 public record CachePolicy(
     Duration ttl,
     Duration staleWhileRevalidate,
     Duration staleIfError,
     double ttlJitter,
-    long maxEntryBytes) {
+    long maxEntryBytes,
+    TtlFrom ttlFrom,
+    Duration maxTtl) {
+  /** Where an answer's freshness lifetime comes from. */
+  public enum TtlFrom {
+    /** Always {@link #ttl()}: the route decides, whatever the upstream says. */
+    ROUTE,
+    /**
+     * The upstream's {@code Cache-Control: s-maxage}/{@code max-age} or {@code Expires}, at most
+     * {@link #maxTtl()}, else {@link #ttl()} ({@link UpstreamTtl}).
+     */
+    UPSTREAM
+  }
+
+  public static final TtlFrom DEFAULT_TTL_FROM = TtlFrom.ROUTE;
+
+  /** Reads {@code route} or {@code upstream}, as {@code name} (a variable or field) set it. */
+  public static TtlFrom parseTtlFrom(String name, String value) {
+    return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "route" -> TtlFrom.ROUTE;
+      case "upstream" -> TtlFrom.UPSTREAM;
+      default ->
+          throw new IllegalArgumentException(
+              name + " must be route or upstream, was '" + value + "'");
+    };
+  }
+
+  public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
+
   /** The tutorial's {@code @cache.cached(timeout=30)}. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
 
@@ -30,8 +60,31 @@ public record CachePolicy(
   public static final double DEFAULT_TTL_JITTER = 0.05;
   public static final long DEFAULT_MAX_ENTRY_BYTES = 5L * 1024 * 1024;
 
+  /** A policy whose lifetimes are the route's {@code ttl}. */
+  public CachePolicy(
+      Duration ttl,
+      Duration staleWhileRevalidate,
+      Duration staleIfError,
+      double ttlJitter,
+      long maxEntryBytes) {
+    this(
+        ttl,
+        staleWhileRevalidate,
+        staleIfError,
+        ttlJitter,
+        maxEntryBytes,
+        DEFAULT_TTL_FROM,
+        DEFAULT_MAX_TTL);
+  }
+
   public CachePolicy {
     Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(ttlFrom, "ttlFrom");
+    Objects.requireNonNull(maxTtl, "maxTtl");
+    if (maxTtl.isNegative() || maxTtl.isZero()) {
+      throw new IllegalArgumentException(
+          "cache max ttl must be positive, was " + DurationText.of(maxTtl));
+    }
     Objects.requireNonNull(staleWhileRevalidate, "staleWhileRevalidate");
     Objects.requireNonNull(staleIfError, "staleIfError");
     if (ttl.isNegative() || ttl.isZero()) {
@@ -62,9 +115,25 @@ public record CachePolicy(
         DEFAULT_MAX_ENTRY_BYTES);
   }
 
+  /**
+   * This policy taking lifetimes from {@code ttlFrom}, at most {@code maxTtl} from the upstream.
+   */
+  public CachePolicy withTtlFrom(TtlFrom ttlFrom, Duration maxTtl) {
+    return new CachePolicy(
+        ttl, staleWhileRevalidate, staleIfError, ttlJitter, maxEntryBytes, ttlFrom, maxTtl);
+  }
+
+  /** The longest freshness lifetime an entry may have: {@link #ttl()}, or {@link #maxTtl()}. */
+  public Duration longestTtl() {
+    return ttlFrom == TtlFrom.UPSTREAM ? maxTtl : ttl;
+  }
+
   /** How long a shared store keeps an entry: past this nothing could ever serve it. */
   public Duration retention() {
-    return ttl.plus(
-        staleWhileRevalidate.compareTo(staleIfError) >= 0 ? staleWhileRevalidate : staleIfError);
+    return longestTtl()
+        .plus(
+            staleWhileRevalidate.compareTo(staleIfError) >= 0
+                ? staleWhileRevalidate
+                : staleIfError);
   }
 }

@@ -74,8 +74,12 @@ enum Freshness {
     return ageMillis + gap >= lifetime(entry.ttl(), policy).toMillis();
   }
 
-  /** RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the policy's. */
+  /**
+   * RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the longest the policy allows
+   * now (so that shortening a route's TTL applies to entries already stored).
+   */
   private static Duration lifetime(Duration storedTtl, CachePolicy policy) {
-    return storedTtl.compareTo(policy.ttl()) <= 0 ? storedTtl : policy.ttl();
+    Duration longest = policy.longestTtl();
+    return storedTtl.compareTo(longest) <= 0 ? storedTtl : longest;
   }
 }

@@ -207,15 +207,18 @@ final class SharedFetch {
     if (!(answer.body() instanceof UpstreamBody.Whole whole)) {
       return Fetched.passedOn(answer);
     }
+    Instant now = clock.instant();
+    Duration ttl = ttl(answer, now);
     CachedResponse entry =
         new CachedResponse(
             answer.status(),
             answer.contentType(),
             whole.body(),
-            clock.instant(),
-            jittered(policy.ttl()),
+            now,
+            jittered(ttl),
             Duration.ofMillis(took.toMillis()));
     if (!answer.isStorable()
+        || ttl.isZero()
         || whole.bytes().length > policy.maxEntryBytes()
         || !store.keepsEntries()) {
       return new Fetched(
@@ -242,6 +245,14 @@ final class SharedFetch {
   }
 
   /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */
+  /** The answer's freshness lifetime: the route's, or the upstream's ({@link UpstreamTtl}). */
+  private Duration ttl(UpstreamResponse answer, Instant now) {
+    return switch (policy.ttlFrom()) {
+      case ROUTE -> policy.ttl();
+      case UPSTREAM -> UpstreamTtl.of(answer, now, policy.ttl(), policy.maxTtl());
+    };
+  }
+
   private Duration jittered(Duration ttl) {
     long cut = (long) (ttl.toMillis() * policy.ttlJitter() * random.nextDouble());
     return ttl.minusMillis(cut);

@@ -204,6 +204,10 @@ public final class HttpUpstream implements Upstream {
             .setMethod(HttpMethod.GET)
             .setAbsoluteURI(address)
             .putHeader(HttpHeaders.ACCEPT, JSON)
+            // RFC 9110 §12.5.3: identity stays acceptable; an answer in gzip is read either way.
+            .putHeader(
+                HttpHeaders.ACCEPT_ENCODING,
+                config.encoding() == UpstreamConfig.Encoding.GZIP ? "gzip" : "identity")
             // Past the whole-answer deadline, a passed-on answer must keep moving.
             .setIdleTimeout(config.timeout().toMillis());
     for (UpstreamField header : config.headers()) {
