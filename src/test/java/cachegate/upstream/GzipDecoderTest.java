@@ -3,13 +3,13 @@ package cachegate.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import cachegate.support.GzipBomb;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -140,7 +140,7 @@ class GzipDecoderTest {
   @Test
   void aBombIsRefusedAsTooLargeAfterInflatingNoMoreThanTheCapAndOnePiece() {
     // 256 MiB of spaces in a JSON array: about 250 KiB of gzip.
-    byte[] bomb = bomb(256 << 20);
+    byte[] bomb = GzipBomb.of(256L << 20);
     long cap = 1 << 20;
     byte[] piece = new byte[AnswerReader.INFLATED_PIECE_BYTES];
 
@@ -158,28 +158,6 @@ class GzipDecoderTest {
               GzipDecoder.Refused.class, refused -> assertThat(refused.tooLarge()).isTrue());
       assertThat(decoder.inflated()).isBetween(cap + 1, cap + piece.length);
     }
-  }
-
-  /** {@code [}, then spaces, then {@code ]}: valid JSON of {@code bytes} bytes, gzip-compressed. */
-  static byte[] bomb(int bytes) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip =
-        new GZIPOutputStream(out, 65536) {
-          {
-            def.setLevel(Deflater.BEST_COMPRESSION);
-          }
-        }) {
-      gzip.write('[');
-      byte[] spaces = new byte[1 << 20];
-      Arrays.fill(spaces, (byte) ' ');
-      for (int left = bytes - 2; left > 0; left -= spaces.length) {
-        gzip.write(spaces, 0, Math.min(left, spaces.length));
-      }
-      gzip.write(']');
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   static byte[] gzip(byte[] bytes) {
