@@ -2,11 +2,11 @@
 # What a miss adds to the upstream's own time, for the jar at a base revision and the working tree's, in one
 # run on one machine.
 #
-# Usage: bench/miss.sh [--base REV] [--warmup 300] [--keys 10] [--repeat 1] [--latency-ms 20]
+# Usage: bench/miss.sh [--base REV] [--warmup 300] [--keys 10] [--repeat 1] [--latency-ms 20] [--gzip]
 #
 # It builds REV (default: main) in a temporary git worktree and the working tree as it is (like bench/ab.sh),
 # starts a private redis-server and bench/fake_upstream.py (--latency-ms per answer, the real dataset from
-# ../shared/data/universities/), then both jars with bin/cachegate, CACHE_TYPE=redis, each with its own key
+# ../shared/data/universities/; with --gzip it answers in gzip whoever asks for it), then both jars with bin/cachegate, CACHE_TYPE=redis, each with its own key
 # prefix. Ten countries whose answers are 17-78 KB (Spain 17 KB ... China 73 KB) take turns. Every request
 # is on a new connection, identity encoding, timed from before connect to the last byte of the body.
 # Each jar first gets --warmup misses on fresh keys (a country with a limit no request used before, which
@@ -14,12 +14,13 @@
 # way), the base jar and the working tree's each get one fresh key, in an order that rotates. The overhead
 # of a jar is the median of its times minus the median of the upstream's own. --repeat measures that many
 # times in a row (each with --keys fresh keys per target), one line each. It prints the machine's load
-# average before and after, and ends each measure with one line:
+# average before and after, the CPU time, Redis commands and upstream body bytes (as sent) per miss of each
+# jar, and ends each measure with one line:
 #   miss-overhead base=<ms> head=<ms> upstream=<ms> load=<1-min load at the end>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20
+BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20 GZIP=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
@@ -27,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --keys) KEYS=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
     --latency-ms) LATENCY=$2; shift 2 ;;
+    --gzip) GZIP=--gzip; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -61,7 +63,7 @@ REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
   --logfile "$TMP/redis.log" >/dev/null
 UP=$(free_port)
-python3 bench/fake_upstream.py --port "$UP" --latency-ms "$LATENCY" --dataset "$DATASET" \
+python3 bench/fake_upstream.py --port "$UP" --latency-ms "$LATENCY" --dataset "$DATASET" $GZIP \
   >"$TMP/upstream.log" 2>&1 &
 PIDS+=($!)
 
@@ -86,7 +88,7 @@ log "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$UP" "$BASE_PORT" "$HEAD_PORT" "$WARMUP" "$KEYS" "$REPEAT" "$BASE" "$BASE_PID" "$HEAD_PID" \
   "$REDIS_PORT" <<'PY'
-import http.client, itertools, os, statistics, subprocess, sys, time
+import http.client, itertools, json, os, statistics, subprocess, sys, time
 from urllib.parse import quote
 
 (up, base, head, warmup, keys, repeat, rev, base_pid, head_pid,
@@ -108,6 +110,14 @@ def redis_calls():
             name, rest = line[len("cmdstat_"):].split(":", 1)
             calls[name] = int(rest.split(",")[0].split("=")[1])
     return calls
+def upstream_bytes():
+    """Body bytes the fake upstream has sent for /search, as sent."""
+    connection = http.client.HTTPConnection("127.0.0.1", up, timeout=30)
+    connection.request("GET", "/__count")
+    sent = json.loads(connection.getresponse().read())["bytes"]
+    connection.close()
+    return sent
+
 countries = ["Spain", "Colombia", "Philippines", "Poland", "Canada", "Brazil", "United Kingdom", "France",
              "Germany", "China"]
 limits = itertools.count(100_000)
@@ -142,16 +152,17 @@ print(f"warm-up: {warmup} misses on each jar", file=sys.stderr)
 for name in ("base", "head"):
     port, route = targets[name]
     time.sleep(1)  # the last warm-up misses' writes and lease releases are done
-    calls_before, ticks_before = redis_calls(), cpu_ticks(pids[name])
+    calls_before, ticks_before, bytes_before = redis_calls(), cpu_ticks(pids[name]), upstream_bytes()
     for i in range(warmup):
         timed(port, fresh(route, i))
-    ticks_after = cpu_ticks(pids[name])
+    ticks_after, bytes_after = cpu_ticks(pids[name]), upstream_bytes()
     time.sleep(1)
     calls_after = redis_calls()
     sent = {c: calls_after[c] - calls_before.get(c, 0) for c in calls_after
             if c not in ("info",) and calls_after[c] - calls_before.get(c, 0) > 0}
     per = " ".join(f"{c}={n / warmup:.2f}" for c, n in sorted(sent.items()))
     print(f"{name}: {(ticks_after - ticks_before) * tick_us / warmup:.0f} CPU us per miss; "
+          f"{(bytes_after - bytes_before) / warmup:.0f} upstream body bytes per miss; "
           f"Redis commands per miss (a script's own included): {per}", flush=True)
 def measure():
     times = {name: [] for name in targets}
