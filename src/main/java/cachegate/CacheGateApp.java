@@ -10,6 +10,7 @@ import cachegate.config.RouteConfig;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.CachePolicy;
 import cachegate.engine.DurationText;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
@@ -317,6 +318,11 @@ public final class CacheGateApp implements AutoCloseable {
                         + " -> "
                         + r.route().upstream()
                         + " (TTL "
+                        + (r.policy().ttlFrom() == CachePolicy.TtlFrom.UPSTREAM
+                            ? "from upstream, at most "
+                                + DurationText.of(r.policy().maxTtl())
+                                + ", else "
+                            : "")
                         + DurationText.of(r.policy().ttl())
                         + ")")
             .collect(Collectors.joining(", "));
