@@ -4,6 +4,7 @@ import cachegate.engine.DurationText;
 import cachegate.engine.RateLimit;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -46,7 +47,7 @@ public record UpstreamConfig(
 
     /** Reads {@code gzip} or {@code identity}, as {@code name} (a variable or field) set it. */
     public static Encoding parse(String name, String value) {
-      return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+      return switch (value.strip().toLowerCase(Locale.ROOT)) {
         case "gzip" -> GZIP;
         case "identity" -> IDENTITY;
         default ->

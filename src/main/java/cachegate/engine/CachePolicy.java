@@ -1,6 +1,7 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -41,7 +42,7 @@ public record CachePolicy(
 
   /** Reads {@code route} or {@code upstream}, as {@code name} (a variable or field) set it. */
   public static TtlFrom parseTtlFrom(String name, String value) {
-    return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "route" -> TtlFrom.ROUTE;
       case "upstream" -> TtlFrom.UPSTREAM;
       default ->
