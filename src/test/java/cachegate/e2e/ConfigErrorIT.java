@@ -51,10 +51,11 @@ class ConfigErrorIT {
         .containsExactly(
             "cachegate: cannot start: "
                 + routes
-                + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, name, params,"
-                + " path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, unknownParams,"
-                + " upstream, upstreamConcurrency, upstreamHeaders, upstreamKeepAlive, upstreamQuery,"
-                + " upstreamQueue, upstreamRateLimit, upstreamTimeout, upstreamTlsCa");
+                + " line 5: route 'things': unknown field 'tll'; known: maxEntryBytes, maxTtl, name,"
+                + " params, path, requireOneOf, staleIfError, staleWhileRevalidate, ttl, ttlFrom,"
+                + " unknownParams, upstream, upstreamConcurrency, upstreamEncoding, upstreamHeaders,"
+                + " upstreamKeepAlive, upstreamQuery, upstreamQueue, upstreamRateLimit,"
+                + " upstreamTimeout, upstreamTlsCa");
   }
 
   @Test
