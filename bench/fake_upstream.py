@@ -11,13 +11,17 @@ escapes), so Germany is about 66 KB and United States about 438 KB, as from the 
 Every /search answer waits --latency-ms (300 by default, the real API's order of magnitude) on its
 own thread, so concurrent requests overlap as they would against a remote server. The answer is
 computed per request (no memoisation), so a direct request and one through a proxy cost the upstream
-the same. Requests to /search are counted: GET /__count answers {"count": N}, POST /__reset sets N
-to 0. It binds to 127.0.0.1 only, and sends with TCP_NODELAY, as production HTTP servers do.
+the same. With --gzip, a request whose Accept-Encoding names gzip is answered Content-Encoding: gzip
+(level 6, one member, as nginx and most APIs send it; compressed within the latency). Requests to
+/search and the body bytes sent for them are counted: GET /__count answers {"count": N, "bytes": B},
+POST /__reset sets both to 0. It binds to 127.0.0.1 only, and sends with TCP_NODELAY, as production
+HTTP servers do.
 
-Usage: fake_upstream.py --port 8080 [--latency-ms 300] [--dataset PATH]
+Usage: fake_upstream.py --port 8080 [--latency-ms 300] [--dataset PATH] [--gzip]
 """
 
 import argparse
+import gzip
 import json
 import re
 import socket
@@ -65,24 +69,30 @@ class Counter:
     def __init__(self):
         self.lock = threading.Lock()
         self.value = 0
+        self.bytes = 0
 
     def increment(self):
         with self.lock:
             self.value += 1
 
+    def sent(self, count):
+        with self.lock:
+            self.bytes += count
+
     def reset(self):
         with self.lock:
             self.value = 0
+            self.bytes = 0
 
 
-def handler(universities, counter, latency):
+def handler(universities, counter, latency, serve_gzip):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
             url = urlsplit(self.path)
             if url.path == "/__count":
-                self.send(200, json.dumps({"count": counter.value}).encode())
+                self.send(200, json.dumps({"count": counter.value, "bytes": counter.bytes}).encode())
             elif url.path == "/search":
                 counter.increment()
                 started = time.monotonic()
@@ -92,8 +102,12 @@ def handler(universities, counter, latency):
                     status = 200
                 except (ValueError, re.error) as e:
                     body, status = json.dumps({"error": str(e)}).encode(), 400
+                encoding = None
+                if serve_gzip and status == 200 and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    body, encoding = gzip.compress(body, compresslevel=6, mtime=0), "gzip"
                 time.sleep(max(0.0, latency - (time.monotonic() - started)))
-                self.send(status, body)
+                counter.sent(len(body))
+                self.send(status, body, encoding)
             else:
                 self.send(404, b'{"error":"not found"}')
 
@@ -111,9 +125,11 @@ def handler(universities, counter, latency):
             # a connection kept alive (a new connection acknowledges at once at first).
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def send(self, status, body):
+        def send(self, status, body, encoding=None):
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -134,12 +150,13 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency-ms", type=float, default=300)
     parser.add_argument("--dataset", type=Path)
+    parser.add_argument("--gzip", action="store_true", help="answer in gzip when asked")
     args = parser.parse_args()
     path = args.dataset or (SHARED_DATASET if SHARED_DATASET.is_file() else FIXTURE)
     universities = Universities(path)
-    server = Server(("127.0.0.1", args.port), handler(universities, Counter(), args.latency_ms / 1000))
+    server = Server(("127.0.0.1", args.port), handler(universities, Counter(), args.latency_ms / 1000, args.gzip))
     print(f"fake upstream on 127.0.0.1:{args.port}, {len(universities.all)} universities from {path}, "
-          f"{args.latency_ms:g} ms per answer", file=sys.stderr, flush=True)
+          f"{args.latency_ms:g} ms per answer{', gzip when asked' if args.gzip else ''}", file=sys.stderr, flush=True)
     server.serve_forever()
 
 

@@ -3,11 +3,11 @@
 # run on one machine.
 #
 # Usage: bench/miss.sh [--base REV] [--warmup 300] [--keys 10] [--repeat 1] [--latency-ms 20]
-#          [--cpu-rounds 4]
+#          [--cpu-rounds 4] [--gzip]
 #
 # It builds REV (default: main) in a temporary git worktree and the working tree as it is (like bench/ab.sh),
 # starts a private redis-server and bench/fake_upstream.py (--latency-ms per answer, the real dataset from
-# ../shared/data/universities/), then both jars with bin/cachegate, CACHE_TYPE=redis, each with its own key
+# ../shared/data/universities/; with --gzip it answers in gzip whoever asks for it), then both jars with bin/cachegate, CACHE_TYPE=redis, each with its own key
 # prefix. Ten countries whose answers are 17-78 KB (Spain 17 KB ... China 73 KB) take turns. Every request
 # is on a new connection, identity encoding, timed from before connect to the last byte of the body.
 # Each jar first gets --warmup misses on fresh keys (a country with a limit no request used before, which
@@ -17,12 +17,13 @@
 # each get one fresh key, in an order that rotates. The overhead
 # of a jar is the median of its times minus the median of the upstream's own. --repeat measures that many
 # times in a row (each with --keys fresh keys per target), one line each. It prints the machine's load
-# average before and after, and ends each measure with one line:
+# average before and after, the CPU time, Redis commands and upstream body bytes (as sent) per miss of each
+# jar, and ends each measure with one line:
 #   miss-overhead base=<ms> head=<ms> upstream=<ms> load=<1-min load at the end>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20 CPU_ROUNDS=4
+BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20 CPU_ROUNDS=4 GZIP=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
@@ -31,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --repeat) REPEAT=$2; shift 2 ;;
     --latency-ms) LATENCY=$2; shift 2 ;;
     --cpu-rounds) CPU_ROUNDS=$2; shift 2 ;;
+    --gzip) GZIP=--gzip; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -65,7 +67,7 @@ REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
   --logfile "$TMP/redis.log" >/dev/null
 UP=$(free_port)
-python3 bench/fake_upstream.py --port "$UP" --latency-ms "$LATENCY" --dataset "$DATASET" \
+python3 bench/fake_upstream.py --port "$UP" --latency-ms "$LATENCY" --dataset "$DATASET" $GZIP \
   >"$TMP/upstream.log" 2>&1 &
 PIDS+=($!)
 
@@ -90,7 +92,7 @@ log "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$UP" "$BASE_PORT" "$HEAD_PORT" "$WARMUP" "$KEYS" "$REPEAT" "$BASE" "$BASE_PID" "$HEAD_PID" \
   "$REDIS_PORT" "$CPU_ROUNDS" <<'PY'
-import http.client, itertools, os, statistics, subprocess, sys, time
+import http.client, itertools, json, os, statistics, subprocess, sys, time
 from urllib.parse import quote
 
 (up, base, head, warmup, keys, repeat, rev, base_pid, head_pid,
@@ -112,6 +114,14 @@ def redis_calls():
             name, rest = line[len("cmdstat_"):].split(":", 1)
             calls[name] = int(rest.split(",")[0].split("=")[1])
     return calls
+def upstream_bytes():
+    """Body bytes the fake upstream has sent for /search, as sent."""
+    connection = http.client.HTTPConnection("127.0.0.1", up, timeout=30)
+    connection.request("GET", "/__count")
+    sent = json.loads(connection.getresponse().read())["bytes"]
+    connection.close()
+    return sent
+
 countries = ["Spain", "Colombia", "Philippines", "Poland", "Canada", "Brazil", "United Kingdom", "France",
              "Germany", "China"]
 limits = itertools.count(100_000)
@@ -148,16 +158,18 @@ print(f"warm-up: {warmup} misses on each jar", file=sys.stderr)
 # compared over the same stretch of misses.
 ticks = {name: [] for name in pids}
 calls = {name: {} for name in pids}
+received = {name: 0 for name in pids}
 done = 0
 for r in range(cpu_rounds):
     count = warmup * (r + 1) // cpu_rounds - warmup * r // cpu_rounds
     for name in (("base", "head") if r % 2 == 0 else ("head", "base")):
         port, route = targets[name]
         time.sleep(1)  # the last misses' writes and lease releases are done
-        calls_before, ticks_before = redis_calls(), cpu_ticks(pids[name])
+        calls_before, ticks_before, bytes_before = redis_calls(), cpu_ticks(pids[name]), upstream_bytes()
         for i in range(count):
             timed(port, fresh(route, done + i))
         ticks[name].append((cpu_ticks(pids[name]) - ticks_before) * tick_us / count)
+        received[name] += upstream_bytes() - bytes_before
         time.sleep(1)
         calls_after = redis_calls()
         for c, n in calls_after.items():
@@ -168,6 +180,7 @@ for name in ("base", "head"):
     per = " ".join(f"{c}={n / warmup:.2f}" for c, n in sorted(calls[name].items()) if n > 0)
     print(f"{name}: {statistics.mean(ticks[name]):.0f} CPU us per miss (rounds: "
           f"{' '.join(f'{t:.0f}' for t in ticks[name])}); "
+          f"{received[name] / warmup:.0f} upstream body bytes per miss; "
           f"Redis commands per miss (a script's own included): {per}", flush=True)
 def measure():
     times = {name: [] for name in targets}

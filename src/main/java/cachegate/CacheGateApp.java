@@ -11,6 +11,7 @@ import cachegate.config.Version;
 import cachegate.engine.CacheEngine;
 import cachegate.engine.CacheGateException;
 import cachegate.engine.CacheMetrics;
+import cachegate.engine.CachePolicy;
 import cachegate.engine.DurationText;
 import cachegate.engine.EntryCatalog;
 import cachegate.engine.Failures;
@@ -354,6 +355,11 @@ public final class CacheGateApp implements AutoCloseable {
                         + " -> "
                         + r.route().upstream()
                         + " (TTL "
+                        + (r.policy().ttlFrom() == CachePolicy.TtlFrom.UPSTREAM
+                            ? "from upstream, at most "
+                                + DurationText.of(r.policy().maxTtl())
+                                + ", else "
+                            : "")
                         + DurationText.of(r.policy().ttl())
                         + ")")
             .collect(Collectors.joining(", "));

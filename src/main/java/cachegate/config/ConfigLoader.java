@@ -65,6 +65,8 @@ public final class ConfigLoader {
           new Variable("CACHE_STALE_IF_ERROR", "86400"),
           new Variable("CACHE_TTL_JITTER", String.valueOf(CachePolicy.DEFAULT_TTL_JITTER)),
           new Variable("CACHE_STATUSES", StatusTtls.DEFAULT_TEXT),
+          new Variable("CACHE_TTL_FROM", "route"),
+          new Variable("CACHE_MAX_TTL", String.valueOf(CachePolicy.DEFAULT_MAX_TTL.toSeconds())),
           new Variable("CACHEGATE_ROUTES", "none"),
           new Variable("UNIVERSITIES_API_URL", Routes.DEFAULT_UNIVERSITIES_URL.toString()),
           new Variable("UNIVERSITIES_CACHE_TIMEOUT", "30"),
@@ -80,6 +82,7 @@ public final class ConfigLoader {
           new Variable(
               "UPSTREAM_BUFFER_BYTES", String.valueOf(GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES)),
           new Variable("UPSTREAM_TLS_CA", "none"),
+          new Variable("UPSTREAM_ENCODING", "gzip"),
           new Variable("HTTPS_PROXY", "none"),
           new Variable("HTTP_PROXY", "none"),
           new Variable("NO_PROXY", "none"),
@@ -202,7 +205,9 @@ public final class ConfigLoader {
         env.window("CACHE_STALE_IF_ERROR", CachePolicy.DEFAULT_STALE_IF_ERROR),
         env.fraction("CACHE_TTL_JITTER", CachePolicy.DEFAULT_TTL_JITTER),
         env.positiveLong("CACHE_MAX_ENTRY_BYTES", CachePolicy.DEFAULT_MAX_ENTRY_BYTES),
-        statusTtls());
+        statusTtls(),
+        ttlFrom(),
+        env.duration("CACHE_MAX_TTL", CachePolicy.DEFAULT_MAX_TTL));
   }
 
   /** {@code CACHE_STATUSES}: the 4xx statuses cached, with their TTLs. */
@@ -212,6 +217,17 @@ public final class ConfigLoader {
       return StatusTtls.parse(raw);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("CACHE_STATUSES " + e.getMessage() + ", was '" + raw + "'");
+    }
+  }
+
+  private CachePolicy.TtlFrom ttlFrom() {
+    Optional<String> value = env.value("CACHE_TTL_FROM");
+    try {
+      return value
+          .map(v -> CachePolicy.parseTtlFrom("CACHE_TTL_FROM", v))
+          .orElse(CachePolicy.DEFAULT_TTL_FROM);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
     }
   }
 
@@ -239,7 +255,11 @@ public final class ConfigLoader {
                 "UPSTREAM_KEEP_ALIVE",
                 UpstreamConfig.DEFAULT_KEEP_ALIVE,
                 Durations.Range.WHOLE_SECONDS))
-        .withTlsCaFile(tlsCa.orElse(""));
+        .withTlsCaFile(tlsCa.orElse(""))
+        .withEncoding(
+            env.value("UPSTREAM_ENCODING")
+                .map(value -> UpstreamConfig.Encoding.parse("UPSTREAM_ENCODING", value))
+                .orElse(UpstreamConfig.DEFAULT_ENCODING));
   }
 
   /** The built-in route: the universities API at {@code UNIVERSITIES_API_URL}. */

@@ -15,10 +15,11 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 /**
  * How one route of a {@link RoutesFile} calls its upstream: its {@code upstream*} fields (timeout,
  * concurrency, queue, keep-alive, headers and query parameters added to every request, the TLS
- * authorities, the rate limit) over the defaults from the environment. Header and parameter values
- * may read {@code ${env:NAME}} and {@code ${file:/path}} ({@link SecretSources}); such values,
- * those marked {@code secret: true} and those named like credentials are secret ({@link
- * UpstreamField}). Problems name the file and line through the {@link RoutesFile} being read.
+ * authorities, the rate limit, the encoding asked for) over the defaults from the environment.
+ * Header and parameter values may read {@code ${env:NAME}} and {@code ${file:/path}} ({@link
+ * SecretSources}); such values, those marked {@code secret: true} and those named like credentials
+ * are secret ({@link UpstreamField}). Problems name the file and line through the {@link
+ * RoutesFile} being read.
  */
 final class RouteCalls {
   private static final Set<String> FIELD_SETTINGS = Set.of("value", "secret");
@@ -79,7 +80,20 @@ final class RouteCalls {
         calls
             .withFields(headers(fields, what), query(fields, what, route))
             .withTlsCaFile(defaults.tlsCaFile())
-            .withProxy(defaults.proxy());
+            .withProxy(defaults.proxy())
+            .withEncoding(defaults.encoding());
+    Node encoding = fields.get("upstreamEncoding");
+    if (encoding != null) {
+      try {
+        calls =
+            calls.withEncoding(
+                UpstreamConfig.Encoding.parse(
+                    what + ": upstreamEncoding",
+                    file.scalar(encoding, what + ": upstreamEncoding")));
+      } catch (ConfigException e) {
+        throw file.problem(encoding, e.getMessage());
+      }
+    }
     Node tlsCa = fields.get("upstreamTlsCa");
     if (tlsCa != null) {
       String pem = file.scalar(tlsCa, what + ": upstreamTlsCa");

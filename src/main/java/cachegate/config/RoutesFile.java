@@ -54,6 +54,8 @@ final class RoutesFile {
           "staleIfError",
           "cacheStatuses",
           "maxEntryBytes",
+          "ttlFrom",
+          "maxTtl",
           "upstreamTimeout",
           "upstreamConcurrency",
           "upstreamQueue",
@@ -61,6 +63,7 @@ final class RoutesFile {
           "upstreamHeaders",
           "upstreamQuery",
           "upstreamTlsCa",
+          "upstreamEncoding",
           "unknownParams",
           "upstreamRateLimit",
           "varyHeaders",
@@ -267,7 +270,9 @@ final class RoutesFile {
             policyDefaults.ttlJitter(),
             number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE),
-            statusTtls(fields, what));
+            statusTtls(fields, what),
+            ttlFrom(fields, what),
+            duration(fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE));
     UpstreamConfig calls = upstreamCalls.read(fields, what, route);
     for (Map.Entry<String, Node> header : forward.entrySet()) {
       if (calls.headers().stream().anyMatch(h -> h.isNamed(header.getKey()))) {
@@ -343,6 +348,18 @@ final class RoutesFile {
       }
     }
     return ttls;
+  }
+
+  private CachePolicy.TtlFrom ttlFrom(Map<String, Node> fields, String what) {
+    Node node = fields.get("ttlFrom");
+    if (node == null) {
+      return policyDefaults.ttlFrom();
+    }
+    try {
+      return CachePolicy.parseTtlFrom(what + ": ttlFrom", scalar(node, what + ": ttlFrom"));
+    } catch (IllegalArgumentException e) {
+      throw problem(node, e.getMessage());
+    }
   }
 
   private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {

@@ -4,6 +4,7 @@ import cachegate.engine.DurationText;
 import cachegate.engine.RateLimit;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param proxy the proxy upstream requests go through, or {@link OutboundProxy#DIRECT}
  * @param rateLimit the most calls to the upstream in any period, across every instance sharing the
  *     Redis ({@link RateLimit#NONE}: not counted)
+ * @param encoding what the upstream is asked to send
  */
 public record UpstreamConfig(
     Duration timeout,
@@ -33,7 +35,30 @@ public record UpstreamConfig(
     List<UpstreamField> query,
     String tlsCaFile,
     OutboundProxy proxy,
-    RateLimit rateLimit) {
+    RateLimit rateLimit,
+    Encoding encoding) {
+  /**
+   * What cachegate asks the upstream to send: {@code gzip} ({@code Accept-Encoding: gzip}), or
+   * {@code identity} for an upstream whose gzip misbehaves. Either way, an answer in gzip is read.
+   */
+  public enum Encoding {
+    GZIP,
+    IDENTITY;
+
+    /** Reads {@code gzip} or {@code identity}, as {@code name} (a variable or field) set it. */
+    public static Encoding parse(String name, String value) {
+      return switch (value.strip().toLowerCase(Locale.ROOT)) {
+        case "gzip" -> GZIP;
+        case "identity" -> IDENTITY;
+        default ->
+            throw new ConfigException(name + " must be gzip or identity, was '" + value + "'");
+      };
+    }
+  }
+
+  /** Most APIs compress: fewer bytes over the slow link that is the reason for caching. */
+  public static final Encoding DEFAULT_ENCODING = Encoding.GZIP;
+
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   /** Below the 5 s idle timeout of Node.js, Apache httpd and uvicorn, far below nginx's 75 s. */
@@ -48,7 +73,7 @@ public record UpstreamConfig(
 
   /**
    * The limits given, the default {@code User-Agent}, no other field, the JVM's CAs, no proxy, no
-   * rate limit.
+   * rate limit, gzip asked for.
    */
   public UpstreamConfig(Duration timeout, int maxConcurrency, int maxQueue, Duration keepAlive) {
     this(
@@ -60,11 +85,13 @@ public record UpstreamConfig(
         List.of(),
         "",
         OutboundProxy.DIRECT,
-        RateLimit.NONE);
+        RateLimit.NONE,
+        DEFAULT_ENCODING);
   }
 
   public UpstreamConfig {
     Objects.requireNonNull(rateLimit, "rateLimit");
+    Objects.requireNonNull(encoding, "encoding");
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
       throw new ConfigException(
@@ -98,24 +125,75 @@ public record UpstreamConfig(
   /** These settings with {@code headers} and {@code query} added to every request. */
   public UpstreamConfig withFields(List<UpstreamField> headers, List<UpstreamField> query) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, rateLimit);
+        timeout,
+        maxConcurrency,
+        maxQueue,
+        keepAlive,
+        headers,
+        query,
+        tlsCaFile,
+        proxy,
+        rateLimit,
+        encoding);
   }
 
   /** These settings trusting the authorities of {@code tlsCaFile} (empty: the JVM's). */
   public UpstreamConfig withTlsCaFile(String tlsCaFile) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, rateLimit);
+        timeout,
+        maxConcurrency,
+        maxQueue,
+        keepAlive,
+        headers,
+        query,
+        tlsCaFile,
+        proxy,
+        rateLimit,
+        encoding);
   }
 
   /** These settings calling through {@code proxy}. */
   public UpstreamConfig withProxy(OutboundProxy proxy) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, rateLimit);
+        timeout,
+        maxConcurrency,
+        maxQueue,
+        keepAlive,
+        headers,
+        query,
+        tlsCaFile,
+        proxy,
+        rateLimit,
+        encoding);
+  }
+
+  /** This asking the upstream for {@code encoding}. */
+  public UpstreamConfig withEncoding(Encoding encoding) {
+    return new UpstreamConfig(
+        timeout,
+        maxConcurrency,
+        maxQueue,
+        keepAlive,
+        headers,
+        query,
+        tlsCaFile,
+        proxy,
+        rateLimit,
+        encoding);
   }
 
   /** This with {@code limit} for its rate limit. */
   public UpstreamConfig withRateLimit(RateLimit limit) {
     return new UpstreamConfig(
-        timeout, maxConcurrency, maxQueue, keepAlive, headers, query, tlsCaFile, proxy, limit);
+        timeout,
+        maxConcurrency,
+        maxQueue,
+        keepAlive,
+        headers,
+        query,
+        tlsCaFile,
+        proxy,
+        limit,
+        encoding);
   }
 }

@@ -72,6 +72,12 @@ public interface CacheMetrics {
    */
   default void errorStatusAnswered(String route, int status, CacheOutcome outcome) {}
 
+  /**
+   * {@code bytes} of an upstream answer's body arrived, as sent ({@code encoding} {@code gzip} or
+   * {@code identity}), before any inflating.
+   */
+  default void upstreamBytes(String route, String encoding, long bytes) {}
+
   static CacheMetrics none() {
     return NoMetrics.INSTANCE;
   }
@@ -227,6 +233,11 @@ public interface CacheMetrics {
     @Override
     public void refreshDeferred(String route) {
       guard(() -> delegate.refreshDeferred(route));
+    }
+
+    @Override
+    public void upstreamBytes(String route, String encoding, long bytes) {
+      guard(() -> delegate.upstreamBytes(route, encoding, bytes));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package cachegate.engine;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,6 +20,8 @@ import java.util.Optional;
  * @param maxEntryBytes answers with a larger body are served but not stored
  * @param statusTtls the 4xx statuses whose answers are cached, each with its TTL (2xx answers are
  *     cached for {@code ttl}; other 4xx are passed on to the client and not cached)
+ * @param ttlFrom where a 2xx answer's freshness lifetime comes from
+ * @param maxTtl the longest lifetime taken from the upstream ({@link TtlFrom#UPSTREAM})
  */
 public record CachePolicy(
     Duration ttl,
@@ -26,7 +29,35 @@ public record CachePolicy(
     Duration staleIfError,
     double ttlJitter,
     long maxEntryBytes,
-    Map<Integer, Duration> statusTtls) {
+    Map<Integer, Duration> statusTtls,
+    TtlFrom ttlFrom,
+    Duration maxTtl) {
+  /** Where an answer's freshness lifetime comes from. */
+  public enum TtlFrom {
+    /** Always {@link #ttl()}: the route decides, whatever the upstream says. */
+    ROUTE,
+    /**
+     * The upstream's {@code Cache-Control: s-maxage}/{@code max-age} or {@code Expires}, at most
+     * {@link #maxTtl()}, else {@link #ttl()} ({@link UpstreamTtl}).
+     */
+    UPSTREAM
+  }
+
+  public static final TtlFrom DEFAULT_TTL_FROM = TtlFrom.ROUTE;
+
+  /** Reads {@code route} or {@code upstream}, as {@code name} (a variable or field) set it. */
+  public static TtlFrom parseTtlFrom(String name, String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "route" -> TtlFrom.ROUTE;
+      case "upstream" -> TtlFrom.UPSTREAM;
+      default ->
+          throw new IllegalArgumentException(
+              name + " must be route or upstream, was '" + value + "'");
+    };
+  }
+
+  public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
+
   /** The tutorial's {@code @cache.cached(timeout=30)}. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
 
@@ -44,6 +75,12 @@ public record CachePolicy(
 
   public CachePolicy {
     Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(ttlFrom, "ttlFrom");
+    Objects.requireNonNull(maxTtl, "maxTtl");
+    if (maxTtl.isNegative() || maxTtl.isZero()) {
+      throw new IllegalArgumentException(
+          "cache max ttl must be positive, was " + DurationText.of(maxTtl));
+    }
     Objects.requireNonNull(staleWhileRevalidate, "staleWhileRevalidate");
     Objects.requireNonNull(staleIfError, "staleIfError");
     if (ttl.isNegative() || ttl.isZero()) {
@@ -66,14 +103,24 @@ public record CachePolicy(
     statusTtls.forEach(CachePolicy::checkStatusTtl);
   }
 
-  /** A policy caching {@link #DEFAULT_STATUS_TTLS}. */
+  /**
+   * A policy caching {@link #DEFAULT_STATUS_TTLS}, whose 2xx lifetimes are the route's {@code ttl}.
+   */
   public CachePolicy(
       Duration ttl,
       Duration staleWhileRevalidate,
       Duration staleIfError,
       double ttlJitter,
       long maxEntryBytes) {
-    this(ttl, staleWhileRevalidate, staleIfError, ttlJitter, maxEntryBytes, DEFAULT_STATUS_TTLS);
+    this(
+        ttl,
+        staleWhileRevalidate,
+        staleIfError,
+        ttlJitter,
+        maxEntryBytes,
+        DEFAULT_STATUS_TTLS,
+        DEFAULT_TTL_FROM,
+        DEFAULT_MAX_TTL);
   }
 
   private static void checkStatusTtl(int status, Duration statusTtl) {
@@ -98,7 +145,14 @@ public record CachePolicy(
   /** This policy caching the 4xx statuses of {@code statusTtls} instead. */
   public CachePolicy withStatusTtls(Map<Integer, Duration> statusTtls) {
     return new CachePolicy(
-        ttl, staleWhileRevalidate, staleIfError, ttlJitter, maxEntryBytes, statusTtls);
+        ttl,
+        staleWhileRevalidate,
+        staleIfError,
+        ttlJitter,
+        maxEntryBytes,
+        statusTtls,
+        ttlFrom,
+        maxTtl);
   }
 
   /** How long an answer of {@code status} is cached: {@code ttl} for 2xx; empty if never. */
@@ -119,17 +173,45 @@ public record CachePolicy(
         DEFAULT_MAX_ENTRY_BYTES);
   }
 
+  /**
+   * This policy taking 2xx lifetimes from {@code ttlFrom}, at most {@code maxTtl} from the
+   * upstream.
+   */
+  public CachePolicy withTtlFrom(TtlFrom ttlFrom, Duration maxTtl) {
+    return new CachePolicy(
+        ttl,
+        staleWhileRevalidate,
+        staleIfError,
+        ttlJitter,
+        maxEntryBytes,
+        statusTtls,
+        ttlFrom,
+        maxTtl);
+  }
+
+  /**
+   * The longest freshness lifetime an answer of {@code status} may have: for 2xx {@link #ttl()}, or
+   * {@link #maxTtl()} when lifetimes come from the upstream; a cached 4xx's own TTL; empty if
+   * never.
+   */
+  public Optional<Duration> longestTtlFor(int status) {
+    if (status >= 200 && status <= 299 && ttlFrom == TtlFrom.UPSTREAM) {
+      return Optional.of(maxTtl);
+    }
+    return ttlFor(status);
+  }
+
   /** How long a shared store keeps a 2xx entry: past this nothing could ever serve it. */
   public Duration retention() {
     return retention(200);
   }
 
   /**
-   * How long a shared store keeps an entry of {@code status}: its TTL (the route's for 2xx, the
-   * status's own for a cached 4xx) plus the larger stale window.
+   * How long a shared store keeps an entry of {@code status}: its longest TTL ({@link
+   * #longestTtlFor}) plus the larger stale window.
    */
   public Duration retention(int status) {
-    return ttlFor(status)
+    return longestTtlFor(status)
         .orElse(ttl)
         .plus(
             staleWhileRevalidate.compareTo(staleIfError) >= 0

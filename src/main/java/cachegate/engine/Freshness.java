@@ -84,11 +84,12 @@ enum Freshness {
   }
 
   /**
-   * RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the policy's for its status;
-   * zero for a status the policy does not cache.
+   * RFC 9111 §4.2.1: the smaller of the TTL stored with an entry and the longest the policy allows
+   * now for its status (so that shortening a route's TTL applies to entries already stored); zero
+   * for a status the policy does not cache.
    */
   private static Duration lifetime(int status, Duration storedTtl, CachePolicy policy) {
-    Duration configured = policy.ttlFor(status).orElse(Duration.ZERO);
+    Duration configured = policy.longestTtlFor(status).orElse(Duration.ZERO);
     return storedTtl.compareTo(configured) <= 0 ? storedTtl : configured;
   }
 }

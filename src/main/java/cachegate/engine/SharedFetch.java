@@ -281,14 +281,12 @@ final class SharedFetch {
       Duration took,
       Span span) {
     giveBack(notModified);
-    Optional<Duration> ttl = policy.ttlFor(previous.status());
+    Instant now = clock.instant();
+    Optional<Duration> ttl = ttl(previous.status(), notModified, now);
     CachedResponse entry =
         previous.renewed(
-            clock.instant(),
-            ttl.map(this::jittered).orElse(Duration.ZERO),
-            took,
-            notModified.validators());
-    if (ttl.isEmpty() || !notModified.isStorable() || !store.keepsEntries()) {
+            now, ttl.map(this::jittered).orElse(Duration.ZERO), took, notModified.validators());
+    if (ttl.isEmpty() || ttl.get().isZero() || !notModified.isStorable() || !store.keepsEntries()) {
       return new Fetched(
           Optional.of(entry), false, false, Optional.of(notModified), () -> Fetched.DONE);
     }
@@ -315,18 +313,20 @@ final class SharedFetch {
     if (!(answer.body() instanceof UpstreamBody.Whole whole)) {
       return Fetched.passedOn(answer);
     }
-    Optional<Duration> ttl = policy.ttlFor(answer.status());
+    Instant now = clock.instant();
+    Optional<Duration> ttl = ttl(answer.status(), answer, now);
     CachedResponse entry =
         new CachedResponse(
             answer.status(),
             answer.contentType(),
             whole.body(),
-            clock.instant(),
+            now,
             ttl.map(this::jittered).orElse(Duration.ZERO),
             took,
             answer.validators(),
             call.reference());
     if (ttl.isEmpty()
+        || ttl.get().isZero()
         || !answer.isStorable()
         || whole.bytes().length > policy.maxEntryBytes()
         || !store.keepsEntries()) {
@@ -364,6 +364,22 @@ final class SharedFetch {
           }
           traced.end();
         });
+  }
+
+  /**
+   * The freshness lifetime of an answer of {@code status} ({@code answer}, or a 304 renewing one):
+   * the route's for its status, or for a 2xx the upstream's when the route takes it from there
+   * ({@link UpstreamTtl}); empty for a status the route does not cache.
+   */
+  private Optional<Duration> ttl(int status, UpstreamResponse answer, Instant now) {
+    Optional<Duration> configured = policy.ttlFor(status);
+    if (configured.isEmpty()
+        || policy.ttlFrom() == CachePolicy.TtlFrom.ROUTE
+        || status < 200
+        || status > 299) {
+      return configured;
+    }
+    return Optional.of(UpstreamTtl.of(answer, now, policy.ttl(), policy.maxTtl()));
   }
 
   /** Takes up to {@code ttlJitter} off the TTL at random, never more, never adding. */

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * @param setCookies the upstream's {@code Set-Cookie} headers
  * @param cacheControl the upstream's {@code Cache-Control} header, empty if none
  * @param validators the upstream's {@code ETag} and {@code Last-Modified}
+ * @param expires the upstream's {@code Expires} header, empty if none
+ * @param date the upstream's {@code Date} header, empty if none
  */
 public record UpstreamResponse(
     int status,
@@ -23,7 +25,9 @@ public record UpstreamResponse(
     UpstreamBody body,
     List<String> setCookies,
     String cacheControl,
-    Validators validators) {
+    Validators validators,
+    String expires,
+    String date) {
   /** The status of an answer to a conditional request whose stored answer is still current. */
   public static final int NOT_MODIFIED = 304;
 
@@ -33,16 +37,18 @@ public record UpstreamResponse(
     setCookies = List.copyOf(setCookies);
     Objects.requireNonNull(cacheControl, "cacheControl");
     Objects.requireNonNull(validators, "validators");
+    Objects.requireNonNull(expires, "expires");
+    Objects.requireNonNull(date, "date");
   }
 
-  /** An answer without validators. */
+  /** An answer without validators, {@code Expires} or {@code Date}. */
   public UpstreamResponse(
       int status,
       String contentType,
       UpstreamBody body,
       List<String> setCookies,
       String cacheControl) {
-    this(status, contentType, body, setCookies, cacheControl, Validators.NONE);
+    this(status, contentType, body, setCookies, cacheControl, Validators.NONE, "", "");
   }
 
   /** A whole answer without cookies or cache directives. */
@@ -52,7 +58,8 @@ public record UpstreamResponse(
 
   /** This answer with {@code other} for its body. */
   public UpstreamResponse withBody(UpstreamBody other) {
-    return new UpstreamResponse(status, contentType, other, setCookies, cacheControl, validators);
+    return new UpstreamResponse(
+        status, contentType, other, setCookies, cacheControl, validators, expires, date);
   }
 
   /** Whether this says the stored answer asked about is still current. */
@@ -63,7 +70,8 @@ public record UpstreamResponse(
   /**
    * Whether the answer may be shared from a cache: not when it sets a cookie, and not when it says
    * {@code private} or {@code no-store} (RFC 9111 §5.2.2.3, §5.2.2.7). Other directives, such as
-   * {@code max-age}, do not matter: cachegate's policy decides freshness.
+   * {@code max-age}, matter only to a route that takes its TTL from the upstream ({@link
+   * UpstreamTtl}).
    */
   public boolean isStorable() {
     return setCookies.isEmpty()

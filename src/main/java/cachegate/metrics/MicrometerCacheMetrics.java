@@ -218,6 +218,17 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   }
 
   @Override
+  public void upstreamBytes(String route, String encoding, long bytes) {
+    Counter.builder("cachegate.upstream.received.bytes")
+        .description("Bytes of upstream answers' bodies received, as sent, by route and encoding")
+        .baseUnit("bytes")
+        .tag("route", route)
+        .tag("encoding", encoding)
+        .register(registry)
+        .increment(bytes);
+  }
+
+  @Override
   public void refreshDeferred(String route) {
     Counter.builder("cachegate.refreshes.deferred")
         .description("Background refreshes not made to leave the rate budget to requests")

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -29,6 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Runs on the response's event loop, as Vert.x calls its handlers.
  */
 final class AnswerReader {
+  /** The most bytes inflated from a gzip body at a time. */
+  static final int INFLATED_PIECE_BYTES = 16 * 1024;
+
   private final String target;
   private final HttpClientRequest request;
   private final HttpClientResponse response;
@@ -44,6 +48,17 @@ final class AnswerReader {
   private ArrivingBody arriving;
 
   private boolean deflateScheduled;
+
+  /** Whether the upstream sent the body gzip-compressed ({@code Content-Encoding: gzip}). */
+  private boolean gzipped;
+
+  /** Inflates a gzip body as it arrives, while it may be kept; null for others. */
+  private GzipDecoder decoder;
+
+  /** The inflated body of a gzip answer, in pieces, and the bytes of budget they hold. */
+  private final List<byte[]> inflated = new ArrayList<>();
+
+  private long heldInflated;
 
   private long received;
   private long held;
@@ -64,6 +79,18 @@ final class AnswerReader {
   }
 
   private Future<UpstreamResponse> start() {
+    String encoding = response.getHeader(HttpHeaders.CONTENT_ENCODING);
+    Optional<ContentEncoding> coding = ContentEncoding.of(encoding);
+    if (coding.isEmpty()) {
+      response.exceptionHandler(ignored -> {});
+      request.reset();
+      return Future.failedFuture(
+          UpstreamException.invalidBody(
+              target,
+              response.statusCode(),
+              "Content-Encoding '" + encoding + "', neither gzip nor identity"));
+    }
+    gzipped = coding.get() == ContentEncoding.GZIP;
     long announced = length.orElse(0);
     if (announced > limits.maxBodyBytes()) {
       response.exceptionHandler(ignored -> {});
@@ -78,14 +105,19 @@ final class AnswerReader {
     if (announced > limits.keepAtMost()) {
       return pass(UpstreamBody.NotKept.TOO_LARGE);
     }
-    if (length.isPresent()) {
+    if (gzipped) {
+      decoder = new GzipDecoder(limits.keepAtMost());
+      arriving = ArrivingBody.uncompressed();
+    } else if (length.isPresent()) {
       if (!limits.memory().tryTake(announced)) {
         return pass(UpstreamBody.NotKept.NO_ROOM);
       }
       held = announced;
       announcedBody = new byte[Math.toIntExact(announced)];
     }
-    arriving = new ArrivingBody(announced);
+    if (arriving == null) {
+      arriving = new ArrivingBody(announced);
+    }
     response.handler(this::gather);
     response.exceptionHandler(this::fail);
     response.endHandler(done -> end());
@@ -98,6 +130,7 @@ final class AnswerReader {
     }
     int size = chunk.length();
     received += size;
+    limits.arrived(size, gzipped);
     if (announcedBody != null) {
       if (received > announcedBody.length) {
         fail(UpstreamException.invalidBody(target, response.statusCode(), "longer than announced"));
@@ -115,11 +148,50 @@ final class AnswerReader {
               ? UpstreamBody.NotKept.TOO_LARGE
               : UpstreamBody.NotKept.NO_ROOM);
       return;
+    } else if (gzipped) {
+      held += size;
+      chunks.add(chunk);
+      inflate(chunk);
     } else {
       held += size;
       chunks.add(chunk);
       stillJson(arriving.take(VertxInternals.byteBuf(chunk)));
       deflateWhenFree();
+    }
+  }
+
+  /**
+   * Inflates what a gzip chunk brings, each piece checked and hashed as it comes, each taken from
+   * the budget: past the route's {@code maxEntryBytes} of inflated bytes, or with no room left, the
+   * answer is passed on (its inflated bytes dropped), never inflated in full here.
+   */
+  private void inflate(Buffer chunk) {
+    byte[] compressed = chunk.getBytes();
+    decoder.give(compressed, 0, compressed.length);
+    byte[] out = new byte[INFLATED_PIECE_BYTES];
+    try {
+      int count;
+      while ((count = decoder.inflate(out)) > 0) {
+        if (!limits.memory().tryTake(count)) {
+          pass(UpstreamBody.NotKept.NO_ROOM);
+          return;
+        }
+        held += count;
+        heldInflated += count;
+        byte[] piece = Arrays.copyOf(out, count);
+        inflated.add(piece);
+        stillJson(arriving.take(piece, 0, count));
+        if (result.future().isComplete()) {
+          return;
+        }
+      }
+    } catch (GzipDecoder.Refused refused) {
+      if (refused.tooLarge()) {
+        pass(UpstreamBody.NotKept.TOO_LARGE);
+      } else {
+        fail(UpstreamException.invalidBody(target, response.statusCode(), refused.getMessage()));
+        request.reset();
+      }
     }
   }
 
@@ -159,9 +231,21 @@ final class AnswerReader {
       return;
     }
     byte[] body = announcedBody != null ? announcedBody : joined();
-    if (body.length != received) {
+    if (length.isPresent() && received != length.getAsLong()) {
       fail(UpstreamException.invalidBody(target, response.statusCode(), "shorter than announced"));
       return;
+    }
+    Optional<byte[]> upstreamGzip = Optional.empty();
+    if (gzipped) {
+      try {
+        decoder.finish();
+      } catch (GzipDecoder.Refused refused) {
+        fail(UpstreamException.invalidBody(target, response.statusCode(), refused.getMessage()));
+        return;
+      }
+      // Kept as it is when it has the form the store keeps (one member, no optional header).
+      upstreamGzip = decoder.isOnePlainMember() ? Optional.of(body) : Optional.empty();
+      body = joined(inflated);
     }
     Optional<String> problem = arriving.end();
     if (problem.isPresent()) {
@@ -171,6 +255,8 @@ final class AnswerReader {
     long taken = held;
     held = 0;
     chunks.clear();
+    inflated.clear();
+    closeDecoder();
     AtomicBoolean released = new AtomicBoolean();
     result.tryComplete(
         answer(
@@ -181,7 +267,7 @@ final class AnswerReader {
                     limits.memory().give(taken);
                   }
                 },
-                arriving.body(body))));
+                gzipped ? arriving.body(body, upstreamGzip) : arriving.body(body))));
   }
 
   private byte[] joined() {
@@ -194,13 +280,31 @@ final class AnswerReader {
     return body;
   }
 
+  private static byte[] joined(List<byte[]> pieces) {
+    byte[] body = new byte[Math.toIntExact(pieces.stream().mapToLong(p -> p.length).sum())];
+    int at = 0;
+    for (byte[] piece : pieces) {
+      System.arraycopy(piece, 0, body, at, piece.length);
+      at += piece.length;
+    }
+    return body;
+  }
+
+  private void closeDecoder() {
+    if (decoder != null) {
+      decoder.close();
+    }
+  }
+
   private void fail(Throwable failure) {
     if (arriving != null) {
       arriving.close();
     }
+    closeDecoder();
     limits.memory().give(held);
     held = 0;
     chunks.clear();
+    inflated.clear();
     announcedBody = null;
     result.tryFail(failure);
   }
@@ -210,25 +314,47 @@ final class AnswerReader {
     if (arriving != null) {
       arriving.close();
     }
+    closeDecoder();
+    // What was inflated is dropped: the passed body inflates the chunks again as they are sent.
+    limits.memory().give(heldInflated);
+    held -= heldInflated;
+    heldInflated = 0;
+    inflated.clear();
     limits.reached(reason.limit());
     PassedBody body =
         new PassedBody(
-            target, request, response, Vertx.currentContext(), limits, chunks, held, received);
+            target,
+            request,
+            response,
+            Vertx.currentContext(),
+            limits,
+            chunks,
+            held,
+            received,
+            gzipped);
     held = 0;
-    result.tryComplete(answer(new UpstreamBody.Streamed(body, length, reason)));
+    // The inflated length of a gzip body is not known before it is inflated.
+    OptionalLong passedLength = gzipped ? OptionalLong.empty() : length;
+    result.tryComplete(answer(new UpstreamBody.Streamed(body, passedLength, reason)));
     return result.future();
   }
 
   private UpstreamResponse answer(UpstreamBody body) {
     String type = response.getHeader(HttpHeaders.CONTENT_TYPE);
-    String cacheControl = response.getHeader(HttpHeaders.CACHE_CONTROL);
     return new UpstreamResponse(
         response.statusCode(),
         type != null && type.contains("json") ? type : HttpUpstream.JSON,
         body,
         response.cookies(),
-        cacheControl == null ? "" : cacheControl,
-        HttpUpstream.validators(response, limits));
+        header(HttpHeaders.CACHE_CONTROL),
+        HttpUpstream.validators(response, limits),
+        header(HttpHeaders.EXPIRES),
+        header(HttpHeaders.DATE));
+  }
+
+  /** Every value of the header {@code name}, joined with commas (RFC 9110 §5.3), else empty. */
+  private String header(CharSequence name) {
+    return String.join(", ", response.headers().getAll(name));
   }
 
   /** A {@code Content-Length} of digits only, else none (Netty refuses the others anyway). */

@@ -47,7 +47,10 @@ final class ArrivingBody implements AutoCloseable {
   private final CRC32 crc = new CRC32();
   private final ArrayDeque<Segment> pending = new ArrayDeque<>();
   private Deflater deflater;
+
+  /** Null when the gzip form is not made here (the upstream sent one). */
   private final ByteArrayOutputStream gzip;
+
   private byte[] out;
   private long length;
   private long pendingBytes;
@@ -62,6 +65,18 @@ final class ArrivingBody implements AutoCloseable {
   }
 
   /**
+   * A body checked and tagged as it arrives, not compressed: its gzip form comes from elsewhere
+   * ({@link #body(byte[], Optional)}).
+   */
+  static ArrivingBody uncompressed() {
+    return new ArrivingBody();
+  }
+
+  private ArrivingBody() {
+    this.gzip = null;
+  }
+
+  /**
    * Takes the next bytes of the body (kept until compressed: the caller must not change them);
    * returns whether it may still be one JSON value.
    */
@@ -69,10 +84,12 @@ final class ArrivingBody implements AutoCloseable {
     boolean stillJson = json.feed(bytes, offset, count);
     if (stillJson && count > 0) {
       sha256.update(bytes, offset, count);
-      crc.update(bytes, offset, count);
-      pending.add(new Segment(bytes, offset, count));
-      pendingBytes += count;
       length += count;
+      if (gzip != null) {
+        crc.update(bytes, offset, count);
+        pending.add(new Segment(bytes, offset, count));
+        pendingBytes += count;
+      }
     }
     return stillJson;
   }
@@ -86,7 +103,7 @@ final class ArrivingBody implements AutoCloseable {
 
   /** Compresses what was taken and not compressed yet; nothing once closed. */
   void deflatePending() {
-    if (closed) {
+    if (closed || gzip == null) {
       pending.clear();
       pendingBytes = 0;
       return;
@@ -114,17 +131,8 @@ final class ArrivingBody implements AutoCloseable {
    * {@link #end()} found no problem.
    */
   ResponseBody body(byte[] identity) {
-    if (identity.length != length) {
-      throw new IllegalStateException("took " + length + " bytes, given " + identity.length);
-    }
-    String etag =
-        "\""
-            + Base64.getUrlEncoder()
-                .withoutPadding()
-                .encodeToString(sha256.digest())
-                .substring(0, 27)
-            + "\"";
-    if (pendingBytes > DEFLATED_AT_END) {
+    String etag = etag(identity);
+    if (gzip == null || pendingBytes > DEFLATED_AT_END) {
       close();
       return ResponseBody.tagged(identity, etag);
     }
@@ -137,6 +145,29 @@ final class ArrivingBody implements AutoCloseable {
     writeIntLittleEndian((int) crc.getValue());
     writeIntLittleEndian((int) length);
     return ResponseBody.prepared(identity, gzip.toByteArray(), etag);
+  }
+
+  /**
+   * The body, {@code identity} being every byte taken, in order, with {@code upstreamGzip} for its
+   * gzip form when there is one the cache can keep as it is (else compressed when first needed).
+   * The entity tag hashes {@code identity}, as for a body that arrived uncompressed. Only after
+   * {@link #end()} found no problem.
+   */
+  ResponseBody body(byte[] identity, Optional<byte[]> upstreamGzip) {
+    String etag = etag(identity);
+    close();
+    return upstreamGzip
+        .map(gzipped -> ResponseBody.prepared(identity, gzipped, etag))
+        .orElseGet(() -> ResponseBody.tagged(identity, etag));
+  }
+
+  private String etag(byte[] identity) {
+    if (identity.length != length) {
+      throw new IllegalStateException("took " + length + " bytes, given " + identity.length);
+    }
+    return "\""
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest()).substring(0, 27)
+        + "\"";
   }
 
   /** Gives the deflater's native memory back; the gzip form is no longer made here. */

@@ -24,4 +24,9 @@ record BodyLimits(
   void reached(String limit) {
     metrics.limitReached(limit, route);
   }
+
+  /** Counts {@code bytes} of an answer's body as they came over the wire. */
+  void arrived(long bytes, boolean gzip) {
+    metrics.upstreamBytes(route, gzip ? "gzip" : "identity", bytes);
+  }
 }

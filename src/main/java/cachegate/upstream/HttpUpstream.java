@@ -243,6 +243,10 @@ public final class HttpUpstream implements Upstream {
             .setMethod(HttpMethod.GET)
             .setAbsoluteURI(address)
             .putHeader(HttpHeaders.ACCEPT, JSON)
+            // RFC 9110 §12.5.3: identity stays acceptable; an answer in gzip is read either way.
+            .putHeader(
+                HttpHeaders.ACCEPT_ENCODING,
+                config.encoding() == UpstreamConfig.Encoding.GZIP ? "gzip" : "identity")
             // Past the whole-answer deadline, a passed-on answer must keep moving.
             .setIdleTimeout(config.timeout().toMillis());
     key.forwardedHeaders()
@@ -299,7 +303,9 @@ public final class HttpUpstream implements Upstream {
               new UpstreamBody.Whole(new byte[0]),
               response.cookies(),
               header(response, HttpHeaders.CACHE_CONTROL),
-              validators(response, limits));
+              validators(response, limits),
+              header(response, HttpHeaders.EXPIRES),
+              header(response, HttpHeaders.DATE));
       return discard(request, response).map(drained -> notModified);
     }
     UpstreamException failure =

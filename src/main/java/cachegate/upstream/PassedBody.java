@@ -18,8 +18,11 @@ import java.util.concurrent.Flow;
  * filling memory). It goes on counting the bytes and checking they make one JSON value, and fails
  * the subscriber when the body grows past the largest allowed, stops being JSON, or the upstream
  * breaks off; a cancelled subscription closes the upstream connection. The gathered chunks hold
- * their bytes against the process's budget until they are handed on. Every signal runs on the
- * upstream response's event loop; calls from other threads are handed to it.
+ * their bytes against the process's budget until they are handed on. A gzip body is handed on
+ * inflated, a piece at a time as the subscriber asks (so it reaches the client as identity bytes
+ * whatever it asked for), its inflated bytes counted against the largest answer allowed and checked
+ * to be JSON: a gzip bomb is cut there, never inflated further. Every signal runs on the upstream
+ * response's event loop; calls from other threads are handed to it.
  */
 final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
   private final String target;
@@ -29,6 +32,13 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
   private final BodyLimits limits;
   private final JsonCheck json = new JsonCheck();
   private final Deque<Buffer> gathered;
+
+  /**
+   * Inflates a gzip body a piece at a time as the subscriber asks, checked and counted as inflated
+   * bytes; null for a body that arrived uncompressed.
+   */
+  private final GzipDecoder decoder;
+
   private long held;
   private long received;
 
@@ -57,7 +67,8 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
       BodyLimits limits,
       List<Buffer> gathered,
       long held,
-      long received) {
+      long received,
+      boolean gzipped) {
     this.target = target;
     this.request = request;
     this.response = response;
@@ -66,11 +77,12 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
     this.gathered = new ArrayDeque<>(gathered);
     this.held = held;
     this.received = received;
+    this.decoder = gzipped ? new GzipDecoder(limits.maxBodyBytes()) : null;
     response.pause();
     response.handler(this::arrived);
     response.exceptionHandler(this::broke);
     response.endHandler(end -> ended());
-    for (Buffer chunk : this.gathered) {
+    for (Buffer chunk : gzipped ? List.<Buffer>of() : this.gathered) {
       if (!json.feed(VertxInternals.byteBuf(chunk))) {
         fail(UpstreamException.invalidBody(target, response.statusCode(), "not JSON"));
         break;
@@ -120,6 +132,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
       return;
     }
     received += chunk.length();
+    limits.arrived(chunk.length(), decoder != null);
     if (received > limits.maxBodyBytes()) {
       limits.reached(BodyLimits.TOO_LARGE);
       // Failed before the reset, whose own failure would otherwise be the one reported.
@@ -131,7 +144,7 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
       request.reset();
       return;
     }
-    if (!json.feed(VertxInternals.byteBuf(chunk))) {
+    if (decoder == null && !json.feed(VertxInternals.byteBuf(chunk))) {
       fail(UpstreamException.invalidBody(target, response.statusCode(), "stopped being JSON"));
       request.reset();
       return;
@@ -144,12 +157,72 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
     if (done || failure != null) {
       return;
     }
-    if (json.end().isPresent()) {
+    if (decoder == null && json.end().isPresent()) {
       fail(UpstreamException.invalidBody(target, response.statusCode(), json.end().get()));
       return;
     }
     ended = true;
     deliver();
+  }
+
+  /**
+   * The next piece to hand on, or null when there is none yet: a chunk as it arrived, or up to
+   * {@link AnswerReader#INFLATED_PIECE_BYTES} inflated from the gzip chunks (failing the body when
+   * they are not gzip, not JSON, or inflate past the largest answer allowed).
+   */
+  private ByteBuffer next() {
+    if (decoder == null) {
+      Buffer chunk = gathered.poll();
+      return chunk == null ? null : VertxInternals.byteBuf(chunk).nioBuffer();
+    }
+    byte[] out = new byte[AnswerReader.INFLATED_PIECE_BYTES];
+    try {
+      int count;
+      while ((count = decoder.inflate(out)) == 0) {
+        Buffer chunk = gathered.poll();
+        if (chunk == null) {
+          return null;
+        }
+        byte[] compressed = chunk.getBytes();
+        decoder.give(compressed, 0, compressed.length);
+      }
+      if (!json.feed(out, 0, count)) {
+        failCut("stopped being JSON");
+        return null;
+      }
+      return ByteBuffer.wrap(out, 0, count);
+    } catch (GzipDecoder.Refused refused) {
+      if (refused.tooLarge()) {
+        limits.reached(BodyLimits.TOO_LARGE);
+      }
+      failCut(refused.getMessage());
+      return null;
+    }
+  }
+
+  /** Whether a gzip body, all of it arrived and inflated, is whole and one JSON value. */
+  private boolean endedWell() {
+    if (decoder == null) {
+      return true;
+    }
+    try {
+      decoder.finish();
+    } catch (GzipDecoder.Refused refused) {
+      fail(UpstreamException.invalidBody(target, response.statusCode(), refused.getMessage()));
+      return false;
+    }
+    if (json.end().isPresent()) {
+      fail(UpstreamException.invalidBody(target, response.statusCode(), json.end().get()));
+      return false;
+    }
+    return true;
+  }
+
+  private void failCut(String problem) {
+    fail(UpstreamException.invalidBody(target, response.statusCode(), problem));
+    if (!ended) {
+      request.reset();
+    }
   }
 
   private void broke(Throwable cause) {
@@ -186,21 +259,35 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
       deliverFailure();
       return;
     }
-    while (demand > 0 && !gathered.isEmpty()) {
-      demand--;
-      Buffer chunk = gathered.poll();
+    boolean drained = decoder == null;
+    while (demand > 0) {
+      ByteBuffer piece = next();
       if (gathered.isEmpty() && held > 0) {
         limits.memory().give(held);
         held = 0;
       }
-      subscriber.onNext(VertxInternals.byteBuf(chunk).nioBuffer());
+      if (failure != null) {
+        deliverFailure();
+        return;
+      }
+      if (piece == null) {
+        drained = true;
+        break;
+      }
+      demand--;
+      subscriber.onNext(piece);
       if (done || failure != null) {
         deliverFailure();
         return;
       }
     }
-    if (gathered.isEmpty() && ended) {
+    if (gathered.isEmpty() && ended && drained) {
+      if (!endedWell()) {
+        deliverFailure();
+        return;
+      }
       done = true;
+      letGo();
       subscriber.onComplete();
     } else if (gathered.isEmpty() && demand > asked) {
       response.fetch(demand - asked);
@@ -219,6 +306,9 @@ final class PassedBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription 
     limits.memory().give(held);
     held = 0;
     gathered.clear();
+    if (decoder != null) {
+      decoder.close();
+    }
   }
 
   private void onContext(Runnable action) {

@@ -126,6 +126,9 @@ class ConfigLoaderTest {
     "CACHE_STALE_IF_ERROR,         86400",
     "CACHE_TTL_JITTER,             0.05",
     "CACHE_MAX_ENTRY_BYTES,        5242880",
+    "CACHE_TTL_FROM,               route",
+    "CACHE_MAX_TTL,                86400",
+    "UPSTREAM_ENCODING,            gzip",
   })
   void everyNewVariableIsListedWithItsDefault(String name, String defaultValue) {
     List<ConfigLoader.Variable> variables = ConfigLoader.VARIABLES;
@@ -278,6 +281,23 @@ class ConfigLoaderTest {
     CachePolicy policy = universities(ConfigLoader.from(env));
 
     assertThat(policy.ttlJitter()).isEqualTo(expected);
+  }
+
+  @Test
+  void freshnessFromTheUpstreamAndTheEncodingAskedForAreRead() {
+    GatewayConfig config =
+        ConfigLoader.from(
+            Map.of(
+                "CACHE_TTL_FROM", "upstream",
+                "CACHE_MAX_TTL", "1h",
+                "UPSTREAM_ENCODING", "identity"));
+
+    assertThat(universities(config).ttlFrom()).isEqualTo(CachePolicy.TtlFrom.UPSTREAM);
+    assertThat(universities(config).maxTtl()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.routes().get(0).upstream().encoding())
+        .isEqualTo(UpstreamConfig.Encoding.IDENTITY);
+    assertThat(ConfigLoader.from(Map.of()).routes().get(0).upstream().encoding())
+        .isEqualTo(UpstreamConfig.Encoding.GZIP);
   }
 
   @ParameterizedTest(name = "CACHE_MAX_ENTRY_BYTES={0}")
@@ -680,6 +700,9 @@ class ConfigLoaderTest {
     "CACHE_STALE_IF_ERROR,  forever",
     "CACHE_STALE_IF_ERROR,  1w",
     "CACHE_STALE_IF_ERROR,  1d-1h",
+    "CACHE_TTL_FROM,        origin",
+    "CACHE_MAX_TTL,         0",
+    "UPSTREAM_ENCODING,     br",
     "CACHE_TTL_JITTER,      1.0",
     "CACHE_TTL_JITTER,      1",
     "CACHE_TTL_JITTER,      1.5",

@@ -132,6 +132,51 @@ class RoutesFileTest {
   }
 
   @Test
+  void aRouteMayTakeItsTtlFromTheUpstreamAndAskForIdentity() {
+    RouteConfig route =
+        parse(
+                """
+                routes:
+                  - name: things
+                    path: /things
+                    upstream: http://127.0.0.1:9/things
+                    ttlFrom: upstream
+                    maxTtl: 5m
+                    upstreamEncoding: identity
+                """)
+            .get(0);
+
+    assertThat(route.policy().ttlFrom()).isEqualTo(CachePolicy.TtlFrom.UPSTREAM);
+    assertThat(route.policy().maxTtl()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(route.policy().longestTtlFor(200)).contains(Duration.ofMinutes(5));
+    assertThat(route.upstream().encoding()).isEqualTo(UpstreamConfig.Encoding.IDENTITY);
+    assertThat(DEFAULTS.ttlFrom()).isEqualTo(CachePolicy.TtlFrom.ROUTE);
+    assertThat(UPSTREAM_DEFAULTS.encoding()).isEqualTo(UpstreamConfig.Encoding.GZIP);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "ttlFrom: origin | line 5: route 'things': ttlFrom must be route or upstream, was 'origin'",
+        "maxTtl: 0 | line 5: route 'things'",
+        "upstreamEncoding: br"
+            + " | line 5: route 'things': upstreamEncoding must be gzip or identity, was 'br'",
+      })
+  void aBadFreshnessOrEncodingFieldIsRefused(String field, String expected) {
+    Throwable refusal =
+        catchThrowable(
+            () ->
+                parse(
+                    "routes:\n  - name: things\n    path: /things\n"
+                        + "    upstream: http://127.0.0.1:9/things\n    "
+                        + field
+                        + "\n"));
+
+    assertThat(refusal).isInstanceOf(ConfigException.class).hasMessageContaining(expected);
+  }
+
+  @Test
   void durationsTakeSecondsOrAUnit() {
     RouteConfig route =
         parse(

@@ -52,10 +52,11 @@ class ConfigErrorIT {
             "cachegate: cannot start: "
                 + routes
                 + " line 5: route 'things': unknown field 'tll'; known: cacheStatuses,"
-                + " forwardHeaders, maxEntryBytes, name, params, path, requireOneOf, staleIfError,"
-                + " staleWhileRevalidate, ttl, unknownParams, upstream, upstreamConcurrency,"
-                + " upstreamHeaders, upstreamKeepAlive, upstreamQuery, upstreamQueue,"
-                + " upstreamRateLimit, upstreamTimeout, upstreamTlsCa, varyHeaders");
+                + " forwardHeaders, maxEntryBytes, maxTtl, name, params, path, requireOneOf,"
+                + " staleIfError, staleWhileRevalidate, ttl, ttlFrom, unknownParams, upstream,"
+                + " upstreamConcurrency, upstreamEncoding, upstreamHeaders, upstreamKeepAlive,"
+                + " upstreamQuery, upstreamQueue, upstreamRateLimit, upstreamTimeout, upstreamTlsCa,"
+                + " varyHeaders");
   }
 
   @Test

@@ -54,7 +54,9 @@ final class CountingUpstream implements Upstream {
         new UpstreamBody.Whole(new byte[0], released::incrementAndGet),
         List.of(),
         "",
-        Validators.NONE);
+        Validators.NONE,
+        "",
+        "");
   }
 
   private UpstreamResponse answer(byte[] body) {
@@ -65,7 +67,9 @@ final class CountingUpstream implements Upstream {
           new UpstreamBody.Whole(body, released::incrementAndGet),
           List.of(),
           "",
-          validators);
+          validators,
+          "",
+          "");
     }
     FakeStream stream = new FakeStream(body);
     streams.add(stream);

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * fixture. It filters as the real one does ({@code name} matches at a word start, {@code
  * name_contains} anywhere, {@code country} and {@code domain} exactly, all ignoring case; {@code
  * offset} and {@code limit} page), counts and records requests, and can be made slow, failing or
- * garbled.
+ * garbled, send chunked, and answer in gzip when asked.
  */
 public final class FakeUniversitiesApi implements AutoCloseable {
   /** The real dataset, when the shared folder sits beside the repository. */
@@ -49,6 +49,11 @@ public final class FakeUniversitiesApi implements AutoCloseable {
   private volatile String echoed;
   private final Map<String, String> headers = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicInteger concurrent = new AtomicInteger();
+  private final List<String> acceptEncodings = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong bodyBytesSent =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile java.util.function.UnaryOperator<byte[]> gzip;
+  private volatile boolean chunked;
   private final AtomicInteger maxConcurrent = new AtomicInteger();
 
   private FakeUniversitiesApi(List<JsonObject> universities) {
@@ -103,6 +108,47 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     echoed = null;
     headers.clear();
     maxConcurrent.set(0);
+    acceptEncodings.clear();
+    bodyBytesSent.set(0);
+    gzip = null;
+    chunked = false;
+  }
+
+  /**
+   * From now on a request whose {@code Accept-Encoding} names gzip is answered {@code
+   * Content-Encoding: gzip} with {@code encoder} applied to the body (e.g. {@link #gzipped}, or a
+   * damaged or concatenated form).
+   */
+  public FakeUniversitiesApi gzipWhenAsked(java.util.function.UnaryOperator<byte[]> encoder) {
+    this.gzip = encoder;
+    return this;
+  }
+
+  /** From now on bodies are sent chunked, without a {@code Content-Length}. */
+  public FakeUniversitiesApi chunked() {
+    this.chunked = true;
+    return this;
+  }
+
+  /** The {@code Accept-Encoding} of every request ("" without one), in order. */
+  public List<String> acceptEncodings() {
+    return List.copyOf(acceptEncodings);
+  }
+
+  /** Body bytes sent, as sent (compressed or not). */
+  public long bodyBytesSent() {
+    return bodyBytesSent.get();
+  }
+
+  /** {@code body} gzip-compressed as one member with a plain header, as most servers send it. */
+  public static byte[] gzipped(byte[] body) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream stream = new java.util.zip.GZIPOutputStream(out)) {
+      stream.write(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   /** Every answer from now on carries this header (e.g. Retry-After, Set-Cookie, Cache-Control). */
@@ -183,6 +229,8 @@ public final class FakeUniversitiesApi implements AutoCloseable {
     String rawQuery = exchange.getRequestURI().getRawQuery();
     queries.add(rawQuery == null ? "" : rawQuery);
     clientPorts.add(exchange.getRemoteAddress().getPort());
+    String accept = exchange.getRequestHeaders().getFirst("Accept-Encoding");
+    acceptEncodings.add(accept == null ? "" : accept);
     int now = concurrent.incrementAndGet();
     maxConcurrent.accumulateAndGet(now, Math::max);
     try (exchange) {
@@ -202,9 +250,15 @@ public final class FakeUniversitiesApi implements AutoCloseable {
         body = answer(decode(rawQuery), value == null ? Map.of() : Map.of(header, value));
       }
       exchange.getResponseHeaders().set("Content-Type", "application/json");
+      java.util.function.UnaryOperator<byte[]> encoder = gzip;
+      if (encoder != null && status == 200 && accept != null && accept.contains("gzip")) {
+        body = encoder.apply(body);
+        exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+      }
       headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-      exchange.sendResponseHeaders(status, body.length);
+      exchange.sendResponseHeaders(status, chunked ? 0 : body.length);
       exchange.getResponseBody().write(body);
+      bodyBytesSent.addAndGet(body.length);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
