@@ -57,6 +57,9 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
   private final MeterRegistry registry;
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
 
+  /** Counted per chunk of every upstream answer: looked up here, not registered each time. */
+  private final Map<Map.Entry<String, String>, Counter> receivedBytes = new ConcurrentHashMap<>();
+
   /** The meters of one route, looked up once, so that recording allocates nothing. */
   private record RouteMeters(
       Counter hit,
@@ -219,12 +222,17 @@ public final class MicrometerCacheMetrics implements CacheMetrics {
 
   @Override
   public void upstreamBytes(String route, String encoding, long bytes) {
-    Counter.builder("cachegate.upstream.received.bytes")
-        .description("Bytes of upstream answers' bodies received, as sent, by route and encoding")
-        .baseUnit("bytes")
-        .tag("route", route)
-        .tag("encoding", encoding)
-        .register(registry)
+    receivedBytes
+        .computeIfAbsent(
+            Map.entry(route, encoding),
+            key ->
+                Counter.builder("cachegate.upstream.received.bytes")
+                    .description(
+                        "Bytes of upstream answers' bodies received, as sent, by route and encoding")
+                    .baseUnit("bytes")
+                    .tag("route", route)
+                    .tag("encoding", encoding)
+                    .register(registry))
         .increment(bytes);
   }
 
