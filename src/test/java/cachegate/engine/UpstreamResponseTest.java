@@ -49,7 +49,8 @@ class UpstreamResponseTest {
     "'no-store,private', false",
     "'no-cache no-store', false"
   })
-  void aRouteThatStoresPrivateAnswersStillRefusesNoStore(String cacheControl, boolean storable) {
+  void aRouteThatStoresPrivateAnswersStoresThemButNeverNoStore(
+      String cacheControl, boolean storable) {
     assertThat(answer(cacheControl, List.of()).isStorable(STORE)).isEqualTo(storable);
   }
 
