@@ -64,6 +64,7 @@ final class RoutesFile {
           "upstreamQuery",
           "upstreamTlsCa",
           "upstreamEncoding",
+          "upstreamPrivate",
           "unknownParams",
           "upstreamRateLimit",
           "varyHeaders",
@@ -272,7 +273,8 @@ final class RoutesFile {
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE),
             statusTtls(fields, what),
             ttlFrom(fields, what),
-            duration(fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE));
+            duration(fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE),
+            upstreamPrivate(fields, what));
     UpstreamConfig calls = upstreamCalls.read(fields, what, route);
     for (Map.Entry<String, Node> header : forward.entrySet()) {
       if (calls.headers().stream().anyMatch(h -> h.isNamed(header.getKey()))) {
@@ -357,6 +359,23 @@ final class RoutesFile {
     }
     try {
       return CachePolicy.parseTtlFrom(what + ": ttlFrom", scalar(node, what + ": ttlFrom"));
+    } catch (IllegalArgumentException e) {
+      throw problem(node, e.getMessage());
+    }
+  }
+
+  /**
+   * {@code upstreamPrivate}: whether answers the upstream marks {@code private} are stored; a route
+   * without it keeps to RFC 9111 and does not store them (no variable sets it for every route).
+   */
+  private CachePolicy.UpstreamPrivate upstreamPrivate(Map<String, Node> fields, String what) {
+    Node node = fields.get("upstreamPrivate");
+    if (node == null) {
+      return CachePolicy.DEFAULT_UPSTREAM_PRIVATE;
+    }
+    try {
+      return CachePolicy.parseUpstreamPrivate(
+          what + ": upstreamPrivate", scalar(node, what + ": upstreamPrivate"));
     } catch (IllegalArgumentException e) {
       throw problem(node, e.getMessage());
     }

@@ -22,6 +22,8 @@ import java.util.Optional;
  *     cached for {@code ttl}; other 4xx are passed on to the client and not cached)
  * @param ttlFrom where a 2xx answer's freshness lifetime comes from
  * @param maxTtl the longest lifetime taken from the upstream ({@link TtlFrom#UPSTREAM})
+ * @param upstreamPrivate whether an answer the upstream marks {@code Cache-Control: private} is
+ *     stored
  */
 public record CachePolicy(
     Duration ttl,
@@ -31,7 +33,8 @@ public record CachePolicy(
     long maxEntryBytes,
     Map<Integer, Duration> statusTtls,
     TtlFrom ttlFrom,
-    Duration maxTtl) {
+    Duration maxTtl,
+    UpstreamPrivate upstreamPrivate) {
   /** Where an answer's freshness lifetime comes from. */
   public enum TtlFrom {
     /** Always {@link #ttl()}: the route decides, whatever the upstream says. */
@@ -58,6 +61,34 @@ public record CachePolicy(
 
   public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
 
+  /**
+   * What becomes of an answer the upstream marks {@code Cache-Control: private}. Whatever this
+   * says, an answer marked {@code no-store} or setting a cookie is never stored.
+   */
+  public enum UpstreamPrivate {
+    /** Not stored, as RFC 9111 §5.2.2.7 asks of a shared cache. */
+    REFUSE,
+    /**
+     * Stored and shared like any answer, as nginx's {@code proxy_ignore_headers Cache-Control}: for
+     * a route that calls with cachegate's own credentials, whose "private" answers are private to
+     * cachegate's account and shared on purpose (GitHub marks every authenticated answer so).
+     */
+    STORE
+  }
+
+  public static final UpstreamPrivate DEFAULT_UPSTREAM_PRIVATE = UpstreamPrivate.REFUSE;
+
+  /** Reads {@code refuse} or {@code store}, as {@code name} (a field) set it. */
+  public static UpstreamPrivate parseUpstreamPrivate(String name, String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "refuse" -> UpstreamPrivate.REFUSE;
+      case "store" -> UpstreamPrivate.STORE;
+      default ->
+          throw new IllegalArgumentException(
+              name + " must be refuse or store, was '" + value + "'");
+    };
+  }
+
   /** The tutorial's {@code @cache.cached(timeout=30)}. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
 
@@ -77,6 +108,7 @@ public record CachePolicy(
     Objects.requireNonNull(ttl, "ttl");
     Objects.requireNonNull(ttlFrom, "ttlFrom");
     Objects.requireNonNull(maxTtl, "maxTtl");
+    Objects.requireNonNull(upstreamPrivate, "upstreamPrivate");
     if (maxTtl.isNegative() || maxTtl.isZero()) {
       throw new IllegalArgumentException(
           "cache max ttl must be positive, was " + DurationText.of(maxTtl));
@@ -101,6 +133,28 @@ public record CachePolicy(
     }
     statusTtls = Map.copyOf(statusTtls);
     statusTtls.forEach(CachePolicy::checkStatusTtl);
+  }
+
+  /** A policy that stores no answer the upstream marks {@code private}. */
+  public CachePolicy(
+      Duration ttl,
+      Duration staleWhileRevalidate,
+      Duration staleIfError,
+      double ttlJitter,
+      long maxEntryBytes,
+      Map<Integer, Duration> statusTtls,
+      TtlFrom ttlFrom,
+      Duration maxTtl) {
+    this(
+        ttl,
+        staleWhileRevalidate,
+        staleIfError,
+        ttlJitter,
+        maxEntryBytes,
+        statusTtls,
+        ttlFrom,
+        maxTtl,
+        DEFAULT_UPSTREAM_PRIVATE);
   }
 
   /**
@@ -152,7 +206,8 @@ public record CachePolicy(
         maxEntryBytes,
         statusTtls,
         ttlFrom,
-        maxTtl);
+        maxTtl,
+        upstreamPrivate);
   }
 
   /** How long an answer of {@code status} is cached: {@code ttl} for 2xx; empty if never. */
@@ -186,7 +241,24 @@ public record CachePolicy(
         maxEntryBytes,
         statusTtls,
         ttlFrom,
-        maxTtl);
+        maxTtl,
+        upstreamPrivate);
+  }
+
+  /**
+   * This policy doing with answers the upstream marks {@code private} as {@code upstreamPrivate}.
+   */
+  public CachePolicy withUpstreamPrivate(UpstreamPrivate upstreamPrivate) {
+    return new CachePolicy(
+        ttl,
+        staleWhileRevalidate,
+        staleIfError,
+        ttlJitter,
+        maxEntryBytes,
+        statusTtls,
+        ttlFrom,
+        maxTtl,
+        upstreamPrivate);
   }
 
   /**

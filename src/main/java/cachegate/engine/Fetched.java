@@ -63,7 +63,7 @@ record Fetched(
           answer.status(),
           answer.contentType(),
           (UpstreamBody.Streamed) answer.body(),
-          passThrough(answer, true));
+          passThrough(answer, true, policy));
     }
     CachedResponse served = entry.get();
     return new CacheResult(
@@ -76,17 +76,18 @@ record Fetched(
         !leader || byPeer,
         // RFC 9211 fwd-status: what the upstream answered, a 304 that renewed the entry among them.
         OptionalInt.of(upstream.map(UpstreamResponse::status).orElse(served.status())),
-        upstream.map(answer -> passThrough(answer, leader)).orElse(List.of()));
+        upstream.map(answer -> passThrough(answer, leader, policy)).orElse(List.of()));
   }
 
   /**
    * Headers of an answer that may not be stored, to send on: its {@code Cache-Control}, so that
    * caches after cachegate do not store it either, and its cookies to the request that fetched it,
-   * never to requests that joined the fetch.
+   * never to requests that joined the fetch. An answer the route stores gets cachegate's own
+   * headers, like every answer served from the store.
    */
   private static List<Map.Entry<String, String>> passThrough(
-      UpstreamResponse answer, boolean fetchedForThisRequest) {
-    if (answer.isStorable()) {
+      UpstreamResponse answer, boolean fetchedForThisRequest, CachePolicy policy) {
+    if (answer.isStorable(policy.upstreamPrivate())) {
       return List.of();
     }
     List<Map.Entry<String, String>> headers = new ArrayList<>();

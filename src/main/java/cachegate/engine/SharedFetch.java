@@ -286,7 +286,10 @@ final class SharedFetch {
     CachedResponse entry =
         previous.renewed(
             now, ttl.map(this::jittered).orElse(Duration.ZERO), took, notModified.validators());
-    if (ttl.isEmpty() || ttl.get().isZero() || !notModified.isStorable() || !store.keepsEntries()) {
+    if (ttl.isEmpty()
+        || ttl.get().isZero()
+        || !notModified.isStorable(policy.upstreamPrivate())
+        || !store.keepsEntries()) {
       return new Fetched(
           Optional.of(entry), false, false, Optional.of(notModified), () -> Fetched.DONE);
     }
@@ -327,7 +330,7 @@ final class SharedFetch {
             call.reference());
     if (ttl.isEmpty()
         || ttl.get().isZero()
-        || !answer.isStorable()
+        || !answer.isStorable(policy.upstreamPrivate())
         || whole.bytes().length > policy.maxEntryBytes()
         || !store.keepsEntries()) {
       return new Fetched(

@@ -68,17 +68,29 @@ public record UpstreamResponse(
   }
 
   /**
-   * Whether the answer may be shared from a cache: not when it sets a cookie, and not when it says
-   * {@code private} or {@code no-store} (RFC 9111 §5.2.2.3, §5.2.2.7). Other directives, such as
-   * {@code max-age}, matter only to a route that takes its TTL from the upstream ({@link
-   * UpstreamTtl}).
+   * Whether the answer may be shared from a cache: not when it sets a cookie (each client's own),
+   * not when it says {@code no-store} (RFC 9111 §5.2.2.3), and not when it says {@code private}
+   * (§5.2.2.7) unless the route stores such answers ({@link CachePolicy.UpstreamPrivate#STORE}).
+   * Other directives, such as {@code max-age}, matter only to a route that takes its TTL from the
+   * upstream ({@link UpstreamTtl}).
    */
-  public boolean isStorable() {
-    return setCookies.isEmpty()
-        && !UNSHARED.matcher(cacheControl.toLowerCase(Locale.ROOT)).matches();
+  public boolean isStorable(CachePolicy.UpstreamPrivate upstreamPrivate) {
+    if (!setCookies.isEmpty()) {
+      return false;
+    }
+    String directives = cacheControl.toLowerCase(Locale.ROOT);
+    return !NO_STORE.matcher(directives).matches()
+        && (upstreamPrivate == CachePolicy.UpstreamPrivate.STORE
+            || !PRIVATE.matcher(directives).matches());
   }
 
-  /** Compiled once: {@link String#matches} would compile it for every answer. */
-  private static final Pattern UNSHARED =
-      Pattern.compile("(^|.*[,\\s])(private|no-store)([,=\\s].*|$)");
+  /** Compiled once: {@link String#matches} would compile them for every answer. */
+  private static final Pattern NO_STORE = directive("no-store");
+
+  private static final Pattern PRIVATE = directive("private");
+
+  /** A {@code Cache-Control} value (lower-cased) that has the directive {@code name}. */
+  private static Pattern directive(String name) {
+    return Pattern.compile("(^|.*[,\\s])" + Pattern.quote(name) + "([,=\\s].*|$)");
+  }
 }

@@ -162,6 +162,10 @@ class RoutesFileTest {
         "maxTtl: 0 | line 5: route 'things'",
         "upstreamEncoding: br"
             + " | line 5: route 'things': upstreamEncoding must be gzip or identity, was 'br'",
+        "upstreamPrivate: ignore"
+            + " | line 5: route 'things': upstreamPrivate must be refuse or store, was 'ignore'",
+        "upstreamPrivate: true"
+            + " | line 5: route 'things': upstreamPrivate must be refuse or store, was 'true'",
       })
   void aBadFreshnessOrEncodingFieldIsRefused(String field, String expected) {
     Throwable refusal =
@@ -174,6 +178,34 @@ class RoutesFileTest {
                         + "\n"));
 
     assertThat(refusal).isInstanceOf(ConfigException.class).hasMessageContaining(expected);
+  }
+
+  @Test
+  void aRouteMayStoreAnswersTheUpstreamMarksPrivateAndRefusesThemByDefault() {
+    List<RouteConfig> routes =
+        parse(
+            """
+            routes:
+              - name: repos
+                path: /repos
+                upstream: http://127.0.0.1:9/repos
+                upstreamPrivate: store
+              - name: things
+                path: /things
+                upstream: http://127.0.0.1:9/things
+                upstreamPrivate: refuse
+              - name: others
+                path: /others
+                upstream: http://127.0.0.1:9/others
+            """);
+
+    assertThat(routes)
+        .extracting(route -> route.policy().upstreamPrivate())
+        .containsExactly(
+            CachePolicy.UpstreamPrivate.STORE,
+            CachePolicy.UpstreamPrivate.REFUSE,
+            CachePolicy.UpstreamPrivate.REFUSE);
+    assertThat(DEFAULTS.upstreamPrivate()).isEqualTo(CachePolicy.UpstreamPrivate.REFUSE);
   }
 
   @Test
@@ -479,6 +511,9 @@ class RoutesFileTest {
     assertThat(routes.toString()).doesNotContain("ghp_example-token", "owm-example-key");
     assertThat(routes.get(3).policy().statusTtls())
         .isEqualTo(Map.of(404, Duration.ofMinutes(5), 410, Duration.ofMinutes(5)));
+    assertThat(routes)
+        .extracting(r -> r.route().name() + " " + r.policy().upstreamPrivate())
+        .contains("github-repos STORE", "github-my-repos STORE", "universities REFUSE");
   }
 
   @Test

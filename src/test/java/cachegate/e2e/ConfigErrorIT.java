@@ -55,8 +55,8 @@ class ConfigErrorIT {
                 + " forwardHeaders, maxEntryBytes, maxTtl, name, params, path, requireOneOf,"
                 + " staleIfError, staleWhileRevalidate, ttl, ttlFrom, unknownParams, upstream,"
                 + " upstreamConcurrency, upstreamEncoding, upstreamHeaders, upstreamKeepAlive,"
-                + " upstreamQuery, upstreamQueue, upstreamRateLimit, upstreamTimeout, upstreamTlsCa,"
-                + " varyHeaders");
+                + " upstreamPrivate, upstreamQuery, upstreamQueue, upstreamRateLimit,"
+                + " upstreamTimeout, upstreamTlsCa, varyHeaders");
   }
 
   @Test

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code 304} without a body to an {@code If-None-Match} naming its current version, {@code 404
  * {"message": "Not Found"}} for an unknown id and {@code 422 {"message": "invalid id"}} for an id
  * starting with {@code invalid}. {@code GET /private/<id>} answers the same only when {@code
- * X-Api-Key} carries the key it was given, else {@code 401}. It counts full answers, 304s and 4xx,
- * and records the conditional headers each request carried.
+ * X-Api-Key} carries the key it was given, else {@code 401}. Its 200s and 304s carry the {@code
+ * Cache-Control} it is given ({@link #cacheControl}), none until then. It counts full answers, 304s
+ * and 4xx, and records the conditional headers each request carried.
  */
 public final class VersionedApi implements AutoCloseable {
   /** The conditional headers one request carried (empty when absent). */
@@ -41,6 +42,7 @@ public final class VersionedApi implements AutoCloseable {
   private final AtomicInteger notModified = new AtomicInteger();
   private final AtomicInteger clientErrors = new AtomicInteger();
   private final List<Conditions> conditions = new CopyOnWriteArrayList<>();
+  private volatile String cacheControl = "";
 
   private VersionedApi(String apiKey) {
     this.apiKey = apiKey;
@@ -69,8 +71,17 @@ public final class VersionedApi implements AutoCloseable {
     versions.merge(id, 1, Integer::sum);
   }
 
-  /** Forgets every item and every count. */
+  /**
+   * Sends {@code value} as the {@code Cache-Control} of 200s and 304s from now on (GitHub's REST
+   * API sends {@code private, max-age=60, s-maxage=60} with every authenticated answer).
+   */
+  public void cacheControl(String value) {
+    cacheControl = value;
+  }
+
+  /** Forgets every item, every count and the {@code Cache-Control} it was given. */
   public void reset() {
+    cacheControl = "";
     versions.clear();
     full.set(0);
     notModified.set(0);
@@ -137,6 +148,9 @@ public final class VersionedApi implements AutoCloseable {
       String etag = etag(id, version);
       exchange.getResponseHeaders().set("ETag", etag);
       exchange.getResponseHeaders().set("Last-Modified", lastModified(version));
+      if (!cacheControl.isEmpty()) {
+        exchange.getResponseHeaders().set("Cache-Control", cacheControl);
+      }
       if (etag.equals(header(exchange, "If-None-Match"))) {
         notModified.incrementAndGet();
         exchange.sendResponseHeaders(304, -1);
