@@ -310,8 +310,8 @@ start_cachegate W "$CG_W" CACHEGATE_ROUTES="$TMP/wide-routes.yml" CACHE_KEY_PREF
 wait_up "http://127.0.0.1:$CG_W/health"
 wait_http "http://127.0.0.1:$NGX/universities?country=Andorra"
 
-upstream_count() { # {"count": N} -> N, without starting an interpreter (a second under load)
-  local body; body=$(curl -s "http://127.0.0.1:$UP/__count"); body=${body//[^0-9]/}; echo "${body:-0}"
+upstream_count() { # {"count": N, "bytes": B} -> N, without starting an interpreter (a second under load)
+  local n; n=$(curl -s "http://127.0.0.1:$UP/__count" | sed -n 's/.*"count": *\([0-9]*\).*/\1/p'); echo "${n:-0}"
 }
 base_of() {
   case $1 in
@@ -537,7 +537,7 @@ for country in germany us; do
   key=$(curl -s -o /dev/null -w '%header{cache-status}' "http://127.0.0.1:$CG_A/universities?${QUERY[$country]}" | sed -n 's/.*key="\([^"]*\)".*/\1/p')
   metric "redis.$country" "$key $(redis-cli -p "$REDIS" STRLEN "$key") $(redis-cli -p "$REDIS" MEMORY USAGE "$key")"
   file=$(python3 -c 'import hashlib,sys; h=hashlib.md5(sys.argv[1].encode()).hexdigest(); print(f"{h[-1]}/{h[-3:-1]}/{h}")' "/universities?${QUERY[$country]}")
-  metric "nginx_file.$country" "$(stat -c %s "$TMP/nginx/cache/$file" 2>/dev/null || echo '?')"
+  metric "nginx_file.$country" "$(stat -c %s "$TMP/nginx/universities/$file" 2>/dev/null || echo '?')"
   metric "body.$country" "$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$CG_A/universities?${QUERY[$country]}") $(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}' "http://127.0.0.1:$CG_A/universities?${QUERY[$country]}") $(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}' "http://127.0.0.1:$NGX/universities?${QUERY[$country]}")"
 done
 
