@@ -55,6 +55,10 @@ final class RedisNode implements AutoCloseable {
           .atMost(Duration.ofSeconds(10))
           .pollInterval(Duration.ofMillis(20))
           .ignoreExceptions()
+          // A server that exited (its port taken by another process, say) is not waited for.
+          .failFast(
+              "redis-server on port " + port + " exited; see redis-" + port + ".log",
+              () -> !process.isAlive())
           .until(() -> "PONG".equals(node.sync().ping()));
     } catch (RuntimeException e) {
       node.close();
@@ -77,7 +81,7 @@ final class RedisNode implements AutoCloseable {
 
   /** Commands on this node alone (never redirected), with a 2 s timeout. */
   synchronized RedisCommands<String, String> sync() {
-    if (connection == null) {
+    if (client == null) {
       client =
           RedisClient.create(
               RedisURI.builder()
@@ -85,6 +89,9 @@ final class RedisNode implements AutoCloseable {
                   .withPort(port)
                   .withTimeout(Duration.ofSeconds(2))
                   .build());
+    }
+    if (connection == null) {
+      // One client for every try: a connect refused while the server starts leaves it for the next.
       connection = client.connect();
     }
     return connection.sync();
@@ -108,7 +115,9 @@ final class RedisNode implements AutoCloseable {
 
   private synchronized void closeConnection() {
     if (client != null) {
-      connection.close();
+      if (connection != null) {
+        connection.close();
+      }
       client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
       client = null;
       connection = null;
