@@ -221,14 +221,9 @@ public final class ConfigLoader {
   }
 
   private CachePolicy.TtlFrom ttlFrom() {
-    Optional<String> value = env.value("CACHE_TTL_FROM");
-    try {
-      return value
-          .map(v -> CachePolicy.parseTtlFrom("CACHE_TTL_FROM", v))
-          .orElse(CachePolicy.DEFAULT_TTL_FROM);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage());
-    }
+    return env.value("CACHE_TTL_FROM")
+        .map(value -> Words.parse("CACHE_TTL_FROM", value, CachePolicy.TtlFrom.class))
+        .orElse(CachePolicy.DEFAULT_TTL_FROM);
   }
 
   /** How every route calls its upstream unless it says otherwise. */
@@ -258,7 +253,8 @@ public final class ConfigLoader {
         .withTlsCaFile(tlsCa.orElse(""))
         .withEncoding(
             env.value("UPSTREAM_ENCODING")
-                .map(value -> UpstreamConfig.Encoding.parse("UPSTREAM_ENCODING", value))
+                .map(
+                    value -> Words.parse("UPSTREAM_ENCODING", value, UpstreamConfig.Encoding.class))
                 .orElse(UpstreamConfig.DEFAULT_ENCODING));
   }
 

@@ -81,19 +81,13 @@ final class RouteCalls {
             .withFields(headers(fields, what), query(fields, what, route))
             .withTlsCaFile(defaults.tlsCaFile())
             .withProxy(defaults.proxy())
-            .withEncoding(defaults.encoding());
-    Node encoding = fields.get("upstreamEncoding");
-    if (encoding != null) {
-      try {
-        calls =
-            calls.withEncoding(
-                UpstreamConfig.Encoding.parse(
-                    what + ": upstreamEncoding",
-                    file.scalar(encoding, what + ": upstreamEncoding")));
-      } catch (ConfigException e) {
-        throw file.problem(encoding, e.getMessage());
-      }
-    }
+            .withEncoding(
+                file.word(
+                    fields,
+                    "upstreamEncoding",
+                    what,
+                    defaults.encoding(),
+                    UpstreamConfig.Encoding.class));
     Node tlsCa = fields.get("upstreamTlsCa");
     if (tlsCa != null) {
       String pem = file.scalar(tlsCa, what + ": upstreamTlsCa");

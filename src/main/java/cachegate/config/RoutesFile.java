@@ -272,9 +272,15 @@ final class RoutesFile {
             number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE),
             statusTtls(fields, what),
-            ttlFrom(fields, what),
+            word(fields, "ttlFrom", what, policyDefaults.ttlFrom(), CachePolicy.TtlFrom.class),
             duration(fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE),
-            upstreamPrivate(fields, what));
+            // No variable sets it for every route: a route without it keeps to RFC 9111.
+            word(
+                fields,
+                "upstreamPrivate",
+                what,
+                CachePolicy.DEFAULT_UPSTREAM_PRIVATE,
+                CachePolicy.UpstreamPrivate.class));
     UpstreamConfig calls = upstreamCalls.read(fields, what, route);
     for (Map.Entry<String, Node> header : forward.entrySet()) {
       if (calls.headers().stream().anyMatch(h -> h.isNamed(header.getKey()))) {
@@ -352,31 +358,20 @@ final class RoutesFile {
     return ttls;
   }
 
-  private CachePolicy.TtlFrom ttlFrom(Map<String, Node> fields, String what) {
-    Node node = fields.get("ttlFrom");
-    if (node == null) {
-      return policyDefaults.ttlFrom();
-    }
-    try {
-      return CachePolicy.parseTtlFrom(what + ": ttlFrom", scalar(node, what + ": ttlFrom"));
-    } catch (IllegalArgumentException e) {
-      throw problem(node, e.getMessage());
-    }
-  }
-
   /**
-   * {@code upstreamPrivate}: whether answers the upstream marks {@code private} are stored; a route
-   * without it keeps to RFC 9111 and does not store them (no variable sets it for every route).
+   * The constant of {@code type} the word of {@code field} names ({@link Words}), else {@code
+   * fallback}.
    */
-  private CachePolicy.UpstreamPrivate upstreamPrivate(Map<String, Node> fields, String what) {
-    Node node = fields.get("upstreamPrivate");
+  <E extends Enum<E>> E word(
+      Map<String, Node> fields, String field, String what, E fallback, Class<E> type) {
+    Node node = fields.get(field);
     if (node == null) {
-      return CachePolicy.DEFAULT_UPSTREAM_PRIVATE;
+      return fallback;
     }
+    String name = what + ": " + field;
     try {
-      return CachePolicy.parseUpstreamPrivate(
-          what + ": upstreamPrivate", scalar(node, what + ": upstreamPrivate"));
-    } catch (IllegalArgumentException e) {
+      return Words.parse(name, scalar(node, name), type);
+    } catch (ConfigException e) {
       throw problem(node, e.getMessage());
     }
   }

@@ -4,7 +4,6 @@ import cachegate.engine.DurationText;
 import cachegate.engine.RateLimit;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -43,17 +42,7 @@ public record UpstreamConfig(
    */
   public enum Encoding {
     GZIP,
-    IDENTITY;
-
-    /** Reads {@code gzip} or {@code identity}, as {@code name} (a variable or field) set it. */
-    public static Encoding parse(String name, String value) {
-      return switch (value.strip().toLowerCase(Locale.ROOT)) {
-        case "gzip" -> GZIP;
-        case "identity" -> IDENTITY;
-        default ->
-            throw new ConfigException(name + " must be gzip or identity, was '" + value + "'");
-      };
-    }
+    IDENTITY
   }
 
   /** Most APIs compress: fewer bytes over the slow link that is the reason for caching. */

@@ -1,7 +1,6 @@
 package cachegate.engine;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,17 +47,6 @@ public record CachePolicy(
 
   public static final TtlFrom DEFAULT_TTL_FROM = TtlFrom.ROUTE;
 
-  /** Reads {@code route} or {@code upstream}, as {@code name} (a variable or field) set it. */
-  public static TtlFrom parseTtlFrom(String name, String value) {
-    return switch (value.strip().toLowerCase(Locale.ROOT)) {
-      case "route" -> TtlFrom.ROUTE;
-      case "upstream" -> TtlFrom.UPSTREAM;
-      default ->
-          throw new IllegalArgumentException(
-              name + " must be route or upstream, was '" + value + "'");
-    };
-  }
-
   public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
 
   /**
@@ -77,17 +65,6 @@ public record CachePolicy(
   }
 
   public static final UpstreamPrivate DEFAULT_UPSTREAM_PRIVATE = UpstreamPrivate.REFUSE;
-
-  /** Reads {@code refuse} or {@code store}, as {@code name} (a field) set it. */
-  public static UpstreamPrivate parseUpstreamPrivate(String name, String value) {
-    return switch (value.strip().toLowerCase(Locale.ROOT)) {
-      case "refuse" -> UpstreamPrivate.REFUSE;
-      case "store" -> UpstreamPrivate.STORE;
-      default ->
-          throw new IllegalArgumentException(
-              name + " must be refuse or store, was '" + value + "'");
-    };
-  }
 
   /** The tutorial's {@code @cache.cached(timeout=30)}. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
