@@ -1,6 +1,7 @@
 package cachegate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import cachegate.engine.ManualClock;
 import cachegate.engine.ResponseBody;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -88,6 +90,8 @@ class UpstreamGzipIT extends RedisAndUpstream {
             .headers()
             .firstValue("ETag")
             .get();
+    // The entry is written after the answer: flushed before it lands, it would be found below.
+    await().atMost(Duration.ofSeconds(5)).until(() -> !redis.keys(ENTRIES).isEmpty());
     redis.flushall();
     upstream.gzipWhenAsked(FakeUniversitiesApi::gzipped);
     // A new instance: nothing of the first answer in its local tier.
