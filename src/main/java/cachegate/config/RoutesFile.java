@@ -79,6 +79,7 @@ final class RoutesFile {
   private final CachePolicy policyDefaults;
   private final Consumer<String> warnings;
   private final RouteCalls upstreamCalls;
+  private final ClientHeaders clientHeaders;
 
   private RoutesFile(
       String source,
@@ -90,6 +91,7 @@ final class RoutesFile {
     this.policyDefaults = policyDefaults;
     this.warnings = warnings;
     this.upstreamCalls = new RouteCalls(this, upstreamDefaults, secrets);
+    this.clientHeaders = new ClientHeaders(this);
   }
 
   /**
@@ -210,23 +212,7 @@ final class RoutesFile {
       }
       names.getValue().forEach(n -> requireOneOf.add(scalar(n, what + ": requireOneOf")));
     }
-    Map<String, Node> vary = headerNames(fields, "varyHeaders", what);
-    Map<String, Node> forward = headerNames(fields, "forwardHeaders", what);
-    for (Map.Entry<String, Node> header : forward.entrySet()) {
-      if (vary.keySet().stream().noneMatch(header.getKey()::equalsIgnoreCase)) {
-        throw problem(
-            header.getValue(),
-            what
-                + ": forwardHeaders '"
-                + header.getKey()
-                + "' is not in varyHeaders: an entry built with one client's "
-                + header.getKey()
-                + " would be served to every client; add it to varyHeaders");
-      }
-      if (header.getKey().equalsIgnoreCase("accept")) {
-        throw problem(header.getValue(), what + ": forwardHeaders 'Accept': cachegate sets it");
-      }
-    }
+    ClientHeaders.Named headers = clientHeaders.read(fields, what);
     Route route;
     try {
       route =
@@ -237,8 +223,8 @@ final class RoutesFile {
               params,
               requireOneOf,
               unknownParams(fields, what),
-              List.copyOf(vary.keySet()),
-              forward.keySet());
+              List.copyOf(headers.vary().keySet()),
+              headers.forward().keySet());
     } catch (IllegalArgumentException e) {
       throw problem(node, what + ": " + e.getMessage());
     }
@@ -282,59 +268,8 @@ final class RoutesFile {
                 CachePolicy.DEFAULT_UPSTREAM_PRIVATE,
                 CachePolicy.UpstreamPrivate.class));
     UpstreamConfig calls = upstreamCalls.read(fields, what, route);
-    for (Map.Entry<String, Node> header : forward.entrySet()) {
-      if (calls.headers().stream().anyMatch(h -> h.isNamed(header.getKey()))) {
-        // The configured value would win (HttpUpstream): say so rather than drop it unseen.
-        throw problem(
-            header.getValue(),
-            what
-                + ": forwardHeaders '"
-                + header.getKey()
-                + "' is also sent by cachegate (upstreamHeaders, or its default User-Agent),"
-                + " whose value would win; remove one");
-      }
-    }
+    clientHeaders.checkNotSentBy(calls, headers, what);
     return new RouteConfig(route, policy, calls);
-  }
-
-  /**
-   * The header names a list field gives, each with its node: valid names, listed once (ignoring
-   * case), none that cachegate sets itself, at most {@link Route#MAX_VARY_HEADERS}.
-   */
-  private Map<String, Node> headerNames(Map<String, Node> fields, String field, String what) {
-    Node node = fields.get(field);
-    Map<String, Node> names = new LinkedHashMap<>();
-    if (node == null) {
-      return names;
-    }
-    String about = what + ": " + field;
-    if (!(node instanceof SequenceNode list) || list.getValue().isEmpty()) {
-      throw problem(node, about + " must be a list of header names");
-    }
-    if (list.getValue().size() > Route.MAX_VARY_HEADERS) {
-      throw problem(
-          node,
-          about
-              + " may list at most "
-              + Route.MAX_VARY_HEADERS
-              + " headers, was "
-              + list.getValue().size());
-    }
-    for (Node item : list.getValue()) {
-      String header = scalar(item, about);
-      if (!Route.HEADER_NAME.matcher(header).matches()) {
-        throw problem(
-            item, about + " '" + header + "' must be 1 to 64 letters, digits, '-' or '_'");
-      }
-      if (RouteCalls.RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-        throw problem(item, about + " '" + header + "': cachegate handles this header itself");
-      }
-      if (names.keySet().stream().anyMatch(header::equalsIgnoreCase)) {
-        throw problem(item, about + " lists '" + header + "' twice");
-      }
-      names.put(header, item);
-    }
-    return names;
   }
 
   /**
