@@ -44,7 +44,7 @@ RUN groupadd --gid 10001 cachegate \
 
 WORKDIR /app
 # Owned by root and read-only to the app user: the service writes nothing to /app (Vert.x's file cache goes to
-# java.io.tmpdir, i.e. /tmp).
+# java.io.tmpdir, i.e. /tmp, and the identity files to /tmp/cachegate, CACHE_LOCAL_DISK_DIR).
 COPY --from=build /build/target/cachegate.jar /app/target/cachegate.jar
 # The launcher and the JVM flags of every launch (the README's too): heap, collector, exit on OutOfMemoryError.
 COPY jvm.options /app/jvm.options

@@ -35,6 +35,7 @@ import cachegate.store.TieredStore;
 import cachegate.tracing.OtelTracer;
 import cachegate.upstream.ByteBudget;
 import cachegate.upstream.HttpUpstream;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -212,7 +213,13 @@ public final class CacheGateApp implements AutoCloseable {
     GatewayServer server =
         GatewayServer.create(vertx, metrics)
             .tracing(tracer)
-            .cachedRoutes(routes, config.keyPrefix(), metrics, identityCopyBytes(config, local))
+            .cachedRoutes(
+                routes,
+                config.keyPrefix(),
+                metrics,
+                identityCopyBytes(config, local),
+                config.localDiskDirectory(),
+                config.localDiskMaxBytes())
             .health(
                 config.cacheType().label(),
                 routes,
@@ -229,6 +236,17 @@ public final class CacheGateApp implements AutoCloseable {
     Gauge.builder("cachegate.local.offheap.bytes", server, GatewayServer::identityCopyBytes)
         .description("Bytes of off-heap identity copies of local-tier bodies")
         .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("cachegate.local.disk.bytes", server, GatewayServer::identityFileBytes)
+        .description("Bytes of identity files, from before they are written until closed")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("cachegate.local.disk.files", server, GatewayServer::identityFiles)
+        .description("Identity files kept (CACHE_LOCAL_DISK_DIR)")
+        .register(registry);
+    FunctionCounter.builder(
+            "cachegate.local.disk.write.failures", server, GatewayServer::identityFileFailures)
+        .description("Identity files that could not be written (a full disk, say)")
         .register(registry);
     Gauge.builder("cachegate.client.connections", server, GatewayServer::openConnections)
         .description("Client connections open now (at most CLIENT_MAX_CONNECTIONS)")

@@ -5,6 +5,7 @@ import cachegate.engine.CachePolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,6 +60,11 @@ public final class ConfigLoader {
           new Variable("CACHE_KEY_PREFIX", GatewayConfig.DEFAULT_KEY_PREFIX),
           new Variable(
               "CACHE_LOCAL_MAX_BYTES", String.valueOf(GatewayConfig.DEFAULT_LOCAL_MAX_BYTES)),
+          new Variable(
+              "CACHE_LOCAL_DISK_MAX_BYTES",
+              String.valueOf(GatewayConfig.DEFAULT_LOCAL_DISK_MAX_BYTES)),
+          new Variable(
+              "CACHE_LOCAL_DISK_DIR", GatewayConfig.DEFAULT_LOCAL_DISK_DIRECTORY.toString()),
           new Variable(
               "CACHE_MAX_ENTRY_BYTES", String.valueOf(CachePolicy.DEFAULT_MAX_ENTRY_BYTES)),
           new Variable("CACHE_STALE_WHILE_REVALIDATE", "60"),
@@ -177,11 +183,33 @@ public final class ConfigLoader {
         routesFile.orElse("built-in universities route"),
         env.value("CACHE_KEY_PREFIX").orElse(GatewayConfig.DEFAULT_KEY_PREFIX),
         env.longInteger("CACHE_LOCAL_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_MAX_BYTES),
+        env.longInteger("CACHE_LOCAL_DISK_MAX_BYTES", GatewayConfig.DEFAULT_LOCAL_DISK_MAX_BYTES),
+        localDiskDirectory(),
         env.positiveLong("UPSTREAM_MAX_BODY_BYTES", GatewayConfig.DEFAULT_UPSTREAM_MAX_BODY_BYTES),
         env.positiveLong("UPSTREAM_BUFFER_BYTES", GatewayConfig.DEFAULT_UPSTREAM_BUFFER_BYTES),
         env.value("CACHEGATE_ADMIN_TOKEN").orElse(""),
         TracingSettings.read(env),
         env.warnings());
+  }
+
+  /**
+   * {@code CACHE_LOCAL_DISK_DIR}: an absolute path, so that it does not depend on where cachegate
+   * starts.
+   */
+  private Path localDiskDirectory() {
+    String raw =
+        env.value("CACHE_LOCAL_DISK_DIR")
+            .orElse(GatewayConfig.DEFAULT_LOCAL_DISK_DIRECTORY.toString());
+    Path directory;
+    try {
+      directory = Path.of(raw);
+    } catch (InvalidPathException e) {
+      throw new ConfigException("CACHE_LOCAL_DISK_DIR is not a path, was '" + raw + "'");
+    }
+    if (!directory.isAbsolute()) {
+      throw new ConfigException("CACHE_LOCAL_DISK_DIR must be an absolute path, was '" + raw + "'");
+    }
+    return directory;
   }
 
   /**

@@ -1,5 +1,6 @@
 package cachegate.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +17,8 @@ import java.util.Optional;
  * @param keyPrefix first segment of every Redis key
  * @param adminToken the bearer token of the admin API and dashboard; empty turns them off
  * @param localMaxBytes the most bytes the in-process tier holds; 0 turns it off in front of Redis
+ * @param localDiskMaxBytes the most bytes of identity bodies kept in files; 0 turns them off
+ * @param localDiskDirectory where those files are created
  * @param upstreamMaxBodyBytes the longest upstream body read at all; longer ones are refused or cut
  * @param upstreamBufferBytes the most bytes of upstream answers held in memory at once, over all
  *     routes, while they are gathered to be stored; an answer that finds no room is passed on
@@ -32,6 +35,8 @@ public record GatewayConfig(
     String routesSource,
     String keyPrefix,
     long localMaxBytes,
+    long localDiskMaxBytes,
+    Path localDiskDirectory,
     long upstreamMaxBodyBytes,
     long upstreamBufferBytes,
     String adminToken,
@@ -44,6 +49,14 @@ public record GatewayConfig(
 
   /** What the README's 96 MiB heap (jvm.options) has room for beside connections and buffers. */
   public static final long DEFAULT_LOCAL_MAX_BYTES = 40L * 1024 * 1024;
+
+  /**
+   * Identity bodies in files, sent from the kernel's page cache: room for a working set of JSON
+   * answers several times the local tier (whose gzip forms it holds), not the process's memory.
+   */
+  public static final long DEFAULT_LOCAL_DISK_MAX_BYTES = 256L * 1024 * 1024;
+
+  public static final Path DEFAULT_LOCAL_DISK_DIRECTORY = Path.of("/tmp/cachegate");
 
   /**
    * Ends answers that never end; nginx's {@code proxy_max_temp_file_size} is 1 GiB, but on disk.
@@ -68,6 +81,7 @@ public record GatewayConfig(
       throw new ConfigException("at least one route must be configured");
     }
     Objects.requireNonNull(keyPrefix, "keyPrefix");
+    Objects.requireNonNull(localDiskDirectory, "localDiskDirectory");
     Objects.requireNonNull(adminToken, "adminToken");
     Objects.requireNonNull(tracing, "tracing");
     if (!adminToken.isEmpty() && adminToken.length() < MIN_ADMIN_TOKEN_LENGTH) {
@@ -109,6 +123,10 @@ public record GatewayConfig(
               + " was "
               + localMaxBytes);
     }
+    if (localDiskMaxBytes < 0) {
+      throw new ConfigException(
+          "CACHE_LOCAL_DISK_MAX_BYTES must be 0 (no files) or positive, was " + localDiskMaxBytes);
+    }
   }
 
   /** The admin token, if the admin API is on. */
@@ -118,7 +136,7 @@ public record GatewayConfig(
 
   @Override
   public String toString() {
-    return "GatewayConfig[server=%s, cacheType=%s, redis=%s, routes=%s from %s, keyPrefix=%s, localMaxBytes=%d, upstreamMaxBodyBytes=%d, upstreamBufferBytes=%d, admin=%s]"
+    return "GatewayConfig[server=%s, cacheType=%s, redis=%s, routes=%s from %s, keyPrefix=%s, localMaxBytes=%d, localDisk=%d in %s, upstreamMaxBodyBytes=%d, upstreamBufferBytes=%d, admin=%s]"
         .formatted(
             server,
             cacheType,
@@ -127,6 +145,8 @@ public record GatewayConfig(
             routesSource,
             keyPrefix,
             localMaxBytes,
+            localDiskMaxBytes,
+            localDiskDirectory,
             upstreamMaxBodyBytes,
             upstreamBufferBytes,
             adminToken.isEmpty() ? "off" : "on");

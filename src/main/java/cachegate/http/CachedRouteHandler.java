@@ -59,6 +59,7 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
   private final String namespace;
   private final CacheMetrics metrics;
   private final IdentityCopies copies;
+  private final IdentityFiles files;
   private final Tracer tracer;
   private final String spanName;
 
@@ -71,12 +72,14 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
       String namespace,
       CacheMetrics metrics,
       IdentityCopies copies,
+      IdentityFiles files,
       Tracer tracer) {
     this.route = route;
     this.engine = engine;
     this.namespace = namespace;
     this.metrics = metrics;
     this.copies = copies;
+    this.files = files;
     this.tracer = tracer;
     this.spanName = " " + route.path();
     this.vary = vary(route);
@@ -232,6 +235,12 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     }
     if (body.holdsIdentity()) {
       writeShared(response, body.identity());
+      return;
+    }
+    // No room for an off-heap copy: the body's file, sent by the kernel from its page cache.
+    IdentityFiles.FileCopy file = files.claim(body).orElse(null);
+    if (file != null) {
+      response.sendFile(file.channel(), 0, file.length()).onComplete(sent -> file.release());
       return;
     }
     ByteBuf inflated;

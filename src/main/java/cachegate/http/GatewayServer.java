@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -32,12 +33,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP front: one router shared by one server per event loop, all on the same port (Vert.x
  * spreads connections over them). Unknown paths get a JSON 404, other methods a JSON 405.
  */
 public final class GatewayServer {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
   private final Vertx vertx;
   private final Router router;
   private final RequestLimits limits;
@@ -46,6 +51,7 @@ public final class GatewayServer {
 
   private final AtomicBoolean draining = new AtomicBoolean();
   private IdentityCopies copies = IdentityCopies.none();
+  private IdentityFiles files = IdentityFiles.none();
   private Tracer tracer = Tracer.none();
   private volatile ClientConnections connections;
 
@@ -89,17 +95,40 @@ public final class GatewayServer {
   /** Serves each route (GET and HEAD) from its engine, counting refused requests. */
   public GatewayServer cachedRoutes(
       List<ServedRoute> routes, String namespace, CacheMetrics metrics) {
-    return cachedRoutes(routes, namespace, metrics, 0);
+    return cachedRoutes(routes, namespace, metrics, 0, IdentityFiles.none());
   }
 
   /**
    * As above, writing identity answers from off-heap copies of the bodies' identity forms, at most
-   * {@code identityCopyBytes} of them at once (0: none); see {@link #identityCopyBytes()}.
+   * {@code identityCopyBytes} of them at once (0: none; see {@link #identityCopyBytes()}), and
+   * sending those that find no room from files of at most {@code diskBytes} in {@code
+   * diskDirectory} (0: none; see {@link #identityFileBytes()}).
    */
   public GatewayServer cachedRoutes(
-      List<ServedRoute> routes, String namespace, CacheMetrics metrics, long identityCopyBytes) {
+      List<ServedRoute> routes,
+      String namespace,
+      CacheMetrics metrics,
+      long identityCopyBytes,
+      Path diskDirectory,
+      long diskBytes) {
+    return cachedRoutes(
+        routes,
+        namespace,
+        metrics,
+        identityCopyBytes,
+        IdentityFiles.in(diskDirectory, diskBytes, LOG::warn));
+  }
+
+  private GatewayServer cachedRoutes(
+      List<ServedRoute> routes,
+      String namespace,
+      CacheMetrics metrics,
+      long identityCopyBytes,
+      IdentityFiles identityFiles) {
     copies.close();
     copies = new IdentityCopies(identityCopyBytes);
+    files.close();
+    files = identityFiles;
     for (ServedRoute served : routes) {
       router
           .route(served.route().path())
@@ -112,6 +141,7 @@ public final class GatewayServer {
                   namespace,
                   CacheMetrics.guarded(metrics),
                   copies,
+                  files,
                   tracer));
     }
     return this;
@@ -223,6 +253,24 @@ public final class GatewayServer {
     return copies.bytes();
   }
 
+  /**
+   * Bytes of identity files written and not yet closed: within the bound given to {@link
+   * #cachedRoutes}, and 0 once {@link #close} is done and the last send using one is.
+   */
+  public long identityFileBytes() {
+    return files.bytes();
+  }
+
+  /** Identity files kept now. */
+  public long identityFiles() {
+    return files.count();
+  }
+
+  /** Identity files that could not be written. */
+  public long identityFileFailures() {
+    return files.failures();
+  }
+
   /** Client connections open now. */
   public int openConnections() {
     return connections == null ? 0 : connections.open();
@@ -270,7 +318,11 @@ public final class GatewayServer {
                 .toList())
         .compose(done -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
         .<Void>mapEmpty()
-        .onComplete(done -> copies.close());
+        .onComplete(
+            done -> {
+              copies.close();
+              files.close();
+            });
   }
 
   /** One server on the event loop the verticle is deployed on. */

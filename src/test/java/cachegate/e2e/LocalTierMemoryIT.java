@@ -29,47 +29,135 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The local tier's memory on the jar launched as the README launches it (bin/cachegate, defaults:
- * CACHE_LOCAL_MAX_BYTES 40 MiB, of which three quarters bound the off-heap identity copies): a
- * working set of identity answers larger than the copies may hold fills them up to their bound and
- * no further, every answer is the upstream's whole, and the process stays within 256 MiB.
+ * CACHE_LOCAL_MAX_BYTES 40 MiB, of which three quarters bound the off-heap identity copies;
+ * CACHE_LOCAL_DISK_MAX_BYTES 256 MiB of identity files): a working set of identity answers larger
+ * than the copies may hold fills them up to their bound and no further, the rest is sent from files
+ * within theirs, every answer is the upstream's whole for its own key, and the process stays within
+ * 256 MiB.
  */
 class LocalTierMemoryIT {
   private static final long MAX_RSS_KIB = 256 * 1024;
   private static final long COPY_BOUND = 40L * 1024 * 1024 / 4 * 3;
   private static final int KEYS = 1200;
   private static final int BODY_BYTES = 40_000;
-  private static final Pattern OFF_HEAP =
-      Pattern.compile("(?m)^cachegate_local_offheap_bytes\\S* (\\S+)$");
+  private static final long DISK_BOUND = 256L * 1024 * 1024;
+  private static final long TIGHT_DISK_BOUND = 8L * 1024 * 1024;
   private static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @Test
-  void aWorkingSetLargerThanTheCopiesKeepsTheirBytesWithinTheirBoundAndTheProcessWithin256Mib()
+  void aWorkingSetLargerThanTheCopiesIsSentFromFilesWithEveryBoundKeptAndTheProcessWithin256Mib()
       throws Exception {
+    Path files = Files.createTempDirectory("cachegate-identity-files");
     try (RedisServer redis = RedisServer.start();
         HostileUpstream upstream = HostileUpstream.start();
-        LaunchedGateway gateway = launch(redis, upstream)) {
-      List<String> paths = IntStream.range(0, KEYS).mapToObj(k -> "/pages?q=k" + k).toList();
+        LaunchedGateway gateway = launch(redis, upstream, Map.of("CACHE_LOCAL_DISK_DIR", files))) {
+      askThreeRounds(gateway);
 
-      List<String> shuffled = new ArrayList<>(paths);
-      for (int round = 0; round < 3; round++) {
-        Collections.shuffle(shuffled, new Random(round));
-        askAll(gateway, shuffled, round == 1);
-      }
-
-      long offHeap = offHeapBytes(gateway);
+      long offHeap = metric(gateway, "cachegate_local_offheap_bytes");
+      long fileBytes = metric(gateway, "cachegate_local_disk_bytes");
+      long fileCount = metric(gateway, "cachegate_local_disk_files");
       assertThat(offHeap).isPositive().isLessThanOrEqualTo(COPY_BOUND);
-      assertThat(gateway.isAlive()).as("cachegate is alive; see " + gateway.log()).isTrue();
-      LaunchedGateway.Memory memory = gateway.memory().orElseThrow();
-      System.out.printf(
-          "%d keys of %d bytes, 3 rounds: off-heap copies %d bytes, RSS %d KiB, peak %d KiB%n",
-          KEYS, BODY_BYTES, offHeap, memory.rssKib(), memory.peakKib());
-      assertThat(memory.peakKib()).as("peak RSS in KiB").isLessThanOrEqualTo(MAX_RSS_KIB);
+      // Every key without an off-heap copy was asked for three times: its file was written.
+      assertThat(fileBytes)
+          .isGreaterThanOrEqualTo((long) KEYS * BODY_BYTES - offHeap)
+          .isLessThanOrEqualTo(DISK_BOUND);
+      assertThat(fileCount).isEqualTo(fileBytes / BODY_BYTES);
+      assertThat(metric(gateway, "cachegate_local_disk_write_failures_total")).isZero();
+      // The files live on through open descriptors only: one each, none left in the directory.
+      assertThat(openDeletedFiles(gateway, files)).isEqualTo(fileCount);
+      try (var listing = Files.list(files)) {
+        assertThat(listing).isEmpty();
+      }
+      assertWithin256Mib(gateway, "off-heap copies " + offHeap + " bytes, files " + fileBytes);
     }
   }
 
-  private static LaunchedGateway launch(RedisServer redis, HostileUpstream upstream)
-      throws Exception {
+  @Test
+  void filesStayWithinTheirBoundAndTheAnswersPastItAreStillWhole() throws Exception {
+    Path files = Files.createTempDirectory("cachegate-identity-files");
+    try (RedisServer redis = RedisServer.start();
+        HostileUpstream upstream = HostileUpstream.start();
+        LaunchedGateway gateway =
+            launch(
+                redis,
+                upstream,
+                Map.of(
+                    "CACHE_LOCAL_DISK_DIR",
+                    files,
+                    "CACHE_LOCAL_DISK_MAX_BYTES",
+                    String.valueOf(TIGHT_DISK_BOUND)))) {
+      askThreeRounds(gateway);
+
+      long fileBytes = metric(gateway, "cachegate_local_disk_bytes");
+      assertThat(fileBytes).isPositive().isLessThanOrEqualTo(TIGHT_DISK_BOUND);
+      assertThat(openDeletedFiles(gateway, files))
+          .isEqualTo(metric(gateway, "cachegate_local_disk_files"));
+      assertWithin256Mib(gateway, "files " + fileBytes);
+    }
+  }
+
+  @Test
+  void aDirectoryThatCannotBeWrittenIsLoggedOnceAndAnswersAreInflated() throws Exception {
+    Path notADirectory = Files.createTempFile("cachegate-identity-files", ".taken");
+    Path files = notADirectory.resolve("files");
+    try (RedisServer redis = RedisServer.start();
+        HostileUpstream upstream = HostileUpstream.start();
+        LaunchedGateway gateway = launch(redis, upstream, Map.of("CACHE_LOCAL_DISK_DIR", files))) {
+      List<String> paths = IntStream.range(0, 20).mapToObj(k -> "/pages?q=k" + k).toList();
+      askAll(gateway, paths, false);
+      askAll(gateway, paths, true);
+
+      assertThat(metric(gateway, "cachegate_local_disk_bytes")).isZero();
+      assertThat(Files.readAllLines(gateway.log()))
+          .filteredOn(line -> line.contains("identity copies on disk are off"))
+          .singleElement()
+          .asString()
+          .contains(files.toString());
+    } finally {
+      Files.deleteIfExists(notADirectory);
+    }
+  }
+
+  /** Every key, shuffled, three times; the second time each is also asked for in gzip. */
+  private static void askThreeRounds(LaunchedGateway gateway) throws Exception {
+    List<String> shuffled =
+        new ArrayList<>(IntStream.range(0, KEYS).mapToObj(k -> "/pages?q=k" + k).toList());
+    for (int round = 0; round < 3; round++) {
+      Collections.shuffle(shuffled, new Random(round));
+      askAll(gateway, shuffled, round == 1);
+    }
+  }
+
+  private static void assertWithin256Mib(LaunchedGateway gateway, String held) {
+    assertThat(gateway.isAlive()).as("cachegate is alive; see " + gateway.log()).isTrue();
+    LaunchedGateway.Memory memory = gateway.memory().orElseThrow();
+    System.out.printf(
+        "%d keys of %d bytes, 3 rounds: %s, RSS %d KiB, peak %d KiB%n",
+        KEYS, BODY_BYTES, held, memory.rssKib(), memory.peakKib());
+    assertThat(memory.peakKib()).as("peak RSS in KiB").isLessThanOrEqualTo(MAX_RSS_KIB);
+  }
+
+  /** The process's descriptors open on files removed from {@code directory}. */
+  private static long openDeletedFiles(LaunchedGateway gateway, Path directory) throws IOException {
+    String prefix = directory.toRealPath() + "/";
+    try (var descriptors = Files.list(Path.of("/proc", String.valueOf(gateway.pid()), "fd"))) {
+      return descriptors
+          .map(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).toString();
+                } catch (IOException closedMeanwhile) {
+                  return "";
+                }
+              })
+          .filter(target -> target.startsWith(prefix) && target.endsWith(" (deleted)"))
+          .count();
+    }
+  }
+
+  private static LaunchedGateway launch(
+      RedisServer redis, HostileUpstream upstream, Map<String, Object> more) throws Exception {
     Path directory = Path.of("target", "local-tier-memory");
     Files.createDirectories(directory);
     Path routes = directory.resolve("routes.yml");
@@ -80,14 +168,15 @@ class LocalTierMemoryIT {
             + "/length/bytes="
             + BODY_BYTES
             + "/search\n    params:\n      q: {type: string, required: true}\n");
-    LaunchedGateway gateway =
-        LaunchedGateway.start(
+    Map<String, String> variables =
+        new java.util.HashMap<>(
             Map.of(
                 "PORT", String.valueOf(freePort()),
                 "CACHE_TYPE", "redis",
                 "CACHE_REDIS_URL", redis.url(),
-                "CACHEGATE_ROUTES", routes.toAbsolutePath().toString()),
-            directory);
+                "CACHEGATE_ROUTES", routes.toAbsolutePath().toString()));
+    more.forEach((name, value) -> variables.put(name, value.toString()));
+    LaunchedGateway gateway = LaunchedGateway.start(variables, directory);
     gateway.awaitUp(HTTP, Duration.ofSeconds(30));
     return gateway;
   }
@@ -142,14 +231,15 @@ class LocalTierMemoryIT {
     return null;
   }
 
-  private static long offHeapBytes(LaunchedGateway gateway) throws Exception {
+  /** The value of a metric without labels in {@code /metrics}. */
+  private static long metric(LaunchedGateway gateway, String name) throws Exception {
     String metrics =
         HTTP.send(
                 HttpRequest.newBuilder(gateway.uri("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
-    Matcher matcher = OFF_HEAP.matcher(metrics);
-    assertThat(matcher.find()).as("cachegate_local_offheap_bytes in /metrics").isTrue();
+    Matcher matcher = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics);
+    assertThat(matcher.find()).as(name + " in /metrics").isTrue();
     return (long) Double.parseDouble(matcher.group(1));
   }
 

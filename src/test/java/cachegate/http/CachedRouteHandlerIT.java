@@ -105,6 +105,7 @@ class CachedRouteHandlerIT {
                 namespace,
                 metrics,
                 IdentityCopies.none(),
+                IdentityFiles.none(),
                 Tracer.none()));
     HttpServer server =
         vertx
