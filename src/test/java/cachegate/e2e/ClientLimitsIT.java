@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cachegate.support.FakeUniversitiesApi;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.HostileUpstream;
+import cachegate.support.RedisServer;
 import cachegate.support.SlowClients;
 import cachegate.support.SlowConnections;
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -133,6 +136,43 @@ class ClientLimitsIT {
       assertThat(slow.maxClosedAfter()).hasValueSatisfying(d -> assertThat(d).isLessThan(ms(4000)));
       assertThat(limitCount(gateway, "client-send-timeout")).isEqualTo(20);
       assertThat(gateway.get("/universities?country=Chile").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void clientsThatStopReadingAFileAreResetWithinTheSendTimeoutAndTheFileOutlivesThem()
+      throws IOException {
+    String url = largeAnswers.url() + "/length/bytes=5000000";
+    Path files = Files.createTempDirectory("cachegate-identity-files");
+    // No local tier: every hit is read from Redis, and its identity answer is sent from a file.
+    try (RedisServer redis = RedisServer.start();
+        GatewayUnderTest gateway =
+            gateway(
+                url,
+                "CACHE_TYPE",
+                "redis",
+                "CACHE_REDIS_URL",
+                redis.url(),
+                "CACHE_LOCAL_MAX_BYTES",
+                "0",
+                "CACHE_LOCAL_DISK_DIR",
+                files.toString(),
+                "CLIENT_SEND_TIMEOUT",
+                "1");
+        SlowClients clients = SlowClients.against("127.0.0.1", gateway.port())) {
+      byte[] sent = HostileUpstream.expectedBody(largeAnswers.targets().get(0), 5_000_000);
+      String expected = new String(sent, StandardCharsets.UTF_8);
+      assertThat(gateway.get("/universities?country=Chile").body()).isEqualTo(expected);
+      assertThat(gateway.get("/universities?country=Chile").body()).isEqualTo(expected);
+      await(() -> gaugeOf(gateway, "cachegate_local_disk_files") == 1, Duration.ofSeconds(10));
+
+      SlowConnections slow = clients.slowReaders(20, "/universities?country=Chile");
+      await(() -> slow.stillOpen() == 0, Duration.ofSeconds(10));
+
+      assertThat(slow.maxClosedAfter()).hasValueSatisfying(d -> assertThat(d).isLessThan(ms(4000)));
+      assertThat(limitCount(gateway, "client-send-timeout")).isEqualTo(20);
+      assertThat(gaugeOf(gateway, "cachegate_local_disk_bytes")).isEqualTo(5_000_000);
+      assertThat(gateway.get("/universities?country=Chile").body()).isEqualTo(expected);
     }
   }
 
