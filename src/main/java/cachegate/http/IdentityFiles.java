@@ -184,6 +184,10 @@ final class IdentityFiles implements AutoCloseable {
         }
         files.put(body.etag(), new FileCopy(channel, body.identityLength()));
         writing.remove(body.etag());
+        if (writer.isShutdown()) {
+          // Closed while this file was written: it is dropped like the others.
+          files.invalidate(body.etag());
+        }
         if (failing) {
           failing = false;
           problems.accept("identity copies on disk: writing files in " + directory + " again");
@@ -258,7 +262,9 @@ final class IdentityFiles implements AutoCloseable {
    */
   @Override
   public void close() {
-    writer.shutdownNow();
+    for (Runnable queued : writer.shutdownNow()) {
+      ((Write) queued).abandon();
+    }
     files.invalidateAll();
     files.cleanUp();
   }
