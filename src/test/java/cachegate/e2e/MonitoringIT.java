@@ -92,8 +92,8 @@ class MonitoringIT extends RedisAndUpstream {
 
   /**
    * Scrapes of two instances that between them made every series appear: hits, misses, invalid
-   * requests, a limit, upstream failures (one instance), and Redis failures (the other, whose Redis
-   * is not there).
+   * requests, a limit, an upstream 404 and upstream failures (one instance), and Redis failures
+   * (the other, whose Redis is not there).
    */
   private List<String> exercisedScrapes() {
     GatewayUnderTest working = gateway(clock);
@@ -109,6 +109,8 @@ class MonitoringIT extends RedisAndUpstream {
     } finally {
       redis.configSet("maxmemory", "0");
     }
+    upstream.failWith(404);
+    working.get("/universities?country=Atlantis");
     upstream.failWith(500);
     working.get("/universities?country=Chile");
 
