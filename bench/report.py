@@ -230,7 +230,8 @@ def main():
                 f"{rps_ratio(cg, nginx)} |")
     add("")
     add("Redis-only hits (instance B, `CACHE_LOCAL_MAX_BYTES=0`), against the same nginx rounds; no target "
-        "(Redis keeps the gzip form only, so an identity answer is inflated on every hit). Redis's own CPU "
+        "(Redis keeps the gzip form only; B has no off-heap copies, so an identity answer is sent from its "
+        "identity file, `CACHE_LOCAL_DISK_MAX_BYTES`). Redis's own CPU "
         "per request is given beside cachegate's:")
     add("")
     add("| Scenario | cachegate, Redis-only hits | cachegate CPU µs/request | Redis CPU µs/request | "
