@@ -47,7 +47,7 @@ public record GatewayConfig(
 
   public static final String DEFAULT_KEY_PREFIX = "cachegate";
 
-  /** What the README's 96 MiB heap (jvm.options) has room for beside connections and buffers. */
+  /** What the 64 MiB heap of jvm.options has room for beside connections and buffers. */
   public static final long DEFAULT_LOCAL_MAX_BYTES = 40L * 1024 * 1024;
 
   /**
@@ -64,8 +64,8 @@ public record GatewayConfig(
   public static final long DEFAULT_UPSTREAM_MAX_BODY_BYTES = 64L * 1024 * 1024;
 
   /**
-   * What the README's 96 MiB heap holds beside the 40 MiB local tier and 2048 connections: a
-   * chunked answer is briefly held twice while it is joined into one array.
+   * What the 64 MiB heap of jvm.options holds beside the local tier and 2048 connections: a chunked
+   * answer is briefly held twice while it is joined into one array.
    */
   public static final long DEFAULT_UPSTREAM_BUFFER_BYTES = 12L * 1024 * 1024;
 

@@ -240,7 +240,12 @@ final class CachedRouteHandler implements Handler<RoutingContext> {
     // No room for an off-heap copy: the body's file, sent by the kernel from its page cache.
     IdentityFiles.FileCopy file = files.claim(body).orElse(null);
     if (file != null) {
-      response.sendFile(file.channel(), 0, file.length()).onComplete(sent -> file.release());
+      try {
+        response.sendFile(file.channel(), 0, file.length()).onComplete(sent -> file.release());
+      } catch (RuntimeException e) {
+        file.release();
+        throw e;
+      }
       return;
     }
     ByteBuf inflated;
