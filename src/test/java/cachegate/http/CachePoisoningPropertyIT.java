@@ -52,6 +52,8 @@ import net.jqwik.api.statistics.Statistics;
  * and {@link Route#key}: a request they refuse must be refused without reaching the upstream; any
  * other must be answered with exactly what the upstream answers for its key and its forwarded
  * header, whoever stored the entry: never an entry stored for other values of the varied headers.
+ * The local tier is a few hundred bytes, so entries churn through it and most identity answers are
+ * sent from identity files, each shared by every key whose body has the same bytes.
  */
 class CachePoisoningPropertyIT {
   private static final String NAMESPACE = "cachegate";
@@ -213,7 +215,14 @@ class CachePoisoningPropertyIT {
             "CACHEGATE_ROUTES",
             routesWithCredentials(upstream.url()).toString(),
             "POISON_TOKEN",
-            TOKEN);
+            TOKEN,
+            // A local tier of a few entries and room for a copy or two: answers churn through it,
+            // and most identity answers are sent from identity files, which are shared by every
+            // key whose body has the same bytes (the many empty results among them).
+            "CACHE_LOCAL_MAX_BYTES",
+            "1024",
+            "CACHE_LOCAL_DISK_DIR",
+            temporaryDirectory("poisoning-files").toString());
     universities = ConfigLoader.from(env).routes().get(0).route();
     assertThat(universities.params()).isEqualTo(BuiltInRoute.universities().params());
     assertThat(universities.varyHeaders()).containsExactly("X-Tenant", "Accept-Language");
@@ -245,9 +254,21 @@ class CachePoisoningPropertyIT {
 
   @AfterContainer
   static void stopEverything() {
+    String metrics = gateway.get("/metrics").body();
     gateway.close();
     upstream.close();
     redis.close();
+    assertThat(metrics)
+        .as("identity answers were sent from files")
+        .containsPattern("(?m)^cachegate_local_disk_files [1-9]");
+  }
+
+  private static Path temporaryDirectory(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Property(tries = 400)
