@@ -118,11 +118,11 @@ final class IdentityFiles implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       problems.accept(
-          "identity copies on disk are off: cannot write files in "
+          "identity files are off: cannot write files in "
               + directory
               + " ("
               + e
-              + "); identity answers beyond the off-heap copies are inflated per request");
+              + "); identity answers without an off-heap copy are inflated per request");
       return none();
     }
     return new IdentityFiles(directory, maxBytes, ticker, problems);
@@ -190,7 +190,7 @@ final class IdentityFiles implements AutoCloseable {
         }
         if (failing) {
           failing = false;
-          problems.accept("identity copies on disk: writing files in " + directory + " again");
+          problems.accept("identity files: writing files in " + directory + " again");
         }
       } catch (IOException | RuntimeException e) {
         close(channel);
@@ -209,7 +209,7 @@ final class IdentityFiles implements AutoCloseable {
       if (!failing) {
         failing = true;
         problems.accept(
-            "identity copies on disk: cannot write a file in "
+            "identity files: cannot write a file in "
                 + directory
                 + " ("
                 + e

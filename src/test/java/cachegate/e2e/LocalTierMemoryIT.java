@@ -110,7 +110,7 @@ class LocalTierMemoryIT {
 
       assertThat(metric(gateway, "cachegate_local_disk_bytes")).isZero();
       assertThat(Files.readAllLines(gateway.log()))
-          .filteredOn(line -> line.contains("identity copies on disk are off"))
+          .filteredOn(line -> line.contains("identity files are off"))
           .singleElement()
           .asString()
           .contains(files.toString());
