@@ -143,7 +143,7 @@ class ClientLimitsIT {
   void clientsThatStopReadingAFileAreResetWithinTheSendTimeoutAndTheFileOutlivesThem()
       throws IOException {
     String url = largeAnswers.url() + "/length/bytes=5000000";
-    Path files = Files.createTempDirectory("cachegate-identity-files");
+    Path files = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "identity-files");
     // No local tier: every hit is read from Redis, and its identity answer is sent from a file.
     try (RedisServer redis = RedisServer.start();
         GatewayUnderTest gateway =

@@ -48,7 +48,7 @@ class LocalTierMemoryIT {
   @Test
   void aWorkingSetLargerThanTheCopiesIsSentFromFilesWithEveryBoundKeptAndTheProcessWithin256Mib()
       throws Exception {
-    Path files = Files.createTempDirectory("cachegate-identity-files");
+    Path files = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "identity-files");
     try (RedisServer redis = RedisServer.start();
         HostileUpstream upstream = HostileUpstream.start();
         LaunchedGateway gateway = launch(redis, upstream, Map.of("CACHE_LOCAL_DISK_DIR", files))) {
@@ -75,7 +75,7 @@ class LocalTierMemoryIT {
 
   @Test
   void filesStayWithinTheirBoundAndTheAnswersPastItAreStillWhole() throws Exception {
-    Path files = Files.createTempDirectory("cachegate-identity-files");
+    Path files = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "identity-files");
     try (RedisServer redis = RedisServer.start();
         HostileUpstream upstream = HostileUpstream.start();
         LaunchedGateway gateway =
@@ -99,7 +99,8 @@ class LocalTierMemoryIT {
 
   @Test
   void aDirectoryThatCannotBeWrittenIsLoggedOnceAndAnswersAreInflated() throws Exception {
-    Path notADirectory = Files.createTempFile("cachegate-identity-files", ".taken");
+    Path notADirectory =
+        Files.createTempFile(Path.of("target").toAbsolutePath(), "identity-files", ".taken");
     Path files = notADirectory.resolve("files");
     try (RedisServer redis = RedisServer.start();
         HostileUpstream upstream = HostileUpstream.start();

@@ -222,7 +222,7 @@ class CachePoisoningPropertyIT {
             "CACHE_LOCAL_MAX_BYTES",
             "1024",
             "CACHE_LOCAL_DISK_DIR",
-            temporaryDirectory("poisoning-files").toString());
+            temporaryDirectory("identity-files").toString());
     universities = ConfigLoader.from(env).routes().get(0).route();
     assertThat(universities.params()).isEqualTo(BuiltInRoute.universities().params());
     assertThat(universities.varyHeaders()).containsExactly("X-Tenant", "Accept-Language");
@@ -265,7 +265,7 @@ class CachePoisoningPropertyIT {
 
   private static Path temporaryDirectory(String prefix) {
     try {
-      return Files.createTempDirectory(prefix);
+      return Files.createTempDirectory(Path.of("target").toAbsolutePath(), prefix);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
