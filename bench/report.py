@@ -199,7 +199,8 @@ def main():
     add("")
     add(f"cachegate: `{m['cachegate_command']}` (the README's quickstart) with `CACHE_TYPE=redis`, "
         "everything else at its defaults (TTL 30 s, stale-while-revalidate 60 s, local tier "
-        f"{int(m['default_tier']) / 2**20:.0f} MiB); instance B with "
+        f"{int(m['default_tier']) / 2**20:.0f} MiB, identity answers without an off-heap copy sent from "
+        "identity files); instance B with "
         "`CACHE_LOCAL_MAX_BYTES=0` (every hit a Redis hit). "
         "nginx: `proxy_cache` with `proxy_cache_valid 200 30s`, `proxy_cache_lock on`, `tcp_nopush off`, "
         "`proxy_cache_use_stale updating` + `proxy_cache_background_update on` (its counterpart of "
