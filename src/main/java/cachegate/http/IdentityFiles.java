@@ -20,6 +20,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -34,6 +35,10 @@ import java.util.function.Consumer;
  * it first is inflated as before, and the answers after it find the file. Each file is removed from
  * the directory as soon as it is created and lives on through its open channel only, so nothing is
  * left behind when the process ends, however it ends; closing the channel frees its disk space.
+ *
+ * <p>Open files, one descriptor each, are bounded by {@link #MAX_DESCRIPTORS}, so that they never
+ * take the descriptors client connections need, and a body under {@link #MIN_BYTES} is not worth a
+ * file: it is inflated.
  *
  * <p>Files are addressed by the body's strong entity tag, as the off-heap copies are: a file is
  * only ever sent for a body with those very bytes. Disk: every byte of every file is counted
@@ -53,8 +58,17 @@ final class IdentityFiles implements AutoCloseable {
   /** Writes waiting for the writer thread at most; a body asked for past that is not written. */
   static final int QUEUE = 64;
 
+  /** The most files open at once (kept, or dropped and still being sent): one descriptor each. */
+  static final int MAX_DESCRIPTORS = 4096;
+
+  /** The smallest body written to a file: a smaller one inflates in a few microseconds. */
+  static final int MIN_BYTES = 16 * 1024;
+
   private final Path directory;
   private final long maxBytes;
+  private final int maxFiles;
+
+  private final AtomicInteger openFiles = new AtomicInteger();
   private final Consumer<String> problems;
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
@@ -63,15 +77,23 @@ final class IdentityFiles implements AutoCloseable {
   private final ThreadPoolExecutor writer;
   private volatile boolean failing;
 
-  private IdentityFiles(Path directory, long maxBytes, Ticker ticker, Consumer<String> problems) {
+  private IdentityFiles(
+      Path directory, long maxBytes, int maxDescriptors, Ticker ticker, Consumer<String> problems) {
     this.directory = directory;
     this.maxBytes = maxBytes;
     this.problems = problems;
+    this.maxFiles = Math.max(1, maxDescriptors);
+    long keptBytes = Math.max(0, maxBytes / 4 * 3);
+    // Every file weighs at least a share of the kept bytes, so that the files kept are bounded by
+    // count (three quarters of maxFiles) as well as by bytes.
+    long leastWeight = keptBytes / Math.max(1, maxFiles / 4 * 3);
     this.files =
         Caffeine.newBuilder()
             .ticker(ticker)
-            .maximumWeight(Math.max(0, maxBytes / 4 * 3))
-            .weigher((String etag, FileCopy file) -> (int) Math.min(Integer.MAX_VALUE, file.length))
+            .maximumWeight(keptBytes)
+            .weigher(
+                (String etag, FileCopy file) ->
+                    (int) Math.min(Integer.MAX_VALUE, Math.max(leastWeight, file.length)))
             .expireAfterAccess(IDLE)
             .executor(Runnable::run)
             .removalListener((String etag, FileCopy file, RemovalCause cause) -> file.release())
@@ -94,7 +116,7 @@ final class IdentityFiles implements AutoCloseable {
 
   /** None at all: no file is ever written. */
   static IdentityFiles none() {
-    return new IdentityFiles(null, 0, Ticker.systemTicker(), problem -> {});
+    return new IdentityFiles(null, 0, MAX_DESCRIPTORS, Ticker.systemTicker(), problem -> {});
   }
 
   /**
@@ -102,20 +124,19 @@ final class IdentityFiles implements AutoCloseable {
    * {@code maxBytes} is 0 or when no file can be created there, which {@code problems} is told.
    */
   static IdentityFiles in(Path directory, long maxBytes, Consumer<String> problems) {
-    return in(directory, maxBytes, Ticker.systemTicker(), problems);
+    return in(directory, maxBytes, MAX_DESCRIPTORS, Ticker.systemTicker(), problems);
   }
 
-  /** As above, telling idle time by {@code ticker}. */
-  static IdentityFiles in(Path directory, long maxBytes, Ticker ticker, Consumer<String> problems) {
+  /** As above, with at most {@code maxDescriptors} open, telling idle time by {@code ticker}. */
+  static IdentityFiles in(
+      Path directory, long maxBytes, int maxDescriptors, Ticker ticker, Consumer<String> problems) {
     if (maxBytes <= 0) {
       return none();
     }
     try {
       Files.createDirectories(directory);
       // A file that can be created and written here, closed and removed at once.
-      try (FileChannel probe = create(directory)) {
-        probe.write(ByteBuffer.wrap(new byte[] {'{', '}'}));
-      }
+      create(directory, ByteBuffer.wrap(new byte[] {'{', '}'})).close();
     } catch (IOException | RuntimeException e) {
       problems.accept(
           "identity files are off: cannot write files in "
@@ -125,7 +146,7 @@ final class IdentityFiles implements AutoCloseable {
               + "); identity answers without an off-heap copy are inflated per request");
       return none();
     }
-    return new IdentityFiles(directory, maxBytes, ticker, problems);
+    return new IdentityFiles(directory, maxBytes, maxDescriptors, ticker, problems);
   }
 
   /**
@@ -134,7 +155,7 @@ final class IdentityFiles implements AutoCloseable {
    * and the caller answers from the body itself.
    */
   Optional<FileCopy> claim(ResponseBody body) {
-    if (maxBytes <= 0) {
+    if (maxBytes <= 0 || body.identityLength() < MIN_BYTES) {
       return Optional.empty();
     }
     FileCopy known = files.getIfPresent(body.etag());
@@ -159,6 +180,12 @@ final class IdentityFiles implements AutoCloseable {
       writing.remove(body.etag());
       return;
     }
+    if (openFiles.incrementAndGet() > maxFiles) {
+      openFiles.decrementAndGet();
+      bytes.addAndGet(-length);
+      writing.remove(body.etag());
+      return;
+    }
     writer.execute(new Write(body));
   }
 
@@ -178,10 +205,7 @@ final class IdentityFiles implements AutoCloseable {
         // body, which the local tier holds gzip-only): the event loops never wait for it.
         ByteBuffer source = ByteBuffer.allocate(body.identityLength());
         body.decompressInto(source.duplicate());
-        channel = create(directory);
-        while (source.hasRemaining()) {
-          channel.write(source);
-        }
+        channel = create(directory, source);
         files.put(body.etag(), new FileCopy(channel, body.identityLength()));
         writing.remove(body.etag());
         if (writer.isShutdown()) {
@@ -200,6 +224,7 @@ final class IdentityFiles implements AutoCloseable {
 
     void abandon() {
       bytes.addAndGet(-body.identityLength());
+      openFiles.decrementAndGet();
       writing.remove(body.etag());
     }
 
@@ -218,16 +243,27 @@ final class IdentityFiles implements AutoCloseable {
     }
   }
 
-  /** A new file in {@code directory}, open to read and write, and already removed from it. */
-  private static FileChannel create(Path directory) throws IOException {
+  /**
+   * A new file in {@code directory} holding {@code contents}, open to read, and already removed
+   * from the directory.
+   */
+  private static FileChannel create(Path directory, ByteBuffer contents) throws IOException {
     Path path = Files.createTempFile(directory, "identity-", ".json");
-    FileChannel channel;
     try {
-      channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileChannel channel =
+          FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      try {
+        while (contents.hasRemaining()) {
+          channel.write(contents);
+        }
+      } catch (IOException e) {
+        close(channel);
+        throw e;
+      }
+      return channel;
     } finally {
       Files.deleteIfExists(path);
     }
-    return channel;
   }
 
   private static void close(FileChannel channel) {
@@ -269,6 +305,11 @@ final class IdentityFiles implements AutoCloseable {
     files.cleanUp();
   }
 
+  /** Files open now: kept, or dropped and still being sent. */
+  int openFiles() {
+    return openFiles.get();
+  }
+
   /** One file, open, with its length; closed when the last reference is released. */
   final class FileCopy extends AbstractReferenceCounted {
     private final FileChannel channel;
@@ -302,6 +343,7 @@ final class IdentityFiles implements AutoCloseable {
     protected void deallocate() {
       IdentityFiles.close(channel);
       bytes.addAndGet(-length);
+      openFiles.decrementAndGet();
     }
   }
 }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IdentityFilesTest {
-  private static final ResponseBody GERMANY = body("[{\"name\":\"TU Berlin\"}]");
-  private static final ResponseBody FRANCE = body("[{\"name\":\"Sorbonne\"}]");
+  private static final ResponseBody GERMANY = body("TU Berlin", 400);
+  private static final ResponseBody FRANCE = body("Sorbonne", 420);
+  private static final ResponseBody SMALL = body("Small", 10);
 
   @TempDir Path directory;
   private final List<String> problems = new CopyOnWriteArrayList<>();
@@ -101,7 +102,9 @@ class IdentityFilesTest {
   @Test
   void aFileUnusedForTheIdleTimeIsDroppedAndClosed() {
     AtomicLong nanos = new AtomicLong();
-    IdentityFiles files = IdentityFiles.in(directory, 1 << 20, nanos::get, problems::add);
+    IdentityFiles files =
+        IdentityFiles.in(
+            directory, 1 << 20, IdentityFiles.MAX_DESCRIPTORS, nanos::get, problems::add);
     files.claim(GERMANY);
     IdentityFiles.FileCopy file = awaitFile(files, GERMANY);
     file.release();
@@ -154,6 +157,46 @@ class IdentityFilesTest {
     assertThat(problems).isEmpty();
   }
 
+  @Test
+  void aBodyUnderTheSmallestFileSizeIsNeverWritten() throws Exception {
+    IdentityFiles files = IdentityFiles.in(directory, 1 << 20, problems::add);
+    files.claim(SMALL);
+    files.claim(GERMANY);
+
+    awaitFile(files, GERMANY).release();
+
+    assertThat(SMALL.identityLength()).isLessThan(IdentityFiles.MIN_BYTES);
+    assertThat(files.claim(SMALL)).isEmpty();
+    assertThat(files.count()).isOne();
+    files.close();
+  }
+
+  @Test
+  void openFilesStayWithinTheDescriptorBound() {
+    // Two descriptors: two files open at most.
+    IdentityFiles files =
+        IdentityFiles.in(
+            directory,
+            1 << 20,
+            2,
+            com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+            problems::add);
+    List<ResponseBody> bodies =
+        java.util.stream.IntStream.range(0, 5).mapToObj(i -> body("University " + i, 400)).toList();
+
+    for (int round = 0; round < 3; round++) {
+      bodies.forEach(body -> files.claim(body).ifPresent(IdentityFiles.FileCopy::release));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> files.bytes() == files.count() * bodies.get(0).identityLength());
+    }
+
+    assertThat(files.openFiles()).isBetween(1, 2);
+    assertThat(files.count()).isLessThanOrEqualTo(2);
+    files.close();
+    assertThat(files.openFiles()).isZero();
+  }
+
   /** Claims {@code body} until its file has been written; the caller releases it. */
   private static IdentityFiles.FileCopy awaitFile(IdentityFiles files, ResponseBody body) {
     return await()
@@ -171,7 +214,14 @@ class IdentityFilesTest {
     return read.array();
   }
 
-  private static ResponseBody body(String json) {
-    return ResponseBody.of(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  /** A JSON array of {@code count} universities named after {@code name}: about 60 bytes each. */
+  private static ResponseBody body(String name, int count) {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < count; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"").append(name).append(' ').append(i);
+      json.append("\",\"country\":\"Somewhere\"}");
+    }
+    return ResponseBody.of(
+        json.append(']').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }
