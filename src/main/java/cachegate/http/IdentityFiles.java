@@ -61,7 +61,7 @@ final class IdentityFiles implements AutoCloseable {
   /** The most files open at once (kept, or dropped and still being sent): one descriptor each. */
   static final int MAX_DESCRIPTORS = 4096;
 
-  /** The smallest body written to a file: a smaller one inflates in a few microseconds. */
+  /** The smallest body written to a file: a smaller one is inflated per answer, cheaply enough. */
   static final int MIN_BYTES = 16 * 1024;
 
   private final Path directory;
