@@ -257,10 +257,14 @@ class CachePoisoningPropertyIT {
 
   @AfterContainer
   static void stopEverything() {
-    String metrics = gateway.get("/metrics").body();
-    gateway.close();
-    upstream.close();
-    redis.close();
+    String metrics;
+    try {
+      metrics = gateway.get("/metrics").body();
+      gateway.close();
+    } finally {
+      upstream.close();
+      redis.close();
+    }
     // A hit with a body too large for a copy is written to a file (bodies under MIN_BYTES are
     // inflated instead: with the small fixture in place of the real dataset, every body is).
     if (largestHit >= IdentityFiles.MIN_BYTES) {
