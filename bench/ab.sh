@@ -5,13 +5,16 @@
 #
 # Usage: bench/ab.sh [--base REV [--base-dir DIR]] [--nginx] [--keys N] [--rounds 5] [--duration 8s]
 #                    [--warmup 10s] [--no-build] [--env VAR=VALUE]... [--traced]
+#                    [--base-opts 'FLAGS'] [--head-opts 'FLAGS']
 #
 # It builds REV in a temporary git worktree and the working tree as it is (./mvnw -q -B -DskipTests package),
 # starts a private redis-server and bench/fake_upstream.py (50 ms per answer, the real dataset when present),
 # then the jars side by side, each launched as its own revision launched it (bin/cachegate when it has one),
 # CACHE_TYPE=redis with its own key prefix and UNIVERSITIES_CACHE_TIMEOUT=3600 (no refresh during the run), plus
-# every --env. With --nginx, also nginx with proxy_cache as bench/run.sh configures it (2 workers, sendfile,
-# access log off, gzip on for application/json), proxy_cache_valid 1h. At least one of --base and --nginx.
+# every --env, and JAVA_OPTS set to --base-opts for the base jar and --head-opts for the working tree's
+# (read by bin/cachegate after jvm.options: the last of two flags wins). With --nginx, also nginx with
+# proxy_cache as bench/run.sh configures it (2 workers, sendfile, access log off, gzip on for
+# application/json), proxy_cache_valid 1h. At least one of --base and --nginx.
 # After a warm-up of every target on each (wrk for WARMUP: the JIT compiler needs longer on a loaded machine), it runs --rounds rounds of wrk -t2 -c64 -d DURATION per target,
 # the variants taking turns (which goes first rotates), and reads each process's user+system CPU time from
 # /proc/<pid>/stat around each run (nginx: master and workers summed). Targets: Germany (66 KB) identity and
@@ -23,13 +26,13 @@
 # takes REV as already built in checkout DIR, --no-build the working tree's jar as it is (builds are slow on
 # a loaded machine). --traced turns traces on for the working tree's jar only (OTEL_TRACES_EXPORTER=otlp, every
 # trace sampled), sent to bench/otlp_sink.py, which answers each export and decodes nothing: with
-# --base HEAD --base-dir . the same jar runs untraced and traced.
+# --base HEAD --base-dir . the same jar runs untraced and traced (or, with --head-opts, with other flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 source bench/nginx-conf.sh
 BASE="" BASE_DIR="" BUILD=1 NGINX="" KEYS=0 ROUNDS=5 DURATION=8s WARMUP=10s TRACED=""
-CG_ENV=() HEAD_ENV=()
+CG_ENV=() HEAD_ENV=() BASE_OPTS="" HEAD_OPTS=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
@@ -42,6 +45,8 @@ while [[ $# -gt 0 ]]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --env) CG_ENV+=("$2"); shift 2 ;;
     --traced) TRACED=1; shift ;;
+    --base-opts) BASE_OPTS=$2; shift 2 ;;
+    --head-opts) HEAD_OPTS=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -89,8 +94,9 @@ fi
 # Launches the jar of checkout $1 as that checkout launched it (bin/cachegate, else jvm.options, else the flags
 # of the README before either), on port $2, with key prefix $3; prints its pid (exec keeps java's pid).
 launch() {
-  local dir=$1 port=$2 prefix=$3 command extra=()
-  [[ $prefix == head ]] && extra=("${HEAD_ENV[@]}")
+  local dir=$1 port=$2 prefix=$3 command extra=() opts=$BASE_OPTS
+  [[ $prefix == head ]] && extra=("${HEAD_ENV[@]}") opts=$HEAD_OPTS
+  [[ -z $opts ]] || extra+=(JAVA_OPTS="$opts")
   if [[ -x $dir/bin/cachegate ]]; then
     command=("$dir/bin/cachegate")
   elif [[ -f $dir/jvm.options ]]; then

@@ -3,12 +3,16 @@
 # run on one machine.
 #
 # Usage: bench/miss.sh [--base REV] [--warmup 300] [--keys 10] [--repeat 1] [--latency-ms 20]
-#          [--cpu-rounds 4] [--gzip]
+#          [--cpu-rounds 4] [--gzip] [--base-opts 'FLAGS'] [--head-opts 'FLAGS']
 #
-# It builds REV (default: main) in a temporary git worktree and the working tree as it is (like bench/ab.sh),
-# starts a private redis-server and bench/fake_upstream.py (--latency-ms per answer, the real dataset from
-# ../shared/data/universities/; with --gzip it answers in gzip whoever asks for it), then both jars with bin/cachegate, CACHE_TYPE=redis, each with its own key
-# prefix. Ten countries whose answers are 17-78 KB (Spain 17 KB ... China 73 KB) take turns. Every request
+# It builds REV (default: main) in a temporary git worktree and the working tree as it is (like bench/ab.sh;
+# once when REV is HEAD and no tracked file has changed), starts a private redis-server and
+# bench/fake_upstream.py (--latency-ms per answer, the real dataset from ../shared/data/universities/; with
+# --gzip it answers in gzip whoever asks for it), then both jars with bin/cachegate, CACHE_TYPE=redis, each
+# with its own key prefix, and JAVA_OPTS set to --base-opts for the base jar and --head-opts for the working tree's (after
+# jvm.options, so the last of two flags wins): with --base HEAD the same jar runs with two flag sets, e.g.
+#   bench/miss.sh --base HEAD --latency-ms 300 --head-opts '-XX:TrimNativeHeapInterval=0'
+# Ten countries whose answers are 17-78 KB (Spain 17 KB ... China 73 KB) take turns. Every request
 # is on a new connection, identity encoding, timed from before connect to the last byte of the body.
 # Each jar first gets --warmup misses on fresh keys (a country with a limit no request used before, which
 # leaves the answer as it is), then as many misses again in --cpu-rounds rounds in which the jars take
@@ -23,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20 CPU_ROUNDS=4 GZIP=
+BASE=main WARMUP=300 KEYS=10 REPEAT=1 LATENCY=20 CPU_ROUNDS=4 GZIP= BASE_OPTS= HEAD_OPTS=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --base) BASE=$2; shift 2 ;;
@@ -33,6 +37,8 @@ while [[ $# -gt 0 ]]; do
     --latency-ms) LATENCY=$2; shift 2 ;;
     --cpu-rounds) CPU_ROUNDS=$2; shift 2 ;;
     --gzip) GZIP=--gzip; shift ;;
+    --base-opts) BASE_OPTS=$2; shift 2 ;;
+    --head-opts) HEAD_OPTS=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -55,10 +61,17 @@ trap cleanup EXIT
 log() { printf '[miss %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-log "building $BASE and the working tree"
 git worktree add -q --detach "$TMP/base" "$BASE"
-(cd "$TMP/base" && ./mvnw -q -B -DskipTests -DskipCds package)
-./mvnw -q -B -DskipTests -DskipCds package
+if [[ $(git rev-parse "$BASE^{commit}") == $(git rev-parse HEAD) && -z $(git status --porcelain --untracked-files=no) ]]; then
+  # The same revision, unchanged: one build serves both (they differ in their flags only).
+  log "building the working tree (it is $BASE)"
+  ./mvnw -q -B -DskipTests -DskipCds package
+  mkdir -p "$TMP/base/target" && cp target/cachegate.jar "$TMP/base/target/cachegate.jar"
+else
+  log "building $BASE and the working tree"
+  (cd "$TMP/base" && ./mvnw -q -B -DskipTests -DskipCds package)
+  ./mvnw -q -B -DskipTests -DskipCds package
+fi
 # Launched from copies, so that a build in the working tree during the run cannot touch them.
 cp "$TMP/base/target/cachegate.jar" "$TMP/base.jar"
 cp target/cachegate.jar "$TMP/head.jar"
@@ -71,18 +84,20 @@ python3 bench/fake_upstream.py --port "$UP" --latency-ms "$LATENCY" --dataset "$
   >"$TMP/upstream.log" 2>&1 &
 PIDS+=($!)
 
-# Launches jar $4 with checkout $1's bin/cachegate on port $2 with key prefix $3; prints java's pid.
+# Launches jar $4 with checkout $1's bin/cachegate on port $2 with key prefix $3 and JAVA_OPTS $5; prints
+# java's pid.
 launch() {
-  local dir=$1 port=$2 prefix=$3 jar=$4
+  local dir=$1 port=$2 prefix=$3 jar=$4 opts=$5
   mkdir -p "$TMP/run-$prefix"
   (cd "$TMP/run-$prefix" && exec env CACHE_TYPE=redis CACHE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     UNIVERSITIES_API_URL="http://127.0.0.1:$UP" CACHE_KEY_PREFIX="$prefix" PORT="$port" \
-    CACHEGATE_JAR="$jar" "$dir/bin/cachegate" >"$TMP/$prefix.log" 2>&1) &
+    CACHEGATE_JAR="$jar" JAVA_OPTS="$opts" "$dir/bin/cachegate" >"$TMP/$prefix.log" 2>&1) &
   echo $!
 }
 BASE_PORT=$(free_port); HEAD_PORT=$(free_port)
-BASE_PID=$(launch "$TMP/base" "$BASE_PORT" base "$TMP/base.jar")
-HEAD_PID=$(launch "$ROOT" "$HEAD_PORT" head "$TMP/head.jar")
+BASE_PID=$(launch "$TMP/base" "$BASE_PORT" base "$TMP/base.jar" "$BASE_OPTS")
+HEAD_PID=$(launch "$ROOT" "$HEAD_PORT" head "$TMP/head.jar" "$HEAD_OPTS")
+[[ -z $BASE_OPTS$HEAD_OPTS ]] || log "JAVA_OPTS: base '$BASE_OPTS', working tree '$HEAD_OPTS'"
 PIDS+=("$BASE_PID" "$HEAD_PID")
 for port in "$BASE_PORT" "$HEAD_PORT" "$UP"; do
   for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break

@@ -148,7 +148,11 @@ public final class HttpUpstream implements Upstream {
   /**
    * Sends the request from the Vert.x event loop this is called on, when it is one: the engine
    * calls from where the last Redis reply arrived, which is the request's own event loop (see
-   * {@code RedisStore}), and Vert.x would otherwise send from a loop of its choosing.
+   * {@code RedisStore}), and Vert.x would otherwise send from a loop of its choosing. The request's
+   * events run on that loop; its connection is the one the pool (shared by all loops) used last,
+   * whose reads and writes run on the loop that opened it, so a miss on another loop hands its
+   * request to that loop and gets its answer back from it (bench/RESULTS.md, "Misses: flags and
+   * thread wake-ups").
    */
   @Override
   public CompletableFuture<UpstreamResponse> fetch(CacheKey key, Validators validators) {
