@@ -196,9 +196,11 @@ class HostileLoadIT {
         SlowConnections slow = clients.slowReaders(500, "/states?q=1")) {
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> slow.stillOpen() == 0);
 
+      // 500 resets at once on two shared cores: the last one came 3.1 s after its request once, in
+      // a full build on a busy machine; a client nobody resets would stay open for good.
       assertThat(slow.maxClosedAfter())
           .hasValueSatisfying(
-              after -> assertThat(after).isLessThan(CLIENT_TIMEOUTS.plusSeconds(1)));
+              after -> assertThat(after).isLessThan(CLIENT_TIMEOUTS.plusSeconds(2)));
     }
   }
 
