@@ -3,23 +3,15 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import cachegate.engine.ManualClock;
 import cachegate.support.GatewayUnderTest;
-import cachegate.support.VersionedApi;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 14: an upstream 404 or 410 reaches the client as such, with the upstream's JSON body and
@@ -27,35 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  * other 4xx are passed on uncached; a 401 from an upstream cachegate sends a key to is a 502 that
  * names the route.
  */
-class CachedStatusesIT extends RedisAndUpstream {
+class CachedStatusesIT extends VersionedApiRoutes {
   private static final String TOKEN = "cached-statuses-admin-token";
-  private static final String KEY = "statuses-key-4711";
-
-  static VersionedApi api;
-
-  @TempDir Path dir;
-
-  private final ManualClock clock = new ManualClock();
-
-  @BeforeAll
-  static void startItems() {
-    api = VersionedApi.start(KEY);
-  }
-
-  @AfterAll
-  static void stopItems() {
-    api.close();
-  }
-
-  @BeforeEach
-  void noItems() {
-    api.reset();
-  }
 
   private GatewayUnderTest gateway() throws IOException {
-    Path routes = dir.resolve("routes.yml");
-    Files.writeString(
-        routes,
+    return gatewayOn(
         """
         routes:
           - name: items
@@ -88,19 +56,8 @@ class CachedStatusesIT extends RedisAndUpstream {
               id: {required: true}
             upstreamHeaders:
               X-Api-Key: ${env:CG_STATUSES_KEY}
-        """
-            .formatted(api.url()));
-    return gateway(
-        clock,
-        Map.of(
-            "CACHEGATE_ROUTES",
-            routes.toString(),
-            "UNIVERSITIES_API_URL",
-            "",
-            "CG_STATUSES_KEY",
-            "not-" + KEY,
-            "CACHEGATE_ADMIN_TOKEN",
-            TOKEN));
+        """,
+        Map.of("CG_STATUSES_KEY", "not-" + API_KEY, "CACHEGATE_ADMIN_TOKEN", TOKEN));
   }
 
   @Test
@@ -236,7 +193,7 @@ class CachedStatusesIT extends RedisAndUpstream {
     assertThat(keyed.statusCode()).isEqualTo(502);
     assertThat(new JsonObject(keyed.body()).getString("error"))
         .contains("refused cachegate's credentials (status 401)", "route 'keyed'")
-        .doesNotContain(KEY);
+        .doesNotContain(API_KEY);
   }
 
   @Test

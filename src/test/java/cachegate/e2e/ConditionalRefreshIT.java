@@ -3,85 +3,49 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import cachegate.engine.ManualClock;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.VersionedApi;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 14: refreshes send the upstream's {@code ETag} and {@code Last-Modified} back; an unchanged
  * answer comes back as a 304 without a body and renews the stored entry, in Redis for every
  * instance; a changed one is transferred and stored.
  */
-class ConditionalRefreshIT extends RedisAndUpstream {
+class ConditionalRefreshIT extends VersionedApiRoutes {
   private static final String TOKEN = "conditional-refresh-admin-token";
-
-  static VersionedApi api;
-
-  @TempDir Path dir;
-
-  private final ManualClock clock = new ManualClock();
-
-  @BeforeAll
-  static void startItems() {
-    api = VersionedApi.start("unused");
-  }
-
-  @AfterAll
-  static void stopItems() {
-    api.close();
-  }
 
   @BeforeEach
   void oneItem() {
-    api.reset();
     api.put("a");
   }
 
   private GatewayUnderTest gateway() throws IOException {
-    Path routes = dir.resolve("routes.yml");
-    if (!Files.exists(routes)) {
-      Files.writeString(
-          routes,
-          """
-          routes:
-            - name: items
-              path: /items
-              upstream: %1$s/items/{id}
-              params:
-                id: {required: true}
-              ttl: 30
-            - name: eager
-              path: /eager
-              upstream: %1$s/items/{id}
-              params:
-                id: {required: true}
-              ttl: 30
-              staleWhileRevalidate: 0
-          """
-              .formatted(api.url()));
-    }
-    return gateway(
-        clock,
-        Map.of(
-            "CACHEGATE_ROUTES",
-            routes.toString(),
-            "UNIVERSITIES_API_URL",
-            "",
-            "CACHEGATE_ADMIN_TOKEN",
-            TOKEN));
+    return gatewayOn(
+        """
+        routes:
+          - name: items
+            path: /items
+            upstream: %1$s/items/{id}
+            params:
+              id: {required: true}
+            ttl: 30
+          - name: eager
+            path: /eager
+            upstream: %1$s/items/{id}
+            params:
+              id: {required: true}
+            ttl: 30
+            staleWhileRevalidate: 0
+        """,
+        Map.of("CACHEGATE_ADMIN_TOKEN", TOKEN));
   }
 
   @Test

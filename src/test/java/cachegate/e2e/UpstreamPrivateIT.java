@@ -3,20 +3,14 @@ package cachegate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import cachegate.engine.ManualClock;
 import cachegate.support.GatewayUnderTest;
 import cachegate.support.VersionedApi;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 14: an upstream that marks its answers {@code Cache-Control: private} (as GitHub's REST API
@@ -24,33 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
  * upstreamPrivate: store}; on any other route it is not stored; and {@code no-store} is never
  * stored.
  */
-class UpstreamPrivateIT extends RedisAndUpstream {
-  static VersionedApi api;
-
-  @TempDir Path dir;
-
-  private final ManualClock clock = new ManualClock();
-
-  @BeforeAll
-  static void startItems() {
-    api = VersionedApi.start("unused");
-  }
-
-  @AfterAll
-  static void stopItems() {
-    api.close();
-  }
-
+class UpstreamPrivateIT extends VersionedApiRoutes {
   @BeforeEach
   void oneItem() {
-    api.reset();
     api.put("a");
   }
 
   private GatewayUnderTest gateway() throws IOException {
-    Path routes = dir.resolve("routes.yml");
-    Files.writeString(
-        routes,
+    return gatewayOn(
         """
         routes:
           - name: shared
@@ -67,10 +42,8 @@ class UpstreamPrivateIT extends RedisAndUpstream {
             params:
               id: {required: true}
             ttl: 30
-        """
-            .formatted(api.url()));
-    return gateway(
-        clock, Map.of("CACHEGATE_ROUTES", routes.toString(), "UNIVERSITIES_API_URL", ""));
+        """,
+        Map.of());
   }
 
   @Test
