@@ -14,9 +14,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * cachegate sets itself.
  */
 final class ClientHeaders {
-  private final RoutesFile file;
+  private final YamlFields file;
 
-  ClientHeaders(RoutesFile file) {
+  ClientHeaders(YamlFields file) {
     this.file = file;
   }
 

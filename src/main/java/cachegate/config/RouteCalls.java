@@ -18,8 +18,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * authorities, the rate limit, the encoding asked for) over the defaults from the environment.
  * Header and parameter values may read {@code ${env:NAME}} and {@code ${file:/path}} ({@link
  * SecretSources}); such values, those marked {@code secret: true} and those named like credentials
- * are secret ({@link UpstreamField}). Problems name the file and line through the {@link
- * RoutesFile} being read.
+ * are secret ({@link UpstreamField}). Fields are read, and problems named with the file and line,
+ * through the file's {@link YamlFields}.
  */
 final class RouteCalls {
   private static final Set<String> FIELD_SETTINGS = Set.of("value", "secret");
@@ -50,11 +50,11 @@ final class RouteCalls {
   private static final java.util.regex.Pattern HEADER_NAME =
       java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
-  private final RoutesFile file;
+  private final YamlFields file;
   private final UpstreamConfig defaults;
   private final SecretSources secrets;
 
-  RouteCalls(RoutesFile file, UpstreamConfig defaults, SecretSources secrets) {
+  RouteCalls(YamlFields file, UpstreamConfig defaults, SecretSources secrets) {
     this.file = file;
     this.defaults = defaults;
     this.secrets = secrets;

@@ -76,6 +76,7 @@ final class RoutesFile {
   static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics", "/admin");
 
   private final String source;
+  private final YamlFields yaml;
   private final CachePolicy policyDefaults;
   private final Consumer<String> warnings;
   private final RouteCalls upstreamCalls;
@@ -88,10 +89,11 @@ final class RoutesFile {
       Consumer<String> warnings,
       SecretSources secrets) {
     this.source = source;
+    this.yaml = new YamlFields(source, warnings);
     this.policyDefaults = policyDefaults;
     this.warnings = warnings;
-    this.upstreamCalls = new RouteCalls(this, upstreamDefaults, secrets);
-    this.clientHeaders = new ClientHeaders(this);
+    this.upstreamCalls = new RouteCalls(yaml, upstreamDefaults, secrets);
+    this.clientHeaders = new ClientHeaders(yaml);
   }
 
   /**
@@ -148,13 +150,13 @@ final class RoutesFile {
     if (document == null) {
       throw new ConfigException(source + ": the file is empty; it must list 'routes'");
     }
-    Map<String, Node> top = mapping(document, "the file", Set.of("routes"));
+    Map<String, Node> top = yaml.mapping(document, "the file", Set.of("routes"));
     Node routes = top.get("routes");
     if (routes == null) {
-      throw problem(document, "the file must have a 'routes' list");
+      throw yaml.problem(document, "the file must have a 'routes' list");
     }
     if (!(routes instanceof SequenceNode list) || list.getValue().isEmpty()) {
-      throw problem(routes, "'routes' must be a list of at least one route");
+      throw yaml.problem(routes, "'routes' must be a list of at least one route");
     }
     List<RouteConfig> parsed = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -162,10 +164,10 @@ final class RoutesFile {
     for (Node node : list.getValue()) {
       RouteConfig route = route(node);
       if (!names.add(route.route().name())) {
-        throw problem(node, "two routes are named '" + route.route().name() + "'");
+        throw yaml.problem(node, "two routes are named '" + route.route().name() + "'");
       }
       if (!paths.add(route.route().path())) {
-        throw problem(node, "two routes serve the path " + route.route().path());
+        throw yaml.problem(node, "two routes serve the path " + route.route().path());
       }
       parsed.add(route);
     }
@@ -174,18 +176,19 @@ final class RoutesFile {
 
   private RouteConfig route(Node node) {
     Map<String, Node> fields =
-        mapping(node, nameOf(node).map(n -> "route '" + n + "'").orElse("a route"), ROUTE_FIELDS);
+        yaml.mapping(
+            node, nameOf(node).map(n -> "route '" + n + "'").orElse("a route"), ROUTE_FIELDS);
     String name = requiredText(node, fields, "name");
     String what = "route '" + name + "'";
     String path = requiredText(node, fields, "path");
     if (RESERVED_PATHS.stream().anyMatch(p -> path.equals(p) || path.startsWith(p + "/"))) {
-      throw problem(fields.get("path"), what + ": path " + path + " is cachegate's own");
+      throw yaml.problem(fields.get("path"), what + ": path " + path + " is cachegate's own");
     }
     Node upstreamNode = fields.get("upstream");
     UrlTemplate upstream;
     String upstreamText = requiredText(node, fields, "upstream");
     if (upstreamText.contains("${")) {
-      throw problem(
+      throw yaml.problem(
           upstreamNode,
           what
               + ": the upstream URL is used as written; put a key from a variable or a file in"
@@ -194,13 +197,13 @@ final class RoutesFile {
     try {
       upstream = UrlTemplate.parse(upstreamText);
     } catch (IllegalArgumentException e) {
-      throw problem(upstreamNode, what + ": " + e.getMessage());
+      throw yaml.problem(upstreamNode, what + ": " + e.getMessage());
     }
     List<Param> params = new ArrayList<>();
     Node paramsNode = fields.get("params");
     if (paramsNode != null) {
       for (Map.Entry<String, Node> param :
-          mapping(paramsNode, what + ": params", Set.of()).entrySet()) {
+          yaml.mapping(paramsNode, what + ": params", Set.of()).entrySet()) {
         params.add(param(what, param.getKey(), param.getValue()));
       }
     }
@@ -208,9 +211,9 @@ final class RoutesFile {
     Node oneOf = fields.get("requireOneOf");
     if (oneOf != null) {
       if (!(oneOf instanceof SequenceNode names) || names.getValue().isEmpty()) {
-        throw problem(oneOf, what + ": requireOneOf must be a list of parameter names");
+        throw yaml.problem(oneOf, what + ": requireOneOf must be a list of parameter names");
       }
-      names.getValue().forEach(n -> requireOneOf.add(scalar(n, what + ": requireOneOf")));
+      names.getValue().forEach(n -> requireOneOf.add(yaml.scalar(n, what + ": requireOneOf")));
     }
     ClientHeaders.Named headers = clientHeaders.read(fields, what);
     Route route;
@@ -226,11 +229,11 @@ final class RoutesFile {
               List.copyOf(headers.vary().keySet()),
               headers.forward().keySet());
     } catch (IllegalArgumentException e) {
-      throw problem(node, what + ": " + e.getMessage());
+      throw yaml.problem(node, what + ": " + e.getMessage());
     }
     if (params.isEmpty()) {
       warnings.accept(
-          where(node)
+          yaml.where(node)
               + what
               + " has no params: every request to "
               + path
@@ -241,27 +244,28 @@ final class RoutesFile {
     }
     CachePolicy policy =
         new CachePolicy(
-            duration(fields, "ttl", what, policyDefaults.ttl(), Durations.Range.POSITIVE),
-            duration(
+            yaml.duration(fields, "ttl", what, policyDefaults.ttl(), Durations.Range.POSITIVE),
+            yaml.duration(
                 fields,
                 "staleWhileRevalidate",
                 what,
                 policyDefaults.staleWhileRevalidate(),
                 Durations.Range.NOT_NEGATIVE),
-            duration(
+            yaml.duration(
                 fields,
                 "staleIfError",
                 what,
                 policyDefaults.staleIfError(),
                 Durations.Range.NOT_NEGATIVE),
             policyDefaults.ttlJitter(),
-            number(
+            yaml.number(
                 fields, "maxEntryBytes", what, policyDefaults.maxEntryBytes(), 1, Long.MAX_VALUE),
             statusTtls(fields, what),
-            word(fields, "ttlFrom", what, policyDefaults.ttlFrom(), CachePolicy.TtlFrom.class),
-            duration(fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE),
+            yaml.word(fields, "ttlFrom", what, policyDefaults.ttlFrom(), CachePolicy.TtlFrom.class),
+            yaml.duration(
+                fields, "maxTtl", what, policyDefaults.maxTtl(), Durations.Range.POSITIVE),
             // No variable sets it for every route: a route without it keeps to RFC 9111.
-            word(
+            yaml.word(
                 fields,
                 "upstreamPrivate",
                 what,
@@ -283,32 +287,15 @@ final class RoutesFile {
     }
     Map<Integer, Duration> ttls = new LinkedHashMap<>();
     for (Map.Entry<String, Node> status :
-        mapping(node, what + ": cacheStatuses", Set.of()).entrySet()) {
+        yaml.mapping(node, what + ": cacheStatuses", Set.of()).entrySet()) {
       try {
-        StatusTtls.put(ttls, status.getKey(), scalar(status.getValue(), what + ": cacheStatuses"));
+        StatusTtls.put(
+            ttls, status.getKey(), yaml.scalar(status.getValue(), what + ": cacheStatuses"));
       } catch (IllegalArgumentException e) {
-        throw problem(status.getValue(), what + ": cacheStatuses: " + e.getMessage());
+        throw yaml.problem(status.getValue(), what + ": cacheStatuses: " + e.getMessage());
       }
     }
     return ttls;
-  }
-
-  /**
-   * The constant of {@code type} the word of {@code field} names ({@link Words}), else {@code
-   * fallback}.
-   */
-  <E extends Enum<E>> E word(
-      Map<String, Node> fields, String field, String what, E fallback, Class<E> type) {
-    Node node = fields.get(field);
-    if (node == null) {
-      return fallback;
-    }
-    String name = what + ": " + field;
-    try {
-      return Words.parse(name, scalar(node, name), type);
-    } catch (ConfigException e) {
-      throw problem(node, e.getMessage());
-    }
   }
 
   private Route.UnknownParams unknownParams(Map<String, Node> fields, String what) {
@@ -316,12 +303,12 @@ final class RoutesFile {
     if (node == null) {
       return Route.UnknownParams.REJECT;
     }
-    String value = scalar(node, what + ": unknownParams");
+    String value = yaml.scalar(node, what + ": unknownParams");
     return switch (value) {
       case "reject" -> Route.UnknownParams.REJECT;
       case "ignore" -> Route.UnknownParams.IGNORE;
       default ->
-          throw problem(
+          throw yaml.problem(
               node, what + ": unknownParams must be reject or ignore, was '" + value + "'");
     };
   }
@@ -329,27 +316,27 @@ final class RoutesFile {
   private Param param(String route, String name, Node node) {
     String what = route + ": parameter '" + name + "'";
     if (node instanceof ScalarNode) {
-      throw problem(node, what + " must be a mapping of settings ({} for the defaults)");
+      throw yaml.problem(node, what + " must be a mapping of settings ({} for the defaults)");
     }
-    Map<String, Node> fields = mapping(node, what, PARAM_FIELDS);
+    Map<String, Node> fields = yaml.mapping(node, what, PARAM_FIELDS);
     String typeName =
-        fields.containsKey("type") ? scalar(fields.get("type"), what + ": type") : "string";
+        fields.containsKey("type") ? yaml.scalar(fields.get("type"), what + ": type") : "string";
     ParamType type;
     try {
       type = ParamType.valueOf(typeName.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw problem(
+      throw yaml.problem(
           fields.get("type"),
           what + ": type must be string, integer or number, was '" + typeName + "'");
     }
-    boolean lowercase = bool(fields, "lowercase", what);
+    boolean lowercase = yaml.bool(fields, "lowercase", what);
     if (lowercase && type != ParamType.STRING) {
-      throw problem(fields.get("lowercase"), what + ": lowercase applies to strings only");
+      throw yaml.problem(fields.get("lowercase"), what + ": lowercase applies to strings only");
     }
     if (type != ParamType.INTEGER) {
       for (String bound : List.of("min", "max")) {
         if (fields.containsKey(bound)) {
-          throw problem(fields.get(bound), what + ": " + bound + " applies to integers only");
+          throw yaml.problem(fields.get(bound), what + ": " + bound + " applies to integers only");
         }
       }
     }
@@ -358,36 +345,16 @@ final class RoutesFile {
           name,
           type,
           lowercase,
-          (int) number(fields, "maxLength", what, Routes.MAX_VALUE_LENGTH, 1, 8192),
-          bool(fields, "required", what),
-          fields.containsKey("default") ? scalar(fields.get("default"), what + ": default") : "",
-          number(fields, "min", what, Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE),
-          number(fields, "max", what, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE));
+          (int) yaml.number(fields, "maxLength", what, Routes.MAX_VALUE_LENGTH, 1, 8192),
+          yaml.bool(fields, "required", what),
+          fields.containsKey("default")
+              ? yaml.scalar(fields.get("default"), what + ": default")
+              : "",
+          yaml.number(fields, "min", what, Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE),
+          yaml.number(fields, "max", what, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE));
     } catch (RuntimeException e) {
-      throw problem(node, what + ": " + e.getMessage());
+      throw yaml.problem(node, what + ": " + e.getMessage());
     }
-  }
-
-  /**
-   * The fields of a mapping by name; any name outside {@code allowed} (unless empty) is refused.
-   */
-  Map<String, Node> mapping(Node node, String what, Set<String> allowed) {
-    if (!(node instanceof MappingNode mapping)) {
-      throw problem(node, what + " must be a mapping of names to values");
-    }
-    Map<String, Node> fields = new LinkedHashMap<>();
-    for (NodeTuple tuple : mapping.getValue()) {
-      String key = scalar(tuple.getKeyNode(), what + ": a field name");
-      if (!allowed.isEmpty() && !allowed.contains(key)) {
-        throw problem(
-            tuple.getKeyNode(),
-            what + ": unknown field '" + key + "'; known: " + String.join(", ", sorted(allowed)));
-      }
-      if (fields.put(key, tuple.getValueNode()) != null) {
-        throw problem(tuple.getKeyNode(), what + ": field '" + key + "' is given twice");
-      }
-    }
-    return fields;
   }
 
   /** The route's name, when it has one, so that messages about its other fields can name it. */
@@ -408,85 +375,8 @@ final class RoutesFile {
   private String requiredText(Node owner, Map<String, Node> fields, String field) {
     Node node = fields.get(field);
     if (node == null) {
-      throw problem(owner, "a route must have '" + field + "'");
+      throw yaml.problem(owner, "a route must have '" + field + "'");
     }
-    return scalar(node, "'" + field + "'");
-  }
-
-  String scalar(Node node, String what) {
-    if (!(node instanceof ScalarNode scalar) || scalar.getValue().isBlank()) {
-      throw problem(node, what + " must be a single non-blank value");
-    }
-    return scalar.getValue().strip();
-  }
-
-  boolean bool(Map<String, Node> fields, String field, String what) {
-    Node node = fields.get(field);
-    if (node == null) {
-      return false;
-    }
-    String value = scalar(node, what + ": " + field);
-    return switch (value) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw problem(node, what + ": " + field + " must be true or false, was '" + value + "'");
-    };
-  }
-
-  long number(
-      Map<String, Node> fields, String field, String what, long defaultValue, long min, long max) {
-    Node node = fields.get(field);
-    if (node == null) {
-      return defaultValue;
-    }
-    String value = scalar(node, what + ": " + field);
-    try {
-      long parsed = Long.parseLong(value.replace("_", ""));
-      if (parsed >= min && parsed <= max) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw problem(
-        node,
-        "%s: %s must be an integer from %d to %d, was '%s'"
-            .formatted(what, field, min, max, value));
-  }
-
-  Duration duration(
-      Map<String, Node> fields,
-      String field,
-      String what,
-      Duration defaultValue,
-      Durations.Range range) {
-    Node node = fields.get(field);
-    if (node == null) {
-      return defaultValue;
-    }
-    String value = scalar(node, what + ": " + field);
-    Duration parsed;
-    try {
-      parsed = Durations.parse(value, range);
-    } catch (IllegalArgumentException e) {
-      throw problem(node, what + ": " + field + " " + e.getMessage() + ", was '" + value + "'");
-    }
-    DurationWarnings.check(field, where(node) + what + ": " + field + " " + value, value, parsed)
-        .ifPresent(warnings);
-    return parsed;
-  }
-
-  ConfigException problem(Node node, String message) {
-    return new ConfigException(where(node) + message);
-  }
-
-  /** The file and line of {@code node}, as messages begin. */
-  String where(Node node) {
-    return source + " line " + (node.getStartMark().getLine() + 1) + ": ";
-  }
-
-  private static List<String> sorted(Set<String> names) {
-    return names.stream().sorted().toList();
+    return yaml.scalar(node, "'" + field + "'");
   }
 }
