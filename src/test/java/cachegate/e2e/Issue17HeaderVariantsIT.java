@@ -5,16 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import cachegate.support.CapturedLogs;
 import cachegate.support.GatewayUnderTest;
+import cachegate.support.LoopbackHttp;
 import cachegate.support.RedisServer;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -326,23 +322,15 @@ class Issue17HeaderVariantsIT {
 
     final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final Map<String, String> users;
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final LoopbackHttp http;
 
     PerUserApi(Map<String, String> users) {
       this.users = Map.copyOf(users);
-      try {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      server.createContext("/", this::answer);
-      server.setExecutor(executor);
-      server.start();
+      http = LoopbackHttp.serve(this::answer);
     }
 
     String url() {
-      return "http://127.0.0.1:" + server.getAddress().getPort();
+      return http.url();
     }
 
     private void answer(HttpExchange exchange) throws IOException {
@@ -369,8 +357,7 @@ class Issue17HeaderVariantsIT {
 
     @Override
     public void close() {
-      server.stop(0);
-      executor.shutdownNow();
+      http.close();
     }
   }
 }

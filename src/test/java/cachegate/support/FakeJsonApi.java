@@ -1,17 +1,12 @@
 package cachegate.support;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Any JSON API on loopback: every GET answers {@code {"path": ..., "query": ...}} echoing what it
@@ -19,21 +14,13 @@ import java.util.concurrent.Executors;
  * can be made slow or failing.
  */
 public final class FakeJsonApi implements AutoCloseable {
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final LoopbackHttp http;
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private volatile Duration delay = Duration.ZERO;
   private volatile int failWithStatus;
 
   private FakeJsonApi() {
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext("/", this::answer);
-    server.setExecutor(executor);
-    server.start();
+    http = LoopbackHttp.serve(this::answer);
   }
 
   public static FakeJsonApi start() {
@@ -42,7 +29,7 @@ public final class FakeJsonApi implements AutoCloseable {
 
   /** {@code http://127.0.0.1:<port>}, without a trailing slash. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return http.url();
   }
 
   /** The raw path and query of every request received, in order. */
@@ -71,8 +58,7 @@ public final class FakeJsonApi implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    http.close();
   }
 
   private void answer(HttpExchange exchange) throws IOException {

@@ -1,13 +1,11 @@
 package cachegate.support;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -37,8 +33,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
       Path.of("..", "shared", "data", "universities", "world_universities_and_domains.json");
 
   private final List<JsonObject> universities;
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final LoopbackHttp http;
   private final AtomicInteger requests = new AtomicInteger();
   private final List<String> queries = new CopyOnWriteArrayList<>();
   private final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
@@ -58,14 +53,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
 
   private FakeUniversitiesApi(List<JsonObject> universities) {
     this.universities = universities;
-    try {
-      this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext("/search", this::search);
-    server.setExecutor(executor);
-    server.start();
+    http = LoopbackHttp.serve("/search", this::search);
   }
 
   /** Starts with the real dataset when present, else the fixture. */
@@ -75,7 +63,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
 
   /** The base URL cachegate's {@code UNIVERSITIES_API_URL} takes. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return http.url();
   }
 
   /** Requests received since the last {@link #reset}. */
@@ -220,8 +208,7 @@ public final class FakeUniversitiesApi implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    http.close();
   }
 
   private void search(HttpExchange exchange) throws IOException {

@@ -1,17 +1,12 @@
 package cachegate.support;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,8 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * asking to be left alone for a while.
  */
 public final class RateLimitedApi implements AutoCloseable {
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final LoopbackHttp http;
   private final Map<Long, AtomicInteger> perSecond = new ConcurrentHashMap<>();
   private final AtomicInteger tooMany = new AtomicInteger();
   private final List<Long> received = new CopyOnWriteArrayList<>();
@@ -34,14 +28,7 @@ public final class RateLimitedApi implements AutoCloseable {
 
   private RateLimitedApi(int limit) {
     this.limit = limit;
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext("/", this::answer);
-    server.setExecutor(executor);
-    server.start();
+    http = LoopbackHttp.serve(this::answer);
   }
 
   /** Allows {@code limit} requests in each calendar second. */
@@ -50,7 +37,7 @@ public final class RateLimitedApi implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return http.url();
   }
 
   /** States its limit and what is left in every answer. */
@@ -129,7 +116,6 @@ public final class RateLimitedApi implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    http.close();
   }
 }

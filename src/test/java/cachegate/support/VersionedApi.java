@@ -1,11 +1,8 @@
 package cachegate.support;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,9 +29,8 @@ public final class VersionedApi implements AutoCloseable {
 
   private static final Instant FIRST_VERSION = Instant.parse("2015-10-21T07:28:00Z");
 
-  private final HttpServer server;
+  private final LoopbackHttp http;
   private final String apiKey;
-  private final ExecutorService executor = Executors.newCachedThreadPool();
   private final Map<String, Integer> versions = new ConcurrentHashMap<>();
   private final AtomicInteger full = new AtomicInteger();
   private final AtomicInteger notModified = new AtomicInteger();
@@ -46,14 +40,7 @@ public final class VersionedApi implements AutoCloseable {
 
   private VersionedApi(String apiKey) {
     this.apiKey = apiKey;
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext("/", this::answer);
-    server.setExecutor(executor);
-    server.start();
+    http = LoopbackHttp.serve(this::answer);
   }
 
   /** Knows no item until {@link #put}; {@code /private} wants {@code apiKey}. */
@@ -63,7 +50,7 @@ public final class VersionedApi implements AutoCloseable {
 
   /** {@code http://127.0.0.1:<port>}, without a trailing slash. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return http.url();
   }
 
   /** Makes {@code id} known at version 1, or changes it to its next version. */
@@ -122,8 +109,7 @@ public final class VersionedApi implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    http.close();
   }
 
   private void answer(HttpExchange exchange) throws IOException {
