@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -186,7 +187,9 @@ public final class GatewayServer {
     if (token.isEmpty()) {
       return this;
     }
-    new AdminApi(token.get(), routes, catalog, namespace, clock, stats).mount(router);
+    new AdminApi(
+            token.get(), routes, catalog, namespace, clock, () -> withIdentityForms(stats.get()))
+        .mount(router);
     router.getWithRegex("^/admin$").handler(context -> context.redirect("/admin/"));
     router
         .route("/admin/*")
@@ -243,6 +246,17 @@ public final class GatewayServer {
     }
     return new CacheGateException(
         "cannot listen on port " + port + " (PORT): " + Failures.describe(cause), cause);
+  }
+
+  /** {@code stats} with the identity forms this server keeps beside the local tier. */
+  private Map<String, Object> withIdentityForms(Map<String, Object> stats) {
+    Map<String, Object> forms = new LinkedHashMap<>();
+    forms.put("offHeapBytes", identityCopyBytes());
+    forms.put("files", identityFiles());
+    forms.put("fileBytes", identityFileBytes());
+    Map<String, Object> all = new LinkedHashMap<>(stats);
+    all.put("identityForms", forms);
+    return all;
   }
 
   /**

@@ -162,7 +162,11 @@ function recordStats(stats) {
   $('coalesced').textContent = `${numbers.format(Number(stats.coalesced) || 0)} joined another fetch`;
   const local = stats.localTier || {};
   $('local-entries').textContent = numbers.format(Number(local.entries) || 0);
-  $('local-bytes').textContent = bytes(Number(local.bytes) || 0);
+  const forms = stats.identityForms || {};
+  const files = Number(forms.files) || 0;
+  $('local-bytes').textContent =
+    `${bytes(Number(local.bytes) || 0)} stored · ${bytes(Number(forms.offHeapBytes) || 0)} off-heap · ` +
+    `${numbers.format(files)} ${files === 1 ? 'file' : 'files'} (${bytes(Number(forms.fileBytes) || 0)})`;
   $('uptime').textContent = `up ${duration(sample.uptime)}`;
   drawChart();
 }

@@ -319,7 +319,7 @@ class OperateIT extends RedisAndUpstream {
   void statsCountTheTrafficForTheDashboard() {
     GatewayUnderTest gateway = admin();
     gateway.get("/universities?country=Germany");
-    gateway.get("/universities?country=Germany");
+    String hit = gateway.get("/universities?country=Germany").body();
 
     JsonObject stats = new JsonObject(call(gateway, "GET", "/admin/api/stats").body());
 
@@ -327,6 +327,12 @@ class OperateIT extends RedisAndUpstream {
     assertThat(stats.getJsonObject("requests").getLong("miss")).isEqualTo(1);
     assertThat(stats.getLong("upstreamCalls")).isEqualTo(1);
     assertThat(stats.getJsonObject("localTier").getLong("entries")).isEqualTo(1);
+    // The hit was answered in identity from an off-heap copy of the body; no file was needed.
+    JsonObject forms = stats.getJsonObject("identityForms");
+    assertThat(forms.getLong("offHeapBytes"))
+        .isEqualTo(hit.getBytes(StandardCharsets.UTF_8).length);
+    assertThat(forms.getLong("files")).isZero();
+    assertThat(forms.getLong("fileBytes")).isZero();
   }
 
   @Test
