@@ -171,22 +171,19 @@ final class IdentityFiles implements AutoCloseable {
   }
 
   private void write(ResponseBody body) {
-    int length = body.identityLength();
     if (!writing.add(body.etag())) {
       return;
     }
-    if (bytes.addAndGet(length) > maxBytes) {
-      bytes.addAndGet(-length);
-      writing.remove(body.etag());
-      return;
+    Write write = new Write(body);
+    // Counted before they are checked, so that two writes at once cannot both take the last room;
+    // both counts are taken either way, as abandon() gives both back.
+    boolean room = bytes.addAndGet(body.identityLength()) <= maxBytes;
+    room &= openFiles.incrementAndGet() <= maxFiles;
+    if (room) {
+      writer.execute(write);
+    } else {
+      write.abandon();
     }
-    if (openFiles.incrementAndGet() > maxFiles) {
-      openFiles.decrementAndGet();
-      bytes.addAndGet(-length);
-      writing.remove(body.etag());
-      return;
-    }
-    writer.execute(new Write(body));
   }
 
   /** Writing one body's file, its bytes counted and its tag marked as being written until done. */
